@@ -1,0 +1,19 @@
+using static TorchSharp.torch;
+
+namespace TripletSharp.Distances;
+
+/// <summary>Dot-product similarity q·r (inverted: larger = closer).</summary>
+public sealed class DotProductSimilarity : BaseDistance
+{
+    /// <summary>Creates the measure.</summary>
+    public DotProductSimilarity(bool normalizeEmbeddings = false) : base(normalizeEmbeddings, true) { }
+
+    /// <inheritdoc />
+    public override string Name => "dot";
+
+    /// <inheritdoc />
+    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    protected override Tensor ComputePairwise(Tensor x, Tensor y) => throw new NotImplementedException();
+}

@@ -1,0 +1,13 @@
+using static TorchSharp.torch;
+
+namespace TripletSharp.Losses;
+
+/// <summary>Mean over the triplets with a loss &gt; 0 (PML's AvgNonZeroReducer); 0 when there are none.</summary>
+public sealed class AvgNonZeroReducer : BaseReducer
+{
+    /// <inheritdoc />
+    public override string Name => "avg-nonzero";
+
+    /// <inheritdoc />
+    public override Tensor Reduce(Tensor lossSum, long tripletCount, long nonZeroCount) => throw new NotImplementedException();
+}
