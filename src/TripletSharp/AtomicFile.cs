@@ -1,0 +1,44 @@
+namespace TripletSharp;
+
+/// <summary>
+/// Writes files so that a crash never leaves a half-written file: the content goes to a temporary file in the same
+/// folder, is flushed to disk, then renamed over the target (an atomic replace on POSIX file systems).
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Writes through <paramref name="write"/> into a temporary file, then renames it to <paramref name="path"/>.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        Guard.NotNull(path, nameof(path));
+        Guard.NotNull(write, nameof(write));
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(fs);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> atomically.</summary>
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes, 0, bytes.Length));
+
+    /// <summary>Writes UTF-8 <paramref name="text"/> atomically.</summary>
+    public static void WriteAllText(string path, string text) => WriteAllBytes(path, new System.Text.UTF8Encoding(false).GetBytes(text));
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,20 @@
+namespace TripletSharp.Evaluation;
+
+/// <summary>Pair verification metrics (same / different), as in the LFW protocol.</summary>
+/// <param name="RocAuc">Area under the ROC curve.</param>
+/// <param name="TarAtFar1e3">True-accept rate at a false-accept rate of 1e-3.</param>
+/// <param name="BestAccuracy">Mean 10-fold cross-validated accuracy of the best threshold.</param>
+/// <param name="BestAccuracyStd">Standard deviation of that accuracy over the folds.</param>
+/// <param name="Threshold">Best threshold on all pairs.</param>
+/// <param name="PairCount">Number of pairs.</param>
+/// <param name="FalsePositiveRates">ROC curve x values.</param>
+/// <param name="TruePositiveRates">ROC curve y values.</param>
+public sealed record VerificationMetrics(
+    double RocAuc,
+    double TarAtFar1e3,
+    double BestAccuracy,
+    double BestAccuracyStd,
+    double Threshold,
+    long PairCount,
+    double[] FalsePositiveRates,
+    double[] TruePositiveRates);
