@@ -95,6 +95,25 @@ public abstract class BaseDistance
         return m;
     }
 
+    /// <summary>Self-matrix of inputs that were already passed through <see cref="Prepare"/>.</summary>
+    internal Tensor MatrixPrepared(Tensor prepared)
+    {
+        var m = ComputeMatrix(prepared, prepared);
+        if (ZeroSelf && m.shape[0] > 0)
+        {
+            var idx = arange(m.shape[0], device: m.device);
+            m = m.index_put_(zeros(m.shape[0], dtype: m.dtype, device: m.device), idx, idx);
+        }
+        return m;
+    }
+
+    /// <summary>
+    /// The gradient with respect to the prepared embeddings x of Σ_ij G_ij·M_ij(x), where M = <see cref="MatrixPrepared"/>(x)
+    /// and G = <paramref name="gradMatrix"/>, computed in closed form (one B×B·B×D product) instead of by autograd through
+    /// the matrix; null when the measure has no closed form (the caller then uses autograd).
+    /// </summary>
+    internal virtual Tensor? SelfGradient(Tensor prepared, Tensor matrix, Tensor gradMatrix) => null;
+
     /// <summary>Pairwise measure on inputs that were already passed through <see cref="Prepare"/>.</summary>
     internal Tensor PairwisePrepared(Tensor x, Tensor y) => ComputePairwise(x, y);
 

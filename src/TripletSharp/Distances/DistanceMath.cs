@@ -60,9 +60,14 @@ internal static class DistanceMath
         return sq;
     }
 
+    /// <summary>x_i·Σ_j W_ij − Σ_j W_ij·x_j for a symmetric weight matrix W: the gradient of Σ W_ij·φ(|x_i − x_j|²)/2-type sums.</summary>
+    public static Tensor Laplacian(Tensor x, Tensor w) => (x * w.sum(1, keepdim: true)).sub_(w.mm(x));
+
     /// <summary>sqrt with value 0 and gradient 0 at 0 (instead of an infinite/NaN gradient).</summary>
     public static Tensor SafeSqrt(Tensor sq)
     {
+        // Without autograd the cheap in-place form is exact: 0 stays 0.
+        if (!sq.requires_grad) return sq.clamp_min_(0).sqrt_();
         var positive = sq.gt(0);
         var root = sq.clamp_min(1e-30).sqrt();
         return root.where(positive, zeros(1, dtype: sq.dtype, device: sq.device));

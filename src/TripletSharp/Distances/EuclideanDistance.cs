@@ -18,6 +18,14 @@ public sealed class EuclideanDistance : BaseDistance
     /// <inheritdoc />
     protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => DistanceMath.SafeSqrt(DistanceMath.SquaredEuclidean(query, reference));
 
+    /// <summary>∂/∂x_i = Σ_j (G_ij + G_ji)(x_i − x_j)/d_ij, with 0 for coincident points.</summary>
+    internal override Tensor? SelfGradient(Tensor prepared, Tensor matrix, Tensor gradMatrix)
+    {
+        var w = gradMatrix + gradMatrix.t();
+        w = w.div_(matrix).masked_fill_(matrix.eq(0), 0);
+        return DistanceMath.Laplacian(prepared, w);
+    }
+
     /// <inheritdoc />
     protected override Tensor ComputePairwise(Tensor x, Tensor y) => DistanceMath.SafeSqrt((x - y).square().sum(1));
 }

@@ -21,7 +21,7 @@ internal static class TripletLossKernels
     }
 
     /// <summary>Explicit triplets: gather and compute.</summary>
-    public static LossOutput ExplicitLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, TripletIndices indices, bool validate)
+    public static LossOutput ExplicitLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, TripletIndices indices, bool validate, MiningResult? mined)
     {
         if (validate) ValidateIndices(indices, labels);
         long t = indices.Count;
@@ -31,11 +31,18 @@ internal static class TripletLossKernels
         var a = indices.Anchors.to(ScalarType.Int64).to(embeddings.device);
         var p = indices.Positives.to(ScalarType.Int64).to(embeddings.device);
         var n = indices.Negatives.to(ScalarType.Int64).to(embeddings.device);
+        var path = EngineSwitches.ExplicitPath;
+        if (path == ExplicitPath.Auto)
+            // Row-wise measures cost ~T·D elementwise work; the matrix route costs two B×B×D products (often one, with
+            // the miner's cached matrix), which BLAS does ~50× faster per operation.
+            path = t * dim <= 2 * b * b ? ExplicitPath.Pairwise : ExplicitPath.Matrix;
+        if (path == ExplicitPath.Matrix && loss.Reducer is not NoReducer)
+            return ExplicitFromMatrix(loss, embeddings, a, p, n, mined);
+
         Tensor eap, ean;
         Tensor? epn = null;
-        if (t * dim <= b * b)
+        if (path == ExplicitPath.Pairwise)
         {
-            // Few triplets: row-wise measures cost O(T·D), far less than the matrix.
             var x = dist.Prepare(embeddings);
             var xa = x.index_select(0, a);
             var xp = x.index_select(0, p);
@@ -46,6 +53,7 @@ internal static class TripletLossKernels
         }
         else
         {
+            // Per-triplet values that each need their own gradient (NoReducer): autograd through the matrix.
             var e = dist.ToDistanceLike(dist.Matrix(embeddings));
             eap = e.index(new[] { a, p });
             ean = e.index(new[] { a, n });
@@ -59,40 +67,103 @@ internal static class TripletLossKernels
         return new LossOutput(loss.Reducer.Reduce(perTriplet.sum(), t, nonZero), t, nonZero);
     }
 
+    /// <summary>Many explicit triplets: values from the (cached or no-grad) matrix, gradient in closed form.</summary>
+    private static LossOutput ExplicitFromMatrix(TripletMarginLoss loss, Tensor embeddings, Tensor a, Tensor p, Tensor n, MiningResult? mined)
+    {
+        var dist = loss.Distance;
+        var prepared = dist.Prepare(embeddings);
+        long t = a.shape[0];
+        Tensor m, grad;
+        double value;
+        long nonZero;
+        using (torch.no_grad())
+        {
+            m = mined?.CachedMatrix(dist, embeddings) ?? dist.MatrixPrepared(prepared.detach());
+            var e = dist.ToDistanceLike(m);
+            var eap = e.index(new[] { a, p });
+            var ean = e.index(new[] { a, n });
+            var epn = loss.Swap ? e.index(new[] { p, n }) : null;
+            var negative = epn is null ? ean : torch.minimum(ean, epn);
+            var z = eap - negative;
+            if (!loss.SoftMargin) z = z.add_(loss.Margin);
+            var perTriplet = loss.SoftMargin ? nn.functional.softplus(z) : nn.functional.relu(z);
+            value = perTriplet.sum(type: ScalarType.Float64).item<double>();
+            nonZero = perTriplet.gt(0).sum().item<long>();
+            var w = loss.SoftMargin ? torch.sigmoid(z) : z.gt(0).to(e.dtype);
+            grad = zeros_like(e);
+            grad.index_put_(w, new[] { a, p }, accumulate: true);
+            if (epn is null)
+            {
+                grad.index_put_(w.neg(), new[] { a, n }, accumulate: true);
+            }
+            else
+            {
+                var toAnchor = ean.lt(epn).to(e.dtype).add_(ean.eq(epn).to(e.dtype).mul_(0.5));
+                grad.index_put_((w * toAnchor).neg_(), new[] { a, n }, accumulate: true);
+                grad.index_put_((w * (1.0 - toAnchor)).neg_(), new[] { p, n }, accumulate: true);
+            }
+        }
+        var lossSum = Attach(dist, embeddings, prepared, m, grad, value);
+        return new LossOutput(loss.Reducer.Reduce(lossSum, t, nonZero), t, nonZero);
+    }
+
     /// <summary>A band selection (every valid triplet for <see cref="NegativeBand.All"/>), measured for selection with <paramref name="selector"/>.</summary>
-    public static LossOutput BandLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, NegativeBand band, BaseDistance selector)
+    public static LossOutput BandLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, NegativeBand band, BaseDistance selector, MiningResult? mined)
     {
         var table = PairTable.Build(labels);
         if (!table.HasTriplets) return Empty(loss, embeddings);
         if (loss.Reducer is NoReducer)
-            return ExplicitLoss(loss, embeddings, labels, Materialize(embeddings, table, band, selector), validate: false);
+            return ExplicitLoss(loss, embeddings, labels, Materialize(embeddings, table, band, selector, mined), validate: false, mined);
 
         var dist = loss.Distance;
-        var e = dist.ToDistanceLike(dist.Matrix(embeddings)).contiguous();
+        var prepared = dist.Prepare(embeddings);
         bool sameMeasure = selector.SameMeasure(dist);
-        Tensor grad;
+        Tensor m, grad;
         double value;
         long count, active;
         using (torch.no_grad())
         {
-            grad = zeros_like(e);
+            m = mined?.CachedMatrix(dist, embeddings) ?? dist.MatrixPrepared(prepared.detach());
+            grad = empty_like(m);
             if (!loss.SoftMargin && !loss.Swap && sameMeasure)
             {
-                var totals = BandMath.Evaluate(e.detach(), table, band, loss.Margin, grad);
+                var totals = BandMath.Evaluate(m, dist.IsInverted, table, band, loss.Margin, grad);
                 value = totals.SumAnchorPositive - totals.SumAnchorNegative + loss.Margin * totals.ActiveCount;
                 count = totals.Count;
                 active = totals.ActiveCount;
             }
             else
             {
-                var m = sameMeasure ? e.detach() : selector.ToDistanceLike(selector.Matrix(embeddings.detach()));
-                (value, count, active) = Chunked(loss, e.detach(), m, table, band, grad);
+                grad.zero_();
+                var selection = sameMeasure ? m : mined?.CachedMatrix(selector, embeddings) ?? selector.Matrix(embeddings.detach());
+                (value, count, active) = Chunked(loss, dist.ToDistanceLike(m), selector.ToDistanceLike(selection), table, band, grad);
             }
         }
-        // s − s.detach() is exactly 0 but carries the gradient Σ grad·dE; the value comes from the double-precision totals.
-        var s = e.reshape(-1).dot(grad.reshape(-1));
-        var lossSum = s - s.detach() + value;
+        var lossSum = Attach(dist, embeddings, prepared, m, grad, value);
         return new LossOutput(loss.Reducer.Reduce(lossSum, count, active), count, active);
+    }
+
+    /// <summary>
+    /// A scalar whose value is <paramref name="value"/> and whose gradient is that of Σ G·E, where G =
+    /// <paramref name="gradE"/> = d(loss sum)/dE and E the distance-like matrix of the prepared embeddings. The gradient
+    /// is computed in closed form now (one B×B·B×D product) and attached through s − s.detach() with s = ⟨x̂, ∂⟩, so no
+    /// B×B tensor is kept for backward.
+    /// </summary>
+    private static Tensor Attach(BaseDistance dist, Tensor embeddings, Tensor prepared, Tensor matrix, Tensor gradE, double value)
+    {
+        if (!(embeddings.requires_grad && torch.is_grad_enabled()))
+            return tensor(value, dtype: embeddings.dtype, device: embeddings.device);
+        Tensor? gx;
+        Tensor gm;
+        using (torch.no_grad())
+        {
+            gm = dist.IsInverted ? gradE.neg() : gradE;
+            gx = dist.SelfGradient(prepared.detach(), matrix, gm);
+        }
+        Tensor s = gx is null
+            ? dist.MatrixPrepared(prepared).reshape(-1).dot(gm.reshape(-1))  // a measure without a closed form: autograd
+            : (prepared * gx).sum();
+        return s - s.detach() + value;
     }
 
     /// <summary>
@@ -155,11 +226,12 @@ internal static class TripletLossKernels
     }
 
     /// <summary>Explicit (a, p, n) of a band in (anchor, positive, negative) order, for <see cref="NoReducer"/>.</summary>
-    private static TripletIndices Materialize(Tensor embeddings, PairTable table, NegativeBand band, BaseDistance selector)
+    private static TripletIndices Materialize(Tensor embeddings, PairTable table, NegativeBand band, BaseDistance selector, MiningResult? mined)
     {
         using var noGrad = torch.no_grad();
-        var m = selector.ToDistanceLike(selector.Matrix(embeddings.detach()));
-        long total = BandMath.Evaluate(m, table, band, null, null).Count;
+        var raw = mined?.CachedMatrix(selector, embeddings) ?? selector.Matrix(embeddings.detach());
+        long total = BandMath.Evaluate(raw, selector.IsInverted, table, band, null, null).Count;
+        var m = selector.ToDistanceLike(raw);
         if (total > TripletMarginLoss.MaxMaterializedTriplets)
             throw new InvalidOperationException(
                 $"NoReducer would materialise {total:N0} triplets (limit {TripletMarginLoss.MaxMaterializedTriplets:N0}); " +

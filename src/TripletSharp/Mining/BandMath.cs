@@ -26,14 +26,29 @@ internal static class BandMath
     private const long ChunkElements = 1L << 22;
 
     /// <summary>
-    /// Evaluates a band on the detached distance-like matrix <paramref name="e"/>. With <paramref name="margin"/> the
-    /// loss quantities are restricted to the active triplets (Δ &lt; margin) and, when <paramref name="grad"/> is given,
-    /// it receives d(Σ hinge)/dE (B×B, zero-initialised by the caller).
+    /// Evaluates a band on the raw matrix <paramref name="m"/> of a measure (negated when <paramref name="inverted"/>, so
+    /// that E is distance-like). With <paramref name="margin"/> the loss quantities are restricted to the active triplets
+    /// (Δ &lt; margin) and, when <paramref name="grad"/> (B×B) is given, it is overwritten with d(Σ hinge)/dE.
+    /// Uses the CPU kernel where it can, torch ops elsewhere.
     /// </summary>
-    public static BandTotals Evaluate(Tensor e, PairTable t, NegativeBand band, double? margin, Tensor? grad)
+    public static BandTotals Evaluate(Tensor m, bool inverted, PairTable t, NegativeBand band, double? margin, Tensor? grad)
     {
-        if (!t.HasTriplets) return new BandTotals(0, 0, 0, 0, 0);
         using var noGrad = torch.no_grad();
+        if (!t.HasTriplets)
+        {
+            grad?.zero_();
+            return new BandTotals(0, 0, 0, 0, 0);
+        }
+        if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(m) && (grad is null || HostTensor.IsKernelReady(grad)))
+            return BandKernel.Evaluate(m, inverted, t, band, margin, grad);
+        using var scope = torch.NewDisposeScope();
+        grad?.zero_();
+        return EvaluateTorch(inverted ? m.neg() : m, t, band, margin, grad);
+    }
+
+    /// <summary>The device-independent implementation on the distance-like matrix <paramref name="e"/>; <paramref name="grad"/> must be zeroed.</summary>
+    private static BandTotals EvaluateTorch(Tensor e, PairTable t, NegativeBand band, double? margin, Tensor? grad)
+    {
         int b = t.Batch, k = t.K;
         var (activeHigh, activeHighInclusive) = margin is double m ? Cap(band.High, band.HighInclusive, m) : (band.High, band.HighInclusive);
         bool separateActive = activeHigh != band.High || activeHighInclusive != band.HighInclusive;

@@ -34,6 +34,7 @@ public abstract class BaseMiner
         var matrix = Distance.Matrix(embeddings.detach());
         var result = MineCore(matrix, l);
         result.Indices?.MoveToOuterDisposeScope();
+        result.Cache = new MatrixCache(Distance, matrix.MoveToOuterDisposeScope(), MatrixCache.Of(embeddings).MoveToOuterDisposeScope());
         return result;
     }
 
@@ -51,7 +52,7 @@ public abstract class BaseMiner
     private protected MiningResult Band(Tensor distances, Tensor labels, NegativeBand band)
     {
         var table = PairTable.Build(labels);
-        var totals = BandMath.Evaluate(Distance.ToDistanceLike(distances), table, band, null, null);
+        var totals = BandMath.Evaluate(distances, Distance.IsInverted, table, band, null, null);
         var stats = totals.Count == 0
             ? MiningStats.Empty
             : new MiningStats(totals.Count, (double)totals.AnchorsUsed / table.Batch,

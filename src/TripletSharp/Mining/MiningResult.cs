@@ -1,4 +1,5 @@
 using TripletSharp.Distances;
+using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;
 
@@ -34,6 +35,16 @@ public sealed class MiningResult : IDisposable
     /// <summary>A result that selects every triplet in a band.</summary>
     public static MiningResult FromBand(NegativeBand band, BaseDistance distance, MiningStats stats) => new(null, band, distance, stats);
 
+    /// <summary>The miner's distance matrix, reused by a loss on the same embeddings (null when not kept).</summary>
+    internal MatrixCache? Cache { get; set; }
+
+    /// <summary>The cached matrix of <paramref name="distance"/> on exactly these embeddings, if the miner kept one.</summary>
+    internal Tensor? CachedMatrix(BaseDistance distance, Tensor embeddings) => Cache?.For(distance, embeddings);
+
     /// <inheritdoc />
-    public void Dispose() => Indices?.Dispose();
+    public void Dispose()
+    {
+        Indices?.Dispose();
+        Cache?.Dispose();
+    }
 }

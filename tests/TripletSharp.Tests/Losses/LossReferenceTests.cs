@@ -1,6 +1,7 @@
 using System.Text;
 using TripletSharp.Losses;
 using TripletSharp.Mining;
+
 using TripletSharp.Tests.Reference;
 using static TorchSharp.torch;
 
@@ -35,8 +36,37 @@ public class LossReferenceTests
         Assert.True(failures.Length == 0, $"{checks} checks, failures:\n{failures}");
     }
 
+    /// <summary>The same comparison with the device-independent torch implementations and each explicit-triplet path forced.</summary>
+    [Theory]
+    [MemberData(nameof(Miners))]
+    public void LossMatchesReferenceOnEveryPath(string minerName)
+    {
+        var failures = new StringBuilder();
+        int checks = 0;
+        foreach (var (torchOnly, path) in new[] { (true, ExplicitPath.Auto), (false, ExplicitPath.Pairwise), (false, ExplicitPath.Matrix), (true, ExplicitPath.Matrix) })
+        {
+            EngineSwitches.TorchOnly = torchOnly;
+            EngineSwitches.ExplicitPath = path;
+            try
+            {
+                foreach (var batch in Cases.Batches().Take(2))
+                foreach (var (kind, normalize) in Cases.Measures)
+                {
+                    var d = RefMeasure.Create(kind, normalize);
+                    checks += Check(batch, minerName, d, d, failures, ScalarType.Float32, 1e-5, $"torchOnly={torchOnly} path={path}");
+                }
+            }
+            finally
+            {
+                EngineSwitches.TorchOnly = false;
+                EngineSwitches.ExplicitPath = ExplicitPath.Auto;
+            }
+        }
+        Assert.True(failures.Length == 0, $"{checks} checks, failures:\n{failures}");
+    }
+
     private static int Check(Batch batch, string minerName, TripletSharp.Distances.BaseDistance lossDistance, TripletSharp.Distances.BaseDistance minerDistance,
-        StringBuilder failures, ScalarType dtype, double rel)
+        StringBuilder failures, ScalarType dtype, double rel, string variant = "")
     {
         int checks = 0;
         using var scope = NewDisposeScope();
@@ -56,7 +86,7 @@ public class LossReferenceTests
                 if (a == p || batch.Labels[a] != batch.Labels[p] || batch.Labels[a] == batch.Labels[n])
                     failures.AppendLine($"{minerName} {batch}: invalid triplet ({a},{p},{n})");
         }
-        string where = $"{minerName} miner[{minerDistance.Name},{minerDistance.NormalizeEmbeddings}] loss[{lossDistance.Name},{lossDistance.NormalizeEmbeddings}] {dtype} {batch}";
+        string where = $"{variant} {minerName} miner[{minerDistance.Name},{minerDistance.NormalizeEmbeddings}] loss[{lossDistance.Name},{lossDistance.NormalizeEmbeddings}] {dtype} {batch}";
         if (mined is not null)
         {
             checks++;
