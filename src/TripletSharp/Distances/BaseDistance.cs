@@ -108,11 +108,10 @@ public abstract class BaseDistance
     }
 
     /// <summary>
-    /// The gradient with respect to the prepared embeddings x of Σ_ij G_ij·M_ij(x), where M = <see cref="MatrixPrepared"/>(x)
-    /// and G = <paramref name="gradMatrix"/>, computed in closed form (one B×B·B×D product) instead of by autograd through
-    /// the matrix; null when the measure has no closed form (the caller then uses autograd).
+    /// How the gradient of Σ_ij V_ij·E_ij with respect to the prepared embeddings has a closed form (one pair of
+    /// B×B·B×D products); null when it has none (autograd is used then). See <see cref="SelfGradientRule"/>.
     /// </summary>
-    internal virtual Tensor? SelfGradient(Tensor prepared, Tensor matrix, Tensor gradMatrix) => null;
+    internal virtual SelfGradientRule? GradientRule => null;
 
     /// <summary>Pairwise measure on inputs that were already passed through <see cref="Prepare"/>.</summary>
     internal Tensor PairwisePrepared(Tensor x, Tensor y) => ComputePairwise(x, y);

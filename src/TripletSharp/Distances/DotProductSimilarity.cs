@@ -14,9 +14,8 @@ public sealed class DotProductSimilarity : BaseDistance
     /// <inheritdoc />
     protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => query.mm(reference.t());
 
-    /// <summary>∂/∂x_i = Σ_j (G_ij + G_ji) x_j.</summary>
-    internal override Tensor? SelfGradient(Tensor prepared, Tensor matrix, Tensor gradMatrix) =>
-        (gradMatrix + gradMatrix.t()).mm(prepared);
+    /// <summary>E = −x_i·x_j (distance-like), so ∂E/∂x_i = −x_j.</summary>
+    internal override SelfGradientRule? GradientRule { get; } = new(false, false, -1.0);
 
     /// <inheritdoc />
     protected override Tensor ComputePairwise(Tensor x, Tensor y) => (x * y).sum(1);

@@ -103,7 +103,7 @@ internal static class TripletLossKernels
                 grad.index_put_((w * (1.0 - toAnchor)).neg_(), new[] { p, n }, accumulate: true);
             }
         }
-        var lossSum = Attach(dist, embeddings, prepared, m, grad, value);
+        var lossSum = Attach(dist, embeddings, prepared, m, new GradientWeights(grad, false, false), value);
         return new LossOutput(loss.Reducer.Reduce(lossSum, t, nonZero), t, nonZero);
     }
 
@@ -118,51 +118,78 @@ internal static class TripletLossKernels
         var dist = loss.Distance;
         var prepared = dist.Prepare(embeddings);
         bool sameMeasure = selector.SameMeasure(dist);
-        Tensor m, grad;
+        Tensor m;
+        GradientWeights grad;
         double value;
         long count, active;
         using (torch.no_grad())
         {
             m = mined?.CachedMatrix(dist, embeddings) ?? dist.MatrixPrepared(prepared.detach());
-            grad = empty_like(m);
+            bool wantGrad = NeedsGradient(embeddings);
+            grad = new GradientWeights(empty_like(m), wantGrad && (dist.GradientRule?.DivideByValue ?? false), wantGrad && dist.GradientRule is not null);
             if (!loss.SoftMargin && !loss.Swap && sameMeasure)
             {
-                var totals = BandMath.Evaluate(m, dist.IsInverted, table, band, loss.Margin, grad);
+                var totals = BandMath.Evaluate(m, dist.IsInverted, table, band, loss.Margin, wantGrad ? grad : null);
                 value = totals.SumAnchorPositive - totals.SumAnchorNegative + loss.Margin * totals.ActiveCount;
                 count = totals.Count;
                 active = totals.ActiveCount;
             }
             else
             {
-                grad.zero_();
+                grad.Weights.zero_();
                 var selection = sameMeasure ? m : mined?.CachedMatrix(selector, embeddings) ?? selector.Matrix(embeddings.detach());
-                (value, count, active) = Chunked(loss, dist.ToDistanceLike(m), selector.ToDistanceLike(selection), table, band, grad);
+                (value, count, active) = Chunked(loss, dist.ToDistanceLike(m), selector.ToDistanceLike(selection), table, band, grad.Weights);
             }
         }
         var lossSum = Attach(dist, embeddings, prepared, m, grad, value);
         return new LossOutput(loss.Reducer.Reduce(lossSum, count, active), count, active);
     }
 
+    private static bool NeedsGradient(Tensor embeddings) => embeddings.requires_grad && torch.is_grad_enabled();
+
     /// <summary>
-    /// A scalar whose value is <paramref name="value"/> and whose gradient is that of Σ G·E, where G =
-    /// <paramref name="gradE"/> = d(loss sum)/dE and E the distance-like matrix of the prepared embeddings. The gradient
-    /// is computed in closed form now (one B×B·B×D product) and attached through s − s.detach() with s = ⟨x̂, ∂⟩, so no
-    /// B×B tensor is kept for backward.
+    /// A scalar whose value is <paramref name="value"/> and whose gradient is that of Σ G·E, where G = d(loss sum)/dE
+    /// (held by <paramref name="grad"/>) and E the distance-like matrix of the prepared embeddings x̂. The embedding
+    /// gradient ∂ is computed in closed form now (two B×B·B×D products) and attached through s − s.detach() with
+    /// s = ⟨x̂, ∂⟩, so backward costs O(B·D) and no B×B tensor is kept for it.
     /// </summary>
-    private static Tensor Attach(BaseDistance dist, Tensor embeddings, Tensor prepared, Tensor matrix, Tensor gradE, double value)
+    private static Tensor Attach(BaseDistance dist, Tensor embeddings, Tensor prepared, Tensor matrix, GradientWeights grad, double value)
     {
-        if (!(embeddings.requires_grad && torch.is_grad_enabled()))
+        if (!NeedsGradient(embeddings))
             return tensor(value, dtype: embeddings.dtype, device: embeddings.device);
-        Tensor? gx;
-        Tensor gm;
-        using (torch.no_grad())
+        var rule = dist.GradientRule;
+        Tensor s;
+        if (rule is null)
         {
-            gm = dist.IsInverted ? gradE.neg() : gradE;
-            gx = dist.SelfGradient(prepared.detach(), matrix, gm);
+            // A measure without a closed form: autograd through its matrix.
+            Tensor gm;
+            using (torch.no_grad()) gm = dist.IsInverted ? grad.Weights.neg() : grad.Weights;
+            s = dist.MatrixPrepared(prepared).reshape(-1).dot(gm.reshape(-1));
         }
-        Tensor s = gx is null
-            ? dist.MatrixPrepared(prepared).reshape(-1).dot(gm.reshape(-1))  // a measure without a closed form: autograd
-            : (prepared * gx).sum();
+        else
+        {
+            Tensor gx;
+            using (torch.no_grad())
+            {
+                var x = prepared.detach();
+                Tensor v = grad.Weights, rows, cols;
+                if (grad.Finished && (!rule.Laplacian || grad.RowSums is not null))
+                {
+                    rows = rule.Laplacian ? tensor(grad.RowSums!, dtype: x.dtype, device: x.device).unsqueeze(1) : v;
+                    cols = rule.Laplacian ? tensor(grad.ColSums!, dtype: x.dtype, device: x.device).unsqueeze(1) : v;
+                }
+                else
+                {
+                    if (rule.DivideByValue) v = v.div(matrix).masked_fill_(matrix.eq(0), 0);
+                    rows = v.sum(1, keepdim: true);
+                    cols = v.sum(new long[] { 0 }).unsqueeze(1);
+                }
+                var vx = v.mm(x).add_(v.t().mm(x));
+                gx = rule.Laplacian ? (x * (rows + cols)).sub_(vx) : vx;
+                if (rule.Scale != 1.0) gx = gx.mul_(rule.Scale);
+            }
+            s = (prepared * gx).sum();
+        }
         return s - s.detach() + value;
     }
 

@@ -31,19 +31,23 @@ internal static class BandMath
     /// (Δ &lt; margin) and, when <paramref name="grad"/> (B×B) is given, it is overwritten with d(Σ hinge)/dE.
     /// Uses the CPU kernel where it can, torch ops elsewhere.
     /// </summary>
-    public static BandTotals Evaluate(Tensor m, bool inverted, PairTable t, NegativeBand band, double? margin, Tensor? grad)
+    public static BandTotals Evaluate(Tensor m, bool inverted, PairTable t, NegativeBand band, double? margin, GradientWeights? grad)
     {
         using var noGrad = torch.no_grad();
         if (!t.HasTriplets)
         {
-            grad?.zero_();
+            grad?.Weights.zero_();
             return new BandTotals(0, 0, 0, 0, 0);
         }
-        if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(m) && (grad is null || HostTensor.IsKernelReady(grad)))
-            return BandKernel.Evaluate(m, inverted, t, band, margin, grad);
+        if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(m) && (grad is null || HostTensor.IsKernelReady(grad.Weights)))
+        {
+            var totals = BandKernel.Evaluate(m, inverted, t, band, margin, grad);
+            if (grad is not null) grad.Finished = true;
+            return totals;
+        }
         using var scope = torch.NewDisposeScope();
-        grad?.zero_();
-        return EvaluateTorch(inverted ? m.neg() : m, t, band, margin, grad);
+        grad?.Weights.zero_();
+        return EvaluateTorch(inverted ? m.neg() : m, t, band, margin, grad?.Weights);
     }
 
     /// <summary>The device-independent implementation on the distance-like matrix <paramref name="e"/>; <paramref name="grad"/> must be zeroed.</summary>
