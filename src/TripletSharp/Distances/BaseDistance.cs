@@ -40,7 +40,7 @@ public abstract class BaseDistance
             Guard.Embeddings(reference, nameof(reference), allowEmpty: true);
             if (reference.shape[1] != query.shape[1])
                 throw new ArgumentException($"'{nameof(reference)}' has dimension {reference.shape[1]} but '{nameof(query)}' has {query.shape[1]}.", nameof(reference));
-            if (reference.device != query.device)
+            if (reference.device_type != query.device_type || reference.device_index != query.device_index)
                 throw new ArgumentException($"'{nameof(reference)}' is on {reference.device} but '{nameof(query)}' is on {query.device}.", nameof(reference));
         }
         using var scope = torch.NewDisposeScope();

@@ -39,7 +39,7 @@ internal sealed class MatrixCache : IDisposable
     {
         if (Matrix.IsInvalid || !Distance.SameMeasure(distance)) return null;
         long b = embeddings.shape[0];
-        if (Matrix.shape[0] != b || Matrix.shape[1] != b || Matrix.device != embeddings.device || Matrix.dtype != embeddings.dtype) return null;
+        if (Matrix.shape[0] != b || Matrix.shape[1] != b || Matrix.device_type != embeddings.device_type || Matrix.device_index != embeddings.device_index || Matrix.dtype != embeddings.dtype) return null;
         using var scope = torch.NewDisposeScope();
         return torch.equal(Fingerprint, Of(embeddings)).item<bool>() ? Matrix : null;
     }
