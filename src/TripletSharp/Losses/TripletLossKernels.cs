@@ -89,7 +89,7 @@ internal static class TripletLossKernels
             var perTriplet = loss.SoftMargin ? nn.functional.softplus(z) : nn.functional.relu(z);
             value = perTriplet.sum(type: ScalarType.Float64).item<double>();
             nonZero = perTriplet.gt(0).sum().item<long>();
-            var w = loss.SoftMargin ? torch.sigmoid(z) : z.gt(0).to(e.dtype);
+            var w = loss.SoftMargin ? SoftplusDerivative(z) : z.gt(0).to(e.dtype);
             grad = zeros_like(e);
             grad.index_put_(w, new[] { a, p }, accumulate: true);
             if (epn is null)
@@ -122,10 +122,10 @@ internal static class TripletLossKernels
         GradientWeights grad;
         double value;
         long count, active;
+        bool wantGrad = NeedsGradient(embeddings); // before no_grad, which would hide it
         using (torch.no_grad())
         {
             m = mined?.CachedMatrix(dist, embeddings) ?? dist.MatrixPrepared(prepared.detach());
-            bool wantGrad = NeedsGradient(embeddings);
             grad = new GradientWeights(empty_like(m), wantGrad && (dist.GradientRule?.DivideByValue ?? false), wantGrad && dist.GradientRule is not null);
             if (!loss.SoftMargin && !loss.Swap && sameMeasure)
             {
@@ -144,6 +144,9 @@ internal static class TripletLossKernels
         var lossSum = Attach(dist, embeddings, prepared, m, grad, value);
         return new LossOutput(loss.Reducer.Reduce(lossSum, count, active), count, active);
     }
+
+    /// <summary>d softplus/dz as torch computes it (softplus is linear above its threshold of 20).</summary>
+    private static Tensor SoftplusDerivative(Tensor z) => torch.sigmoid(z).masked_fill_(z.gt(20), 1.0);
 
     private static bool NeedsGradient(Tensor embeddings) => embeddings.requires_grad && torch.is_grad_enabled();
 
@@ -222,7 +225,7 @@ internal static class TripletLossKernels
             count += selected.sum().item<long>();
             active += perTriplet.gt(0).logical_and_(selected).sum().item<long>();
 
-            var w = (loss.SoftMargin ? torch.sigmoid(z) : z.gt(0).to(e.dtype)).mul_(selectedF);
+            var w = (loss.SoftMargin ? SoftplusDerivative(z) : z.gt(0).to(e.dtype)).mul_(selectedF);
             var gRows = grad.narrow(0, r0, c);
             gRows.scatter_add_(1, posIdx, w.sum(2));
             if (epn is null)

@@ -41,7 +41,8 @@ internal sealed class MatrixCache : IDisposable
         long b = embeddings.shape[0];
         if (Matrix.shape[0] != b || Matrix.shape[1] != b || Matrix.device_type != embeddings.device_type || Matrix.device_index != embeddings.device_index || Matrix.dtype != embeddings.dtype) return null;
         using var scope = torch.NewDisposeScope();
-        return torch.equal(Fingerprint, Of(embeddings)).item<bool>() ? Matrix : null;
+        var other = Of(embeddings);
+        return other.shape[0] == Fingerprint.shape[0] && Fingerprint.eq(other).all().item<bool>() ? Matrix : null;
     }
 
     public void Dispose()
