@@ -125,11 +125,15 @@ internal static class TripletLossKernels
         bool wantGrad = NeedsGradient(embeddings); // before no_grad, which would hide it
         using (torch.no_grad())
         {
-            m = mined?.CachedMatrix(dist, embeddings) ?? dist.MatrixPrepared(prepared.detach());
+            var cached = mined?.CachedMatrix(dist, embeddings);
+            m = cached ?? dist.MatrixPrepared(prepared.detach());
             grad = new GradientWeights(empty_like(m), wantGrad && (dist.GradientRule?.DivideByValue ?? false), wantGrad && dist.GradientRule is not null);
             if (!loss.SoftMargin && !loss.Swap && sameMeasure)
             {
                 var totals = BandMath.Evaluate(m, dist.IsInverted, table, band, loss.Margin, wantGrad ? grad : null);
+                // Same band on the miner's own matrix: the pass also gave the miner's statistics.
+                if (cached is not null && mined!.StatsPending && totals.BandSums is not null)
+                    mined.SupplyStats(totals.ToStats(table.Batch, dist.IsInverted));
                 value = totals.SumAnchorPositive - totals.SumAnchorNegative + loss.Margin * totals.ActiveCount;
                 count = totals.Count;
                 active = totals.ActiveCount;

@@ -41,7 +41,7 @@ internal static class BandKernel
             gViews[i] = grad?.narrow(0, r0, c);
         }
         long count = 0, active = 0, anchors = 0;
-        double sumAp = 0, sumAn = 0;
+        double sumAp = 0, sumAn = 0, bandAp = 0, bandAn = 0;
         var gate = new object();
         try
         {
@@ -73,8 +73,9 @@ internal static class BandKernel
                     lock (gate)
                     {
                         count += s.Count; active += s.Active; anchors += s.Anchors; sumAp += s.SumAp; sumAn += s.SumAn;
+                        bandAp += s.BandAp; bandAn += s.BandAn;
                         if (colSums is not null)
-                            for (int j = 0; j < b; j++) colSums[j] += s.ColSums[j];
+                            for (int j = 0; j < b; j++) colSums[j] += double.CreateTruncating(s.ColSums[j]);
                     }
                 });
         }
@@ -83,7 +84,8 @@ internal static class BandKernel
             foreach (var v in mViews) v.Dispose();
             foreach (var v in gViews) v?.Dispose();
         }
-        return new BandTotals(count, active, anchors, sumAp, sumAn);
+        // In stats mode the band is the selection; with a margin the band sums come from the second difference array.
+        return new BandTotals(count, active, anchors, sumAp, sumAn, p.Separate ? (bandAp, bandAn) : (sumAp, sumAn));
     }
 
     /// <summary>Statistics of every valid triplet of a row, in closed form: npos·nneg triplets, each positive used nneg times.</summary>
@@ -107,29 +109,50 @@ internal static class BandKernel
         s.Anchors++;
         s.SumAp += nneg * pos;
         s.SumAn += npos * neg;
+        s.BandAp += nneg * pos;
+        s.BandAn += npos * neg;
     }
 
-    /// <summary>Turns a row of dL/dE into the weights the closed-form gradient needs, and accumulates their sums.</summary>
-    private static void Finish<T>(int a, Span<T> row, Span<T> g, bool divide, double[]? rowSums, double[] colSums)
+    /// <summary>Turns a row of dL/dE into the weights the closed-form gradient needs, and accumulates their sums (vectorised).</summary>
+    private static void Finish<T>(int a, Span<T> row, Span<T> g, bool divide, double[]? rowSums, T[] colSums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        double sum = 0;
         bool cols = colSums.Length > 0;
-        for (int n = 0; n < g.Length; n++)
+        var sum = Vector<T>.Zero;
+        int n = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var gv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(g);
+            var mv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(row);
+            var cv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(colSums.AsSpan());
+            for (int k = 0; k < gv.Length; k++)
+            {
+                var v = gv[k];
+                if (divide)
+                {
+                    var m = mv[k];
+                    v = Vector.ConditionalSelect(Vector.Equals(m, Vector<T>.Zero), Vector<T>.Zero, v / m);
+                    gv[k] = v;
+                }
+                sum += v;
+                if (cols) cv[k] += v;
+            }
+            n = gv.Length * Vector<T>.Count;
+        }
+        T tail = Vector.Sum(sum);
+        for (; n < g.Length; n++)
         {
             T v = g[n];
-            if (v == T.Zero) continue;
             if (divide)
             {
                 T m = row[n];
                 v = m == T.Zero ? T.Zero : v / m;
                 g[n] = v;
             }
-            double dv = double.CreateTruncating(v);
-            sum += dv;
-            if (cols) colSums[n] += dv;
+            tail += v;
+            if (cols) colSums[n] += v;
         }
-        if (rowSums is not null) rowSums[a] = sum;
+        if (rowSums is not null) rowSums[a] = double.CreateTruncating(tail);
     }
 
     private static void Row<T>(int a, Span<T> row, Span<T> g, bool negate, PairTable t, in Params<T> p, Scratch<T> s)
@@ -159,52 +182,62 @@ internal static class BandKernel
         // serialise on that memory location.
         var diff = s.Diff;
         int stride = npos + 1;
-        Array.Clear(diff, 0, 4 * stride);
+        Array.Clear(diff, 0, (p.Separate ? 8 : 4) * stride);
         long rowCount = 0, rowActive = 0;
-        double rowSumAn = 0;
+        double rowSumAn = 0, rowBandAn = 0;
         bool writeGrad = !g.IsEmpty;
+        bool lowInfinite = p.LowInfinite, highInfinite = p.HighInfinite, separate = p.Separate, activeInfinite = p.ActiveInfinite;
+        bool lowInclusive = p.LowInclusive, lowerOrEqual = !p.HighInclusive, activeOrEqual = !p.ActiveInclusive;
+        T low = p.Low, high = p.High, activeHigh = p.ActiveHigh;
+        var classes = t.HostClasses;
+        int ca0 = classes[a];
+        // Branch-free over the row: same-class columns get counts multiplied by 0, and a zero count adds and removes
+        // the same difference-array slot.
         for (int n = 0; n < b; n++)
         {
-            if (labels[n] == la)
-            {
-                if (writeGrad) g[n] = T.Zero;
-                continue;
-            }
+            int negative = classes[n] != ca0 ? 1 : 0;
             T e = negate ? -row[n] : row[n];
-            int upper = p.LowInfinite ? npos : sorted.Count(e - p.Low, p.LowInclusive);
-            int lower = p.HighInfinite ? 0 : sorted.Count(e - p.High, !p.HighInclusive);
-            int c = upper - lower;
-            if (c < 0) c = 0;
+            int upper = lowInfinite ? npos : sorted.Count(e - low, lowInclusive);
+            int lower = highInfinite ? 0 : sorted.Count(e - high, lowerOrEqual);
+            int c = Math.Max(0, upper - lower) * negative;
             rowCount += c;
             int lowerActive = lower, ca = c;
-            if (p.Separate)
+            if (separate)
             {
-                lowerActive = p.ActiveInfinite ? 0 : sorted.Count(e - p.ActiveHigh, !p.ActiveInclusive);
-                ca = upper - lowerActive;
-                if (ca < 0) ca = 0;
+                lowerActive = activeInfinite ? 0 : sorted.Count(e - activeHigh, activeOrEqual);
+                ca = Math.Max(0, upper - lowerActive) * negative;
+                // Band (not only active) ranges, for the miner statistics.
+                rowBandAn += c * double.CreateTruncating(e);
+                int bandLane = 4 * stride + (n & 3) * stride + lower;
+                diff[bandLane]++;
+                diff[bandLane + c]--;
             }
-            if (ca > 0)
-            {
-                rowActive += ca;
-                rowSumAn += ca * double.CreateTruncating(e);
-                int lane = (n & 3) * stride;
-                diff[lane + lowerActive]++;
-                diff[lane + lowerActive + ca]--;
-            }
+            rowActive += ca;
+            rowSumAn += ca * double.CreateTruncating(e);
+            int lane = (n & 3) * stride + lowerActive;
+            diff[lane]++;
+            diff[lane + ca]--;
             if (writeGrad) g[n] = T.CreateTruncating(-ca);
         }
-        int run = 0;
-        double rowSumAp = 0;
+        int run = 0, bandRun = 0;
+        double rowSumAp = 0, rowBandAp = 0;
         for (int k = 0; k < npos; k++)
         {
             run += diff[k] + diff[stride + k] + diff[2 * stride + k] + diff[3 * stride + k];
             if (run != 0) rowSumAp += run * double.CreateTruncating(pos[k]);
+            if (p.Separate)
+            {
+                bandRun += diff[4 * stride + k] + diff[5 * stride + k] + diff[6 * stride + k] + diff[7 * stride + k];
+                rowBandAp += bandRun * double.CreateTruncating(pos[k]);
+            }
             if (writeGrad) g[slot[k]] = T.CreateTruncating(run);
         }
         s.Count += rowCount;
         s.Active += rowActive;
         s.SumAp += rowSumAp;
         s.SumAn += rowSumAn;
+        s.BandAp += rowBandAp;
+        s.BandAn += rowBandAn;
         if (rowCount > 0) s.Anchors++;
     }
 
@@ -242,16 +275,18 @@ internal static class BandKernel
 
     private sealed class Scratch<T>(int width, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public double[] ColSums { get; } = new double[columns];
+        public T[] ColSums { get; } = new T[columns];
         public T[] Positives { get; } = new T[SortedPositives<T>.BufferLength(width)];
         public int[] Table { get; } = new int[SortedPositives<T>.Buckets(width) + 1];
         public T[] Coarse { get; } = new T[SortedPositives<T>.CoarseLength(width)];
         public int[] Slots { get; } = new int[width];
-        public int[] Diff { get; } = new int[4 * (width + 1)];
+        public int[] Diff { get; } = new int[8 * (width + 1)];
         public long Count;
         public long Active;
         public long Anchors;
         public double SumAp;
         public double SumAn;
+        public double BandAp;
+        public double BandAn;
     }
 }

@@ -9,7 +9,18 @@ namespace TripletSharp.Mining;
 /// <param name="AnchorsUsed">Anchors with at least one selected triplet (band, not active).</param>
 /// <param name="SumAnchorPositive">Σ E_ap over the selected triplets (active ones when a margin is given).</param>
 /// <param name="SumAnchorNegative">Σ E_an over the selected triplets (active ones when a margin is given).</param>
-internal readonly record struct BandTotals(long Count, long ActiveCount, long AnchorsUsed, double SumAnchorPositive, double SumAnchorNegative);
+/// <param name="BandSums">Σ E_ap and Σ E_an over the whole band (for miner statistics), when computed.</param>
+internal readonly record struct BandTotals(long Count, long ActiveCount, long AnchorsUsed, double SumAnchorPositive, double SumAnchorNegative, (double Ap, double An)? BandSums = null)
+{
+    /// <summary>Miner statistics of the band (means of the raw measure; <paramref name="inverted"/> negates back).</summary>
+    public MiningStats ToStats(long batch, bool inverted)
+    {
+        if (Count == 0) return MiningStats.Empty;
+        var (ap, an) = BandSums ?? (SumAnchorPositive, SumAnchorNegative);
+        double sign = inverted ? -1 : 1;
+        return new MiningStats(Count, (double)AnchorsUsed / batch, sign * ap / Count, sign * an / Count);
+    }
+}
 
 /// <summary>
 /// The O(B²)-memory band algorithm. For an anchor a, the triplet (a, p, n) is in the band when
@@ -105,7 +116,7 @@ internal static class BandMath
                 gRows.scatter_add_(1, posIdx, unsorted);
             }
         }
-        return new BandTotals(count, active, anchors, sumAp, sumAn);
+        return new BandTotals(count, active, anchors, sumAp, sumAn, separateActive ? null : (sumAp, sumAn));
     }
 
     /// <summary>Band ∩ {Δ &lt; margin}: the upper end of the active part of the band.</summary>

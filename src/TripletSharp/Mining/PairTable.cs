@@ -57,6 +57,10 @@ internal sealed class PairTable
         PositiveCounts = posCount;
         NegativeCounts = negCount;
         HostLabels = labels;
+        var classes = new int[Batch];
+        for (int g = 0; g < groups.Count; g++)
+            for (int i = 0; i < groups[g].Count; i++) classes[order[groups[g].Start + i]] = g;
+        HostClasses = classes;
         HostPosIdx = posIdx;
         for (int a = 0; a < Batch; a++)
         {
@@ -97,6 +101,9 @@ internal sealed class PairTable
 
     /// <summary>Negatives per anchor (host copy).</summary>
     public long[] NegativeCounts { get; }
+
+    /// <summary>Dense class index 0..C−1 of every row (host).</summary>
+    public int[] HostClasses { get; }
 
     /// <summary>Labels (host copy).</summary>
     public long[] HostLabels { get; }

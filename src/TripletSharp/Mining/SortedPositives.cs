@@ -24,7 +24,7 @@ internal readonly ref struct SortedPositives<T> where T : unmanaged, IFloatingPo
     private readonly int _count;
     private readonly T _origin;
     private readonly T _scale;
-    private readonly T _lastBucket;
+    private readonly int _last;
 
     /// <summary>Pads <paramref name="sorted"/>[0..count) in place and fills the coarse level and the bucket table.</summary>
     public SortedPositives(T[] sorted, int count, T[] coarse, int[] table)
@@ -44,7 +44,7 @@ internal readonly ref struct SortedPositives<T> where T : unmanaged, IFloatingPo
         _origin = count > 0 ? sorted[0] : T.Zero;
         T range = count > 0 ? sorted[count - 1] - _origin : T.Zero;
         _scale = range > T.Zero && T.IsFinite(range) ? T.CreateTruncating(buckets) / range : T.Zero;
-        _lastBucket = T.CreateTruncating(buckets - 1);
+        _last = buckets - 1;
         _table = table.AsSpan(0, buckets + 1);
         int i2 = 0;
         for (int bkt = 0; bkt < buckets; bkt++)
@@ -83,9 +83,10 @@ internal readonly ref struct SortedPositives<T> where T : unmanaged, IFloatingPo
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Bucket(T x)
     {
-        T t = (x - _origin) * _scale;
-        if (!(t > T.Zero)) return 0;
-        return t < _lastBucket ? int.CreateTruncating(t) : int.CreateTruncating(_lastBucket);
+        // Branch-free clamp (the data decides which side, so branches would be mispredicted). Float-to-int conversion
+        // saturates, and NaN cannot occur for finite inputs.
+        int b = int.CreateSaturating((x - _origin) * _scale);
+        return Math.Clamp(b, 0, _last);
     }
 
     /// <summary>Two-level SIMD scan for buckets too full for one compare.</summary>

@@ -53,7 +53,7 @@ public class LossReferenceTests
                 foreach (var (kind, normalize) in Cases.Measures)
                 {
                     var d = RefMeasure.Create(kind, normalize);
-                    checks += Check(batch, minerName, d, d, failures, ScalarType.Float32, 1e-5, $"torchOnly={torchOnly} path={path}");
+                    checks += Check(batch, minerName, d, d, failures, ScalarType.Float32, 1e-5, $"torchOnly={torchOnly} path={path}", statsFirst: true);
                 }
             }
             finally
@@ -66,7 +66,7 @@ public class LossReferenceTests
     }
 
     private static int Check(Batch batch, string minerName, TripletSharp.Distances.BaseDistance lossDistance, TripletSharp.Distances.BaseDistance minerDistance,
-        StringBuilder failures, ScalarType dtype, double rel, string variant = "")
+        StringBuilder failures, ScalarType dtype, double rel, string variant = "", bool statsFirst = false)
     {
         int checks = 0;
         using var scope = NewDisposeScope();
@@ -87,17 +87,7 @@ public class LossReferenceTests
                     failures.AppendLine($"{minerName} {batch}: invalid triplet ({a},{p},{n})");
         }
         string where = $"{variant} {minerName} miner[{minerDistance.Name},{minerDistance.NormalizeEmbeddings}] loss[{lossDistance.Name},{lossDistance.NormalizeEmbeddings}] {dtype} {batch}";
-        if (mined is not null)
-        {
-            checks++;
-            var s = mined.Stats;
-            double apMean = triplets.Count == 0 ? double.NaN : triplets.Average(t => minerRef.Raw(batch.X[t.A], batch.X[t.P]));
-            double anMean = triplets.Count == 0 ? double.NaN : triplets.Average(t => minerRef.Raw(batch.X[t.A], batch.X[t.N]));
-            double anchorFraction = (double)triplets.Select(t => t.A).Distinct().Count() / batch.B;
-            if (s.TripletCount != triplets.Count || !Cases.Close(s.AnchorFraction, anchorFraction, 1e-12)
-                || !Cases.Within(s.MeanAnchorPositive, apMean, rel, Math.Abs(apMean) + Math.Abs(anMean)) || !Cases.Within(s.MeanAnchorNegative, anMean, rel, Math.Abs(apMean) + Math.Abs(anMean)))
-                failures.AppendLine($"{where}: stats {s} expected count={triplets.Count} anchors={anchorFraction} ap={apMean} an={anMean}");
-        }
+        if (statsFirst) checks += CheckStats(mined, minerRef, batch, triplets, where, rel, failures);
 
         foreach (var (margin, soft, swap) in Modes)
         {
@@ -130,6 +120,21 @@ public class LossReferenceTests
                 }
             }
         }
+        // Read after the losses, band statistics come from the loss's own pass (see MiningResult.Stats).
+        if (!statsFirst) checks += CheckStats(mined, minerRef, batch, triplets, where, rel, failures);
         return checks;
+    }
+
+    private static int CheckStats(MiningResult? mined, RefMeasure minerRef, Batch batch, List<(int A, int P, int N)> triplets, string where, double rel, StringBuilder failures)
+    {
+        if (mined is null) return 0;
+        var s = mined.Stats;
+        double apMean = triplets.Count == 0 ? double.NaN : triplets.Average(t => minerRef.Raw(batch.X[t.A], batch.X[t.P]));
+        double anMean = triplets.Count == 0 ? double.NaN : triplets.Average(t => minerRef.Raw(batch.X[t.A], batch.X[t.N]));
+        double anchorFraction = (double)triplets.Select(t => t.A).Distinct().Count() / batch.B;
+        if (s.TripletCount != triplets.Count || !Cases.Close(s.AnchorFraction, anchorFraction, 1e-12)
+            || !Cases.Within(s.MeanAnchorPositive, apMean, rel, Math.Abs(apMean) + Math.Abs(anMean)) || !Cases.Within(s.MeanAnchorNegative, anMean, rel, Math.Abs(apMean) + Math.Abs(anMean)))
+            failures.AppendLine($"{where}: stats {s} expected count={triplets.Count} anchors={anchorFraction} ap={apMean} an={anMean}");
+        return 1;
     }
 }
