@@ -131,9 +131,8 @@ internal sealed class FusedKnn
                 Kernel(qp.Slice(p * Panel * d, Panel * d), d, _samplePacked, SampleSize, _sampleOffset, _scale, ws.Out);
                 for (int i = 0; i < Panel && p * Panel + i < rows; i++)
                 {
-                    var s = ws.Sample.AsSpan();
-                    ws.Out.AsSpan(i * SampleSize, SampleSize).CopyTo(s);
-                    thresholds[p * Panel + i] = PackedKeys.QuickSelect(s, rank);
+                    var s = ws.Out.AsSpan(i * SampleSize, SampleSize);
+                    thresholds[p * Panel + i] = PackedKeys.ThresholdAtRank(s, rank, ws.Hist);
                 }
             }
         }
@@ -397,7 +396,6 @@ internal sealed class FusedKnn
         public ulong[] Candidates = [];
         public ulong[] Tmp = [];
         public float[] Out = [];
-        public readonly float[] Sample = new float[SampleSize];
         public readonly int[] Hist = new int[PackedKeys.HistogramSize];
         public RowTopK? Row;
         public float[]? RowKeys;

@@ -78,7 +78,7 @@ internal sealed class RowTopK
             int j0 = (int)((long)ch * (g - run) / (SampleRuns - 1));
             for (int j = j0; j < j0 + run; j++) sample[i++] = Key(m, offset, scale, j);
         }
-        return PackedKeys.QuickSelect(sample, rank);
+        return PackedKeys.ThresholdAtRank(sample, rank, _hist);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -38,16 +38,41 @@ public class PackedKeysTests
         Assert.Equal(expected, sorted);
     }
 
+    [Theory]
+    [InlineData(1)]     // 22 bits or fewer vary: exact LSD passes
+    [InlineData(2)]     // many binades: quantised passes + insertion fix-up
+    [InlineData(3)]     // one far outlier crowds everything into a few quanta: comparison-sort fallback
+    public void SortPathsEqualAFullSort(int kind)
+    {
+        var rng = new Random(kind);
+        var a = Enumerable.Range(0, 4000).Select(j =>
+        {
+            float v = kind switch
+            {
+                1 => 1f + (float)rng.NextDouble() * 1e-3f,
+                2 => (float)(Math.Exp(rng.NextDouble() * 40 - 20) * (rng.Next(2) * 2 - 1)),
+                _ => j == 1234 ? 1e30f : (float)rng.NextDouble(),
+            };
+            return PackedKeys.Pack(rng.Next(5) == 0 ? (kind == 1 ? 1.0005f : 0.5f) : v, j);
+        }).ToArray();
+        var expected = a.OrderBy(p => p).ToArray();
+        Assert.Equal(expected, PackedKeys.Sort(a, new ulong[a.Length], new int[PackedKeys.HistogramSize]).ToArray());
+    }
+
     [Fact]
-    public void QuickSelectFindsTheRank()
+    public void ThresholdAtRankCoversTheRankAndLittleMore()
     {
         var rng = new Random(2);
+        var hist = new int[2048];
         for (int t = 0; t < 50; t++)
         {
-            var a = Enumerable.Range(0, rng.Next(1, 300)).Select(_ => (float)rng.Next(20)).ToArray();
+            var a = Enumerable.Range(0, rng.Next(1, 3000)).Select(_ => (float)((rng.NextDouble() - 0.3) * Math.Pow(10, rng.Next(-3, 3)))).ToArray();
+            if (t % 5 == 0) for (int i = 0; i < a.Length; i += 2) a[i] = 0.25f; // ties
             int r = rng.Next(a.Length);
             var sorted = a.OrderBy(v => v).ToArray();
-            Assert.Equal(sorted[r], PackedKeys.QuickSelect(a, r));
+            float th = PackedKeys.ThresholdAtRank(a, r, hist);
+            Assert.True(a.Count(v => v <= th) >= r + 1);
+            Assert.True(th <= sorted[r] + Math.Abs(sorted[r]) * Math.Pow(2, -12), $"{th} vs {sorted[r]}");
         }
     }
 }
