@@ -66,6 +66,10 @@ public sealed class ModelBundle : IDisposable
     /// <summary>Training configuration and results stored with the model, if any.</summary>
     public JsonObject? Training { get; }
 
+    /// <summary>The distance the model was trained with (from the stored training options; "euclidean" when unknown).</summary>
+    public string DistanceName =>
+        Training?["options"] is JsonObject o && o["distance"] is JsonValue v && v.TryGetValue<string>(out var name) ? name : "euclidean";
+
     /// <summary>The folder this bundle was loaded from or last saved to, if any.</summary>
     public string? Path { get; private set; }
 
