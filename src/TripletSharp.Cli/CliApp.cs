@@ -24,7 +24,11 @@ internal static class CliApp
         var commandName = CommandPath(parse);
         if (parse.Action is not HelpAction && parse.Errors.Count > 0)
         {
-            ctx.Err.WriteLine($"{commandName}: {OneLine(parse.Errors[0].Message)} (see '{commandName} --help').");
+            var error = parse.Errors[0];
+            var message = OneLine(error.Message);
+            var option = OptionOf(error.SymbolResult);
+            if (option is not null && !message.Contains(option, StringComparison.Ordinal)) message = $"{option}: {message}";
+            ctx.Err.WriteLine($"{commandName}: {message} (see '{commandName} --help').");
             return ExitCodes.Usage;
         }
         try
@@ -63,9 +67,16 @@ internal static class CliApp
         return string.Join(' ', names);
     }
 
+    private static string? OptionOf(System.CommandLine.Parsing.SymbolResult? result)
+    {
+        for (var r = result; r is not null; r = r.Parent)
+            if (r is System.CommandLine.Parsing.OptionResult o) return o.Option.Name;
+        return null;
+    }
+
     internal static string OneLine(string message)
     {
-        var line = message.ReplaceLineEndings(" ").Trim();
+        var line = System.Text.RegularExpressions.Regex.Replace(message, @"\s+", " ").Trim();
         return line.EndsWith('.') ? line[..^1] : line;
     }
 }

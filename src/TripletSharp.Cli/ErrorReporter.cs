@@ -37,6 +37,9 @@ internal static class ErrorReporter
         [nameof(DataOptions.ImageSize)] = "--image-size",
         [nameof(DataOptions.MaxTrainItems)] = "--max-train-items",
         [nameof(DataOptions.MaxTestItems)] = "--max-test-items",
+        ["K"] = "--k",
+        ["MaxQueries"] = "--max-queries",
+        ["Output"] = "--out",
     };
 
     public static int Report(Exception e, TextWriter err, string command)
