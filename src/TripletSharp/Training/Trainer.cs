@@ -190,6 +190,9 @@ public sealed class Trainer
                         var x = trainX.index_select(0, idx);
                         var y = trainLabels.index_select(0, idx);
                         var embeddings = model.forward(x);
+                        // Miners reject NaN input; a diverged network is a non-finite loss, reported as such.
+                        if (!embeddings.isfinite().all().item<bool>())
+                            throw NonFinite("loss", double.NaN, epoch, b, state, run);
                         var miner = fixedMiner ?? ComponentFactory.CreateMiner(o.Miner, o.Margin, distance, (int)(MixSeed(o.Seed, epoch, b) & int.MaxValue));
                         using var mined = miner.Mine(embeddings, y);
                         var output = loss.ComputeDetailed(embeddings, y, mined);
