@@ -69,7 +69,7 @@ internal static class ErrorReporter
             IOException io => (ExitCodes.Io, $"{CliApp.OneLine(io.Message)}{(IsDiskFull(io) ? " (the disk is full; the previous checkpoint is intact)" : "")}."),
             NotImplementedException => (ExitCodes.Failure, "this part of TripletSharp is not implemented yet."),
             OutOfMemoryException => (ExitCodes.Failure, "out of memory; try a smaller batch (--classes-per-batch, --samples-per-class) or fewer items."),
-            _ => (ExitCodes.Failure, $"unexpected error ({e.GetType().Name}): {CliApp.OneLine(e.Message)}. Set TRIPLET_DEBUG=1 for details."),
+            _ => (ExitCodes.Failure, $"unexpected error ({e.GetType().Name}): {CliApp.OneLine(FirstLine(e.Message))}. Set TRIPLET_DEBUG=1 for details."),
         };
     }
 
@@ -85,6 +85,14 @@ internal static class ErrorReporter
         foreach (var (name, option) in OptionNames)
             message = message.Replace($"'{name}'", option);
         return CliApp.OneLine(message) + ".";
+    }
+
+    /// <summary>libtorch errors carry the whole C++ stack after the first line; keep the sentence.</summary>
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n')[0];
+        int at = line.IndexOf("Exception raised from", StringComparison.Ordinal);
+        return at > 0 ? line[..at] : line;
     }
 
     private static bool IsNativeLoadFailure(Exception e)

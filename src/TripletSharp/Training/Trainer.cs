@@ -314,7 +314,8 @@ public sealed class Trainer
 
     private TrainingResult Interrupt(RunLayout run, Checkpoint state, nn.Module<Tensor, Tensor> model, OptimizerHelper optimizer, bool dirty, int epoch, int batch)
     {
-        if (dirty) SaveCheckpoint(run, state, model, optimizer);
+        // Even with nothing trained yet, leave a checkpoint: the folder is then a run that --resume continues.
+        if (dirty || !Checkpoint.Exists(run.CheckpointDirectory)) SaveCheckpoint(run, state, model, optimizer);
         return new TrainingResult
         {
             Status = TrainingStatus.Interrupted,
