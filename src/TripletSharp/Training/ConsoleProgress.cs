@@ -71,8 +71,10 @@ public sealed class ConsoleProgress
                 writer.Flush();
                 break;
             case ProgressMode.Plain:
+                // Every tenth of an epoch, and at least every 30 s on long epochs.
                 int every = Math.Max(1, (p.BatchesPerEpoch + 9) / 10);
-                if (p.Batch % every != 0 && p.Batch != p.BatchesPerEpoch) return;
+                if (p.Batch % every != 0 && p.Batch != p.BatchesPerEpoch && throttle.Elapsed.TotalSeconds < 30) return;
+                throttle.Restart();
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"epoch {p.Epoch}/{p.Epochs} batch {p.Batch}/{p.BatchesPerEpoch}  {p.BatchesPerSecond:F1} batch/s  {p.ImagesPerSecond:F0} img/s  loss {p.EpochLoss:F4}  active {p.EpochActiveFraction:P1}"));
                 writer.Flush();
