@@ -61,7 +61,9 @@ public class BrowserReportTests(ITestOutputHelper output)
         var dir = Path.Combine(AppContext.BaseDirectory, "report-screenshots");
         Directory.CreateDirectory(dir);
 
-        var (x, labels) = ReportTestData.Blobs(50, 6, 3);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        // Overlapping blobs, so the gallery shows misses (red) as well as matches (green).
+        var (x, labels) = ReportTestData.Blobs(50, 6, 3, spread: 1.1);
         using var images = ReportTestData.Images(labels, 3, 16, 4);
         var data = ReportTestData.Build(x, labels, 6, images);
         var options = new ReportOptions { Seed = 1, Tsne = new TsneOptions { Iterations = 250, ExaggerationIterations = 100 } };
@@ -72,11 +74,13 @@ public class BrowserReportTests(ITestOutputHelper output)
         var vectorPage = Path.Combine(dir, "report-vectors.html");
         HtmlReportWriter.Write(vectorPage, vectorData, new ReportOptions { ComputeTsne = false });
 
+        output.WriteLine($"reports written in {sw.Elapsed.TotalSeconds:0.0} s");
         await using var browser = await CdpBrowser.LaunchAsync(chromium, TimeSpan.FromSeconds(30));
         var laptop = await LoadAsync(browser, imagePage, 1280, 800, mobile: false, Path.Combine(dir, "report-laptop.png"), hover: true);
         var phone = await LoadAsync(browser, imagePage, 390, 844, mobile: true, Path.Combine(dir, "report-phone.png"), hover: false);
         var vectors = await LoadAsync(browser, vectorPage, 1280, 800, mobile: false, Path.Combine(dir, "report-vectors.png"), hover: false);
 
+        output.WriteLine($"browser checks done at {sw.Elapsed.TotalSeconds:0.0} s");
         int n = labels.Length, classes = data.ClassNames.Count;
         foreach (var (name, page) in new[] { ("laptop", laptop), ("phone", phone), ("vectors", vectors) })
         {
@@ -109,6 +113,7 @@ public class BrowserReportTests(ITestOutputHelper output)
             Assert.Equal(name == "vectors" ? 0 : 12 * 9, c.GetProperty("galleryImgs").GetInt32());
             Assert.Equal(name == "vectors" ? 12 * 9 : 0, c.GetProperty("labelCards").GetInt32());
             Assert.Equal(12 * 8, c.GetProperty("matches").GetInt32() + c.GetProperty("misses").GetInt32());
+            Assert.True(c.GetProperty("misses").GetInt32() > 0 && c.GetProperty("matches").GetInt32() > 0, $"{name}: expected both green and red frames.");
             Assert.Equal(0, c.GetProperty("brokenImages").GetInt32());
             Assert.Equal(classes * classes, c.GetProperty("cells").GetInt32());
             Assert.Equal(1, c.GetProperty("rocCurve").GetInt32());
@@ -180,7 +185,8 @@ public class BrowserReportTests(ITestOutputHelper output)
             }
 
             await SaveScreenshotAsync(browser, session, screenshot, width);
-            if (!mobile && hover) await SaveSectionShotsAsync(browser, session, Path.GetDirectoryName(screenshot)!, width);
+            if (file.EndsWith("report-images.html", StringComparison.Ordinal))
+                await SaveSectionShotsAsync(browser, session, Path.GetDirectoryName(screenshot)!, width, mobile ? "phone" : "laptop");
             return new PageResult(checks, errors.ToList(), requests.ToList());
         }
         finally
@@ -217,7 +223,7 @@ public class BrowserReportTests(ITestOutputHelper output)
         await File.WriteAllBytesAsync(path, Convert.FromBase64String(shot.GetProperty("data").GetString()!));
     }
 
-    private static async Task SaveSectionShotsAsync(CdpBrowser browser, string session, string dir, int width)
+    private static async Task SaveSectionShotsAsync(CdpBrowser browser, string session, string dir, int width, string prefix)
     {
         var boxes = JsonDocument.Parse(await EvaluateStringAsync(browser, session,
             "JSON.stringify([...document.querySelectorAll('main > section')].map(s => { const r = s.getBoundingClientRect(); return {id: s.id, y: r.top + window.scrollY, h: r.height}; }))")).RootElement;
@@ -225,7 +231,7 @@ public class BrowserReportTests(ITestOutputHelper output)
         {
             var clip = new { x = 0, y = b.GetProperty("y").GetDouble(), width, height = Math.Min(4000, b.GetProperty("h").GetDouble()), scale = 1 };
             var shot = await browser.SendAsync("Page.captureScreenshot", new { format = "png", captureBeyondViewport = true, clip }, session, TimeSpan.FromSeconds(60));
-            await File.WriteAllBytesAsync(Path.Combine(dir, $"section-{b.GetProperty("id").GetString()}.png"), Convert.FromBase64String(shot.GetProperty("data").GetString()!));
+            await File.WriteAllBytesAsync(Path.Combine(dir, $"{prefix}-{b.GetProperty("id").GetString()}.png"), Convert.FromBase64String(shot.GetProperty("data").GetString()!));
         }
     }
 }

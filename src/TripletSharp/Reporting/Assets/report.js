@@ -69,7 +69,10 @@
     var width = widthOf(svg);
     var top = 10, bottom = x.label ? 40 : 24;
     var plotH = height - top - bottom;
-    var yt = linearTicks(y.lo, y.hi, Math.max(2, Math.floor(plotH / 38)), false);
+    var yCount = Math.max(2, Math.floor(plotH / 38));
+    var yt = linearTicks(y.lo, y.hi, yCount, false);
+    // Fewer than three labels leave the scale hard to read; ask for more while they stay 24 px apart.
+    while (yt.length < 3 && plotH / (yCount + 1) >= 24) { yCount++; yt = linearTicks(y.lo, y.hi, yCount, false); }
     var yw = 0;
     yt.forEach(function (t) { yw = Math.max(yw, textWidth(t.s)); });
     var left = yw + 10 + (y.label ? 18 : 0);
