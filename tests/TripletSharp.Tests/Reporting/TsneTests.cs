@@ -130,7 +130,10 @@ public class TsneTests
             return kl;
         }
 
-        var grad = Tsne.Gradient(p, tensor(y, [n, 2]), out _).data<double>().ToArray();
+        var grad = Tsne.Gradient(p, tensor(y, [n, 2])).data<double>().ToArray();
+        Assert.Equal(Kl(y), Tsne.KlDivergence(p, tensor(y, [n, 2])), 9);
+        // Row blocks that do not divide N give the same gradient.
+        Assert.True(tensor(grad).allclose(Tsne.Gradient(p, tensor(y, [n, 2]), blockRows: 2).reshape(-1), 1e-12, 1e-12));
         const double h = 1e-6;
         for (int k = 0; k < y.Length; k++)
         {
