@@ -47,10 +47,21 @@ internal static class NeighborSearch
                 _ => (sq.index_select(0, qIdx).unsqueeze(1) + sq.unsqueeze(0) - 2 * dot).clamp_min(0),
             };
             score = score.scatter(1, qIdx.unsqueeze(1), torch.full(count, 1, double.PositiveInfinity, dtype: ScalarType.Float64, device: x.device));
-            // Stable sort, so equal scores keep index order and the result is deterministic.
-            var (sorted, order) = torch.sort(score, dim: 1, descending: false, stable: true);
-            var top = order[.., ..k].cpu();
-            var topScore = sorted[.., ..k].cpu();
+            Tensor top, topScore;
+            if (k == 1)
+            {
+                // min() returns the first index of a tied minimum: the same answer as the stable sort, without sorting.
+                var (minValues, minIndices) = score.min(1, keepdim: true);
+                top = minIndices.cpu();
+                topScore = minValues.cpu();
+            }
+            else
+            {
+                // Stable sort, so equal scores keep index order and the result is deterministic.
+                var (sorted, order) = torch.sort(score, dim: 1, descending: false, stable: true);
+                top = order[.., ..k].cpu();
+                topScore = sorted[.., ..k].cpu();
+            }
             if (measure == Measure.Euclidean) topScore = topScore.sqrt();
             if (measure == Measure.Dot) topScore = -topScore;
             var ti = top.data<long>().ToArray();

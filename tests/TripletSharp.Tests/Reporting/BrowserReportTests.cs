@@ -70,7 +70,9 @@ public class BrowserReportTests(ITestOutputHelper output)
         var imagePage = Path.Combine(dir, "report-images.html");
         HtmlReportWriter.Write(imagePage, data, options);
 
-        var vectorData = ReportTestData.Build(x, labels, 6, images: null, distance: "cosine");
+        // Vector data with 30 classes: label cards instead of images, the many-class palette, thinned matrix labels.
+        var (xv, labelsV) = ReportTestData.Blobs(8, 30, 5, spread: 1.1);
+        var vectorData = ReportTestData.Build(xv, labelsV, 30, images: null, distance: "cosine");
         var vectorPage = Path.Combine(dir, "report-vectors.html");
         HtmlReportWriter.Write(vectorPage, vectorData, new ReportOptions { ComputeTsne = false });
 
@@ -81,9 +83,9 @@ public class BrowserReportTests(ITestOutputHelper output)
         var vectors = await LoadAsync(browser, vectorPage, 1280, 800, mobile: false, Path.Combine(dir, "report-vectors.png"), hover: false);
 
         output.WriteLine($"browser checks done at {sw.Elapsed.TotalSeconds:0.0} s");
-        int n = labels.Length, classes = data.ClassNames.Count;
-        foreach (var (name, page) in new[] { ("laptop", laptop), ("phone", phone), ("vectors", vectors) })
+        foreach (var (name, page, shown) in new[] { ("laptop", laptop, data), ("phone", phone, data), ("vectors", vectors, vectorData) })
         {
+            int n = shown.Labels.Length, classes = shown.ClassNames.Count;
             output.WriteLine($"{name}: {page.Checks}");
             Assert.True(page.Errors.Count == 0, $"{name}: console errors or exceptions:\n" + string.Join("\n", page.Errors));
             Assert.True(page.Requests.Count == 0, $"{name}: the page made network requests:\n" + string.Join("\n", page.Requests));
@@ -95,10 +97,10 @@ public class BrowserReportTests(ITestOutputHelper output)
             Assert.True(c.GetProperty("scrollWidth").GetInt32() <= c.GetProperty("innerWidth").GetInt32(), $"{name}: the page scrolls sideways ({c.GetProperty("scrollWidth")} > {c.GetProperty("innerWidth")}).");
             foreach (var (key, _) in HtmlReportWriter.CurveColumns)
             {
-                int expected = data.History.Count(r => r.Values.TryGetValue(key, out var v) && double.IsFinite(v));
+                int expected = shown.History.Count(r => r.Values.TryGetValue(key, out var v) && double.IsFinite(v));
                 Assert.Equal(expected, c.GetProperty("curvePoints").GetProperty(key).GetInt32());
             }
-            foreach (var e in data.Distances)
+            foreach (var e in shown.Distances)
             {
                 var h = c.GetProperty("hist").GetProperty(e.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 Assert.Equal(options.HistogramBins, h.GetProperty("ap").GetInt32());
@@ -119,7 +121,7 @@ public class BrowserReportTests(ITestOutputHelper output)
             Assert.Equal(1, c.GetProperty("rocCurve").GetInt32());
             Assert.Equal(1, c.GetProperty("rocPoint").GetInt32());
             foreach (var m in c.GetProperty("metricText").EnumerateArray())
-                Assert.Equal(HtmlReportWriter.Show(data.Metrics[m[0].GetString()!]), m[1].GetString());
+                Assert.Equal(HtmlReportWriter.Show(shown.Metrics[m[0].GetString()!]), m[1].GetString());
         }
         Assert.True(File.Exists(Path.Combine(dir, "report-laptop.png")) && File.Exists(Path.Combine(dir, "report-phone.png")));
     }

@@ -156,6 +156,22 @@ public class HtmlReportWriterTests
         Assert.NotEqual(0, idx[0][1]);
     }
 
+    [Fact]
+    public void TiedNeighboursComeInIndexOrderForOneAndForMany()
+    {
+        // Item 0 has items 1, 2, 3 at exactly distance 1 (integer coordinates: the expansion formula is exact).
+        using var x = tensor(new float[] { 0, 0, 1, 0, -1, 0, 0, 1, 5, 5 }, [5, 2]);
+        foreach (var measure in new[] { NeighborSearch.Measure.Euclidean, NeighborSearch.Measure.SquaredEuclidean })
+        {
+            var (one, oneValue) = NeighborSearch.Search(x, [0, 3], 1, measure, normalize: false);
+            Assert.Equal(1, one[0][0]);
+            Assert.Equal(1, oneValue[0][0]);
+            Assert.Equal(0, one[1][0]); // item 3: items 0 (distance 1) then 1, 2 (√2)
+            var (many, _) = NeighborSearch.Search(x, [0], 3, measure, normalize: false);
+            Assert.Equal(new long[] { 1, 2, 3 }, many[0]);
+        }
+    }
+
     /// <summary>Every other item of each row by increasing distance (decreasing similarity for dot), ties by index.</summary>
     private static List<(int Index, double Value)>[] BruteForce(double[][] x, string distance)
     {
