@@ -84,6 +84,11 @@ public sealed class ReportData
                 throw new ArgumentException($"'{nameof(Images)}' must be N×C×H×W with N = {Labels.Length} and C = 1 or 3, got shape [{string.Join(", ", Images.shape)}].", nameof(Images));
         }
         if (Margin is double m) Guard.Finite(m, nameof(Margin));
+        foreach (var row in History)
+        {
+            Guard.NotNull(row, nameof(History));
+            Guard.NotNull(row.Values, nameof(HistoryRow.Values));
+        }
         foreach (var d in Distances)
         {
             Guard.NotNull(d, nameof(Distances));
