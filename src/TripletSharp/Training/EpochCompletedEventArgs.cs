@@ -1,3 +1,4 @@
+using TorchSharp;
 using TripletSharp.Distances;
 using static TorchSharp.torch;
 
@@ -53,4 +54,33 @@ public sealed class EpochCompletedEventArgs : EventArgs
 
     /// <summary>The run folder.</summary>
     public string RunDirectory { get; }
+
+    /// <summary>
+    /// Anchor–positive and anchor–negative distances (<see cref="Distance"/>) over every pair of a seeded sample of at
+    /// most <paramref name="maxItems"/> test items, for histograms; empty when the epoch was not evaluated.
+    /// </summary>
+    public (float[] AnchorPositive, float[] AnchorNegative) TestDistances(int maxItems = 2000, int seed = 0)
+    {
+        Guard.Positive(maxItems, nameof(maxItems));
+        if (TestEmbeddings is null) return ([], []);
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        int n = TestLabels.Count;
+        var rows = Enumerable.Range(0, n).ToArray();
+        if (n > maxItems)
+        {
+            new Random(seed).Shuffle(rows);
+            rows = rows[..maxItems];
+            Array.Sort(rows);
+        }
+        var idx = torch.tensor(rows.Select(r => (long)r).ToArray(), device: TestEmbeddings.device);
+        var values = Distance.Compute(TestEmbeddings.index_select(0, idx)).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
+        int m = rows.Length;
+        var ap = new List<float>();
+        var an = new List<float>();
+        for (int i = 0; i < m; i++)
+            for (int j = i + 1; j < m; j++)
+                (TestLabels[rows[i]] == TestLabels[rows[j]] ? ap : an).Add(values[i * m + j]);
+        return (ap.ToArray(), an.ToArray());
+    }
 }

@@ -44,6 +44,25 @@ public sealed record EpochRecord
     public static string CsvHeader { get; } =
         "epoch,loss,active_fraction,triplets_per_batch," + string.Join(",", MetricKeys) + ",learning_rate,train_seconds,eval_seconds,seconds,floor_seconds";
 
+    /// <summary>The row's values by <c>history.csv</c> column (all but <c>epoch</c>); NaN where a value is missing.</summary>
+    public IReadOnlyDictionary<string, double> ToDictionary()
+    {
+        var d = new Dictionary<string, double>
+        {
+            ["loss"] = Loss,
+            ["active_fraction"] = ActiveFraction,
+            ["triplets_per_batch"] = TripletsPerBatch,
+        };
+        var m = Metrics?.ToDictionary();
+        foreach (var k in MetricKeys) d[k] = m is null ? double.NaN : m[k];
+        d["learning_rate"] = LearningRate;
+        d["train_seconds"] = TrainSeconds;
+        d["eval_seconds"] = EvalSeconds;
+        d["seconds"] = Seconds;
+        d["floor_seconds"] = FloorSeconds ?? double.NaN;
+        return d;
+    }
+
     /// <summary>This row in <c>history.csv</c> form (invariant culture, empty cells for missing values).</summary>
     public string ToCsvRow()
     {

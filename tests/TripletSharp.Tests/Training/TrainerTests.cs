@@ -44,6 +44,9 @@ public class TrainerTests
             Assert.NotNull(e.TestEmbeddings);
             Assert.Equal(new long[] { 32, 4 }, e.TestEmbeddings!.shape);
             Assert.Equal(32, e.TestLabels.Count);
+            if (e.IsFirst) CheckTestDistances(e);
+            Assert.Equal(e.Record.Loss, e.Record.ToDictionary()["loss"]);
+            Assert.Equal(e.Record.Metrics!.MapAtR, e.Record.ToDictionary()["map_at_r"]);
             epochs.Add(e);
         };
         var result = trainer.Fit(data, new DataOptions { Path = "synthetic" });
@@ -84,6 +87,29 @@ public class TrainerTests
         Assert.Equal(5, config.Trainer.BatchesPerEpoch);
         Assert.Equal(1, config.Trainer.Threads);
         Assert.Equal(96, config.DataSummary!.TrainCount);
+    }
+
+    /// <summary>d_ap / d_an of the hook equal plain double-precision Euclidean distances over all test pairs.</summary>
+    private static void CheckTestDistances(EpochCompletedEventArgs e)
+    {
+        var (ap, an) = e.TestDistances();
+        var x = ReferenceNet.Flat(e.TestEmbeddings!);
+        int n = e.TestLabels.Count, d = (int)e.TestEmbeddings!.shape[1];
+        var refAp = new List<double>();
+        var refAn = new List<double>();
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < d; k++) s += (x[i * d + k] - x[j * d + k]) * (x[i * d + k] - x[j * d + k]);
+                (e.TestLabels[i] == e.TestLabels[j] ? refAp : refAn).Add(Math.Sqrt(s));
+            }
+        Assert.Equal(112, ap.Length);
+        Assert.Equal(384, an.Length);
+        for (int i = 0; i < ap.Length; i++) Assert.Equal(refAp[i], ap[i], 4);
+        for (int i = 0; i < an.Length; i++) Assert.Equal(refAn[i], an[i], 4);
+        var (sampledAp, sampledAn) = e.TestDistances(maxItems: 10, seed: 1);
+        Assert.Equal(45, sampledAp.Length + sampledAn.Length);
     }
 
     [Fact]
