@@ -33,9 +33,9 @@ internal static class TripletLossKernels
         var n = indices.Negatives.to(ScalarType.Int64).to(embeddings.device);
         var path = EngineSwitches.ExplicitPath;
         if (path == ExplicitPath.Auto)
-            // Row-wise measures cost ~T·D elementwise work; the matrix route costs two B×B×D products (often one, with
-            // the miner's cached matrix), which BLAS does ~50× faster per operation.
-            path = t * dim <= 2 * b * b ? ExplicitPath.Pairwise : ExplicitPath.Matrix;
+            // Row-wise measures cost ~T·D elementwise work and keep ~6·T·D values for backward; the matrix route costs
+            // two B×B×D products (BLAS, far faster per operation) and a few B×B passes, and keeps nothing for backward.
+            path = t * dim <= b * b / 2 ? ExplicitPath.Pairwise : ExplicitPath.Matrix;
         if (path == ExplicitPath.Matrix && loss.Reducer is not NoReducer)
             return ExplicitFromMatrix(loss, embeddings, a, p, n, mined);
 

@@ -14,13 +14,19 @@ namespace TripletSharp.Losses;
 /// <para>
 /// Band selections (no miner, batch-all, semi-hard, hard negatives) are never materialised. With the hinge loss and no
 /// swap, the loss summed over the active triplets of the band is linear in the distance matrix:
-/// Σ (d_ap − d_an + m) = Σ_(a,p) c_ap·d_ap − Σ_(a,n) c_an·d_an + m·N, where c_an is the number of positives that form an
-/// active selected triplet with the negative n and c_ap the number of negatives that do with p. Sorting each anchor's
-/// positive distances once, <c>searchsorted</c> gives every c_an and a histogram with a cumulative sum every c_ap:
-/// O(B² log K) time, O(B²) memory, and the gradient is exact (it is the count matrix). The soft margin, the swap, or a
-/// miner whose measure differs from the loss's are not linear in that way; they loop over chunks of anchors against
-/// (positives × all negatives), which is O(B·K·B) time but O(B²) memory (K = positives per anchor).
-/// Explicit triplets are gathered and computed directly.
+/// Σ (d_ap − d_an + m) = Σ_(a,p) c_ap·d_ap − Σ_(a,n) c_an·d_an + m·N, where c_an counts the positives that form an
+/// active selected triplet with negative n, and c_ap the negatives that do with positive p. Each anchor's positive
+/// distances are sorted once; for every anchor–negative pair a rank query (<c>searchsorted</c>, or a bucketed SIMD
+/// lookup on CPU) gives the range of matching positives, hence c_an, and a difference array with a prefix sum gives
+/// every c_ap. That is O(B² log K) time (O(B²) on CPU) and O(B²) memory. The counts are exactly the gradient with
+/// respect to the matrix, so the embedding gradient is formed in closed form (two B×B·B×D products) and attached to
+/// the graph; backward keeps no B×B tensor. When the <see cref="MiningResult"/> came from a miner with the same measure
+/// on the same embeddings, its distance matrix is reused.
+/// </para>
+/// <para>
+/// The soft margin, the swap, or a miner whose measure differs from the loss's are not linear in that way; they loop
+/// over chunks of anchors against (positives × all negatives): O(B·K·B) time, O(B²) memory (K = positives per anchor).
+/// Explicit triplets are gathered: row-wise for few triplets, from the matrix otherwise.
 /// </para>
 /// </remarks>
 public sealed class TripletMarginLoss

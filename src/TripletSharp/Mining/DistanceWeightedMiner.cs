@@ -47,14 +47,18 @@ public sealed class DistanceWeightedMiner : BaseMiner
         var table = PairTable.Build(labels);
         if (table.ValidAnchorCount == 0) return Empty(distances);
         double n = EmbeddingDimension;
+        // In place where possible: this runs on B×B matrices.
         var d = distances.clamp_min(Cutoff);
-        var logW = d.log().mul_(2.0 - n).sub_((1.0 - d.square().mul_(0.25)).clamp_min_(1e-8).log_().mul_((n - 3.0) / 2.0));
-        var allowed = table.NegativeMask(0, table.Batch).logical_and_(distances.lt(NonzeroLossCutoff));
-        logW = logW.masked_fill_(allowed.logical_not(), double.NegativeInfinity);
-        var rowMax = logW.amax(new long[] { 1 }, keepdim: true);
-        var hasAny = allowed.any(1);
-        var w = (logW - rowMax.masked_fill(hasAny.logical_not().unsqueeze(1), 0)).exp_();
-        var cdf = w.cumsum(1);
+        var logW = d.log().mul_(2.0 - n);
+        logW.sub_(d.mul_(d).mul_(-0.25).add_(1.0).clamp_min_(1e-8).log_().mul_((n - 3.0) / 2.0));
+        d.Dispose();
+        var blocked = table.NegativeMask(0, table.Batch).logical_not_().logical_or_(distances.ge(NonzeroLossCutoff));
+        logW.masked_fill_(blocked, double.NegativeInfinity);
+        var hasAny = blocked.logical_not_().any(1);
+        blocked.Dispose();
+        var rowMax = logW.amax(new long[] { 1 }, keepdim: true).masked_fill_(hasAny.logical_not().unsqueeze(1), 0);
+        var cdf = logW.sub_(rowMax).exp_().cumsum(1);
+        logW.Dispose();
         var total = cdf.narrow(1, cdf.shape[1] - 1, 1);
 
         int b = table.Batch, k = Math.Max(table.K, 1);

@@ -56,7 +56,7 @@ public class GradientTests
     [MemberData(nameof(Miners))]
     public void MatchesFiniteDifferences(string minerName)
     {
-        var batch = TestData.Gaussian(51, 11, 3, 3, lone: 1);
+        var batch = TestData.Gaussian(51, 9, 2, 3, lone: 1);
         foreach (var (kind, normalize) in Cases.Measures)
         foreach (var (margin, soft, swap) in new[] { (0.5, false, false), (0.5, false, true), (0.0, true, false) })
         {
