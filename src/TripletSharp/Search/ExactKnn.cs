@@ -5,21 +5,27 @@ using static TorchSharp.torch;
 
 namespace TripletSharp.Search;
 
-/// <summary>Exact k-nearest-neighbour search in blocks of queries (matrix product + top-k), so memory stays bounded by the block size.</summary>
+/// <summary>Exact k-nearest-neighbour search in blocks of queries, so memory stays bounded by the block size.</summary>
 /// <remarks>
-/// <para><b>Order.</b> Neighbours are ranked by a float32 (or the input's precision) ranking key and, for exactly equal
-/// keys, by lower gallery index, on every device and block size. The key is <c>‖g‖² − 2q·g</c> for Euclidean and
-/// squared Euclidean (the query's own ‖q‖² is constant along the row and added back only for the k results),
-/// <c>−q·g</c> for cosine (on L2-normalised rows) and dot product, and the measure's own matrix (negated when
-/// inverted) for any other <see cref="BaseDistance"/>. Reported values are computed from the key
-/// (Euclidean: √max(‖q‖² + key, 0); cosine: 1 + key; dot: −key), so two results whose reported values round to the
-/// same number keep the key's order. Exact duplicates of a gallery row always tie and come in index order.</para>
-/// <para><b>Memory.</b> One block holds blockSize × G values of the measure (4 bytes each for float32) plus
-/// per-thread buffers of 16·G bytes; the CPU float32 path selects the top k per row in managed code
-/// (<see cref="RowTopK"/>); other devices and precisions use a stable sort of the block (3× the block's memory).</para>
+/// <para><b>Order.</b> Neighbours are ranked by a ranking key and, for exactly equal keys, by lower gallery index,
+/// whatever the device, path or block size. The key is <c>‖g‖² − 2q·g</c> for Euclidean and squared Euclidean
+/// (‖q‖² is constant along a row and added back only for the k results), <c>−q·g</c> for cosine (on L2-normalised
+/// rows) and dot product, and the measure's own matrix (negated when inverted) for any other
+/// <see cref="BaseDistance"/>. Reported values come from the key (Euclidean √max(‖q‖² + key, 0), squared
+/// max(‖q‖² + key, 0), cosine 1 + key, dot −key), so results whose reported values round equal keep key order.
+/// Exact duplicates of a gallery row always tie and come in index order.</para>
+/// <para><b>Precision.</b> Keys are float32 for float32 input. The expansion loses absolute precision in d²
+/// (about ε·(‖q‖² + ‖g‖²)), so a Euclidean distance between (near-)duplicates may read up to ~√that (≈ 3e-4 for
+/// unit vectors) instead of 0, and pairs closer than that may swap; this is the same trade-off as faiss' IndexFlatL2
+/// and torch.cdist's matrix-product mode.</para>
+/// <para><b>Paths.</b> CPU float32 with the four built-in measures: a fused kernel (<see cref="FusedKnn"/>) that
+/// computes keys tile by tile in cache and keeps only candidates under a sampled per-query threshold, so the Q×G
+/// matrix is never stored (memory: the b×k outputs plus ~16 MB per thread). Other measures on CPU float32: the
+/// measure's b×G matrix per block, then the same managed selection per row (<see cref="RowTopK"/>). Other
+/// devices and precisions: the b×G key matrix per block and a stable sort (about 4× the matrix's memory).</para>
 /// <para><b>Self exclusion.</b> With <c>excludeSelf</c>, query i is gallery row i and that row is removed by index
-/// (never by zero distance), which is the same as PML asking for k+1 and dropping the column whose index is the
-/// query's own (or the last column when it is absent).</para>
+/// (never by zero distance), which equals PML asking for k+1 and dropping the column whose index is the query's own
+/// (or the last column when it is absent).</para>
 /// </remarks>
 public static class ExactKnn
 {
