@@ -154,50 +154,81 @@ public static class ExactKnn
             selectors = Enumerable.Range(0, threads).Select(_ => new RowTopK(ng)).ToArray();
         }
 
-        for (long start = 0; start < nq; start += rows)
+        Tensor? idxBuf = null, valBuf = null;
+        try
         {
-            using var blockScope = NewDisposeScope();
-            int b = (int)Math.Min(rows, nq - start);
-            var qb = qAll.narrow(0, start, b).contiguous();
-            Tensor idx, keys;
-            if (method == Method.Sort)
+            for (long start = 0; start < nq; start += rows)
             {
-                var m = kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t());
-                var u = euclidean ? m.mul(-2).add_(gn!) : scale == 1f ? m.clone() : m.neg();
-                if (excludeSelf) u.diagonal(start, 0, 1).fill_(double.PositiveInfinity);
-                var (sv, si) = u.sort(1, false, true);
-                keys = sv.narrow(1, 0, k);
-                idx = si.narrow(1, 0, k).contiguous();
-            }
-            else
-            {
-                idx = empty(new long[] { b, k }, ScalarType.Int64);
-                keys = empty(new long[] { b, k }, ScalarType.Float32);
+                using var blockScope = NewDisposeScope();
+                int b = (int)Math.Min(rows, nq - start);
+                var qb = qAll.narrow(0, start, b).contiguous();
+                if (method == Method.Sort)
+                {
+                    var m = kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t());
+                    var u = euclidean ? m.mul(-2).add_(gn!) : scale == 1f ? m.clone() : m.neg();
+                    if (excludeSelf) u.diagonal(start, 0, 1).fill_(double.PositiveInfinity);
+                    var (sv, si) = u.sort(1, false, true);
+                    var keys = sv.narrow(1, 0, k);
+                    var qn = euclidean ? qb.square().sum(1, keepdim: true) : null;
+                    var val = kind switch
+                    {
+                        Kind.Euclidean => keys.add(qn!).clamp_min(0).sqrt(),
+                        Kind.SquaredEuclidean => keys.add(qn!).clamp_min(0),
+                        Kind.Cosine => keys.add(1.0),
+                        _ => scale == 1f ? keys.clone() : keys.neg(),
+                    };
+                    onBlock(new KnnBlock(start, si.narrow(1, 0, k).contiguous(), val.contiguous()));
+                    continue;
+                }
+                // One output pair for all blocks: fresh multi-megabyte tensors per block cost page faults.
+                idxBuf ??= empty(new long[] { rows, k }, ScalarType.Int64).DetachFromDisposeScope();
+                valBuf ??= empty(new long[] { rows, k }, ScalarType.Float32).DetachFromDisposeScope();
+                var idx = idxBuf.narrow(0, 0, b);
+                var vals = valBuf.narrow(0, 0, b);
                 long self = excludeSelf ? start : -1;
+                float[]? qnArr = euclidean ? qb.square().sum(1).data<float>().ToArray() : null;
+                RowTransform transform = (r, keys) => ToValues(kind, scale, qnArr is null ? 0f : qnArr[r], keys);
                 if (fused is not null)
                 {
                     fused.Search(() => MemoryMarshal.Cast<byte, float>(qb.bytes), b, self, k,
-                        () => MemoryMarshal.Cast<byte, long>(idx.bytes), () => MemoryMarshal.Cast<byte, float>(keys.bytes));
+                        () => MemoryMarshal.Cast<byte, long>(idxBuf.bytes), () => MemoryMarshal.Cast<byte, float>(valBuf.bytes), transform);
                 }
                 else
                 {
                     var m = (kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t())).to_type(ScalarType.Float32).contiguous();
-                    SelectRows(m, gn, scale, self, k, idx, keys, selectors!);
+                    SelectRows(m, gn, scale, self, k, idxBuf, valBuf, selectors!, transform);
                 }
+                onBlock(new KnnBlock(start, idx, vals));
             }
-            var qn = euclidean ? qb.square().sum(1, keepdim: true) : null;
-            var val = kind switch
-            {
-                Kind.Euclidean => keys.add(qn!).clamp_min(0).sqrt(),
-                Kind.SquaredEuclidean => keys.add(qn!).clamp_min(0),
-                Kind.Cosine => keys.add(1.0),
-                _ => scale == 1f ? keys.clone() : keys.neg(),
-            };
-            onBlock(new KnnBlock(start, idx, val.contiguous()));
+        }
+        finally
+        {
+            idxBuf?.Dispose();
+            valBuf?.Dispose();
         }
     }
 
-    private static void SelectRows(Tensor m, Tensor? gn, float scale, long selfStart, int k, Tensor idx, Tensor keys, RowTopK[] selectors)
+    /// <summary>Keys to reported values, as the sort path's tensor ops compute them (IEEE add, max, sqrt).</summary>
+    private static void ToValues(Kind kind, float scale, float qn, Span<float> keys)
+    {
+        switch (kind)
+        {
+            case Kind.Euclidean:
+                for (int i = 0; i < keys.Length; i++) keys[i] = MathF.Sqrt(MathF.Max(qn + keys[i], 0f));
+                break;
+            case Kind.SquaredEuclidean:
+                for (int i = 0; i < keys.Length; i++) keys[i] = MathF.Max(qn + keys[i], 0f);
+                break;
+            case Kind.Cosine:
+                for (int i = 0; i < keys.Length; i++) keys[i] = keys[i] + 1f;
+                break;
+            default:
+                if (scale != 1f) for (int i = 0; i < keys.Length; i++) keys[i] = -keys[i];
+                break;
+        }
+    }
+
+    private static void SelectRows(Tensor m, Tensor? gn, float scale, long selfStart, int k, Tensor idx, Tensor keys, RowTopK[] selectors, RowTransform transform)
     {
         int b = (int)m.shape[0];
         int ng = (int)m.shape[1];
@@ -217,6 +248,7 @@ public static class ExactKnn
                 {
                     int self = selfStart >= 0 ? (int)(selfStart + r) : -1;
                     sel.Select(mAll.Slice(r * ng, ng), off, scale, self, k, idxAll.Slice(r * k, k), keyAll.Slice(r * k, k));
+                    transform(r, keyAll.Slice(r * k, k));
                 }
             }
         });
