@@ -161,7 +161,8 @@ public sealed class Trainer
             var loss = ComponentFactory.CreateLoss(o, distance);
             bool stochastic = ComponentFactory.IsStochasticMiner(o.Miner);
             var fixedMiner = stochastic ? null : ComponentFactory.CreateMiner(o.Miner, o.Margin, distance, o.Seed);
-            var evaluator = new RetrievalEvaluator(distance, knnK: 5, seed: o.Seed, computeNmi: o.ComputeNmi);
+            // A fixed k-means seed: NMI then depends only on the embeddings, so `triplet eval` reproduces metrics.json.
+            var evaluator = new RetrievalEvaluator(distance, knnK: 5, seed: 0, computeNmi: o.ComputeNmi);
             var sampler = new ClassBalancedSampler(train.Labels, o.ClassesPerBatch, o.SamplesPerClass, o.Seed, batchesPerEpoch);
             long[] indexBuffer = [];
             bool dirty = false;
