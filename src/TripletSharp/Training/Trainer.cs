@@ -235,7 +235,7 @@ public sealed class Trainer
                     throw new InvalidOperationException($"The sampler produced {b} batches for epoch {epoch + 1}, expected {batchesPerEpoch}.");
 
                 if (o.MeasureFloor && state.EpochFloorSeconds is null)
-                    state.EpochFloorSeconds = MeasureFloor(o, train.ItemShape, model, trainX, sampler, epoch, batchesPerEpoch, currentLr);
+                    state.EpochFloorSeconds = MeasureFloor(o, train.ItemShape, model, trainX, sampler, epoch, batchesPerEpoch, currentLr, cancellationToken);
 
                 bool evaluate = o.EvaluateEveryEpoch || epoch == epochs - 1;
                 RetrievalMetrics? metrics = null;
@@ -435,7 +435,7 @@ public sealed class Trainer
     /// The floor: the same model's forward + backward (sum of the embeddings as the loss) + optimiser step over the
     /// epoch's batches, on a copy of the current weights with its own optimiser, so training is unaffected.
     /// </summary>
-    private double MeasureFloor(TrainerOptions o, long[] itemShape, nn.Module<Tensor, Tensor> model, Tensor trainX, ClassBalancedSampler sampler, int epoch, int batchesPerEpoch, double lr)
+    private double? MeasureFloor(TrainerOptions o, long[] itemShape, nn.Module<Tensor, Tensor> model, Tensor trainX, ClassBalancedSampler sampler, int epoch, int batchesPerEpoch, double lr, CancellationToken cancellationToken)
     {
         using var copy = CreateModel(o, itemShape);
         using (var ms = new MemoryStream(ModelBundle.SerializeModule(model))) copy.load(ms);
@@ -447,6 +447,7 @@ public sealed class Trainer
         foreach (var batch in sampler.GetEpoch(epoch))
         {
             if (b++ >= batchesPerEpoch) break;
+            if (cancellationToken.IsCancellationRequested) return null; // stopping wins over measuring
             watch.Start();
             using (var scope = torch.NewDisposeScope())
             {

@@ -192,6 +192,21 @@ public class TrainerTests
         File.ReadAllBytes(Directory.GetFiles(Path.Combine(runDir, "model"), "weights-*.bin").Single());
 
     [Fact]
+    public void MeasureFloor_RecordsTheFloorWithoutChangingTraining()
+    {
+        using var plain = new TestFolder();
+        using var floor = new TestFolder();
+        using var data = SyntheticData.Clusters();
+        var a = new Trainer(Small(plain.Path, 2)).Fit(data);
+        var b = new Trainer(Small(floor.Path, 2) with { MeasureFloor = true }).Fit(data);
+        Assert.All(a.History, h => Assert.Null(h.FloorSeconds));
+        Assert.All(b.History, h => Assert.True(h.FloorSeconds > 0));
+        Assert.Equal(a.History.Select(h => h.Metrics), b.History.Select(h => h.Metrics));
+        var last = File.ReadAllLines(Path.Combine(floor.Path, "history.csv"))[^1].Split(',');
+        Assert.NotEqual("", last[^1]);
+    }
+
+    [Fact]
     public void ExistingRun_IsNotOverwritten_WithoutResume()
     {
         using var dir = new TestFolder();
