@@ -25,9 +25,9 @@ internal static class EmbedCommand
             var outPath = parse.GetValue(output)!;
             var kind = EmbeddingWriter.KindOf(outPath);
             using var bundle = ModelBundle.Load(parse.GetValue(model)!);
-            var dataOptions = DataFor(bundle.Input.Data, parse.GetValue(data), parse.GetValue(format));
-            using var loaded = DatasetLoader.Load(dataOptions);
-            using var set = EmbeddingSet.Create(bundle, loaded, Enum.Parse<SplitSelection>(parse.GetValue(split)!, ignoreCase: true));
+            var dataPath = parse.GetValue(data);
+            var dataOptions = DataFor(bundle.Input.Data, dataPath, parse.GetValue(format));
+            using var set = Embed(bundle, dataOptions, Enum.Parse<SplitSelection>(parse.GetValue(split)!, ignoreCase: true), dataPath is not null);
             EmbeddingWriter.Write(outPath, kind, set);
             ctx.Out.WriteLine($"wrote {set.Count} embeddings of dimension {set.Dimension} to {outPath}");
             return ExitCodes.Ok;

@@ -29,10 +29,10 @@ internal static class EvalCommand
         command.SetAction(parse =>
         {
             using var bundle = ModelBundle.Load(parse.GetValue(model)!);
-            var dataOptions = DataFor(bundle.Input.Data, parse.GetValue(data), parse.GetValue(format));
-            using var loaded = DatasetLoader.Load(dataOptions);
+            var dataPath = parse.GetValue(data);
+            var dataOptions = DataFor(bundle.Input.Data, dataPath, parse.GetValue(format));
             var which = Enum.Parse<SplitSelection>(parse.GetValue(split)!, ignoreCase: true);
-            using var set = EmbeddingSet.Create(bundle, loaded, which);
+            using var set = Embed(bundle, dataOptions, which, dataPath is not null);
             var distance = ComponentFactory.CreateDistance(bundle.DistanceName);
             var metrics = new RetrievalEvaluator(distance).Evaluate(set.Embeddings, set.Labels);
 
@@ -40,9 +40,9 @@ internal static class EvalCommand
             string pairSource;
             if (parse.GetValue(pairs) is { } pairsPath)
             {
-                using var all = which == SplitSelection.All ? null : EmbeddingSet.Create(bundle, loaded, SplitSelection.All);
+                using var all = which == SplitSelection.All ? null : Embed(bundle, dataOptions, SplitSelection.All, dataPath is not null);
                 var source = all ?? set;
-                var (first, second, same) = PairsFile.Read(pairsPath, source);
+                var (first, second, same) = PairMatcher.Match(pairsPath, source);
                 using (first)
                 using (second)
                     verification = new VerificationEvaluator(distance).EvaluatePairs(first, second, same);
@@ -70,13 +70,13 @@ internal static class EvalCommand
                 node["items"] = set.Count;
                 node["split"] = which.ToString().ToLowerInvariant();
                 node["model"] = bundle.Path;
-                node["data"] = string.IsNullOrEmpty(loaded.Source) ? "bundled sample" : loaded.Source;
+                node["data"] = dataOptions.Path ?? "bundled sample";
                 ctx.Out.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return ExitCodes.Ok;
             }
             var ic = CultureInfo.InvariantCulture;
             ctx.Out.WriteLine($"model  {bundle.Path}");
-            ctx.Out.WriteLine($"data   {Describe(loaded)}; evaluated on the {which.ToString().ToLowerInvariant()} items ({set.Count}), {distance.Name} distance");
+            ctx.Out.WriteLine($"data   {Describe(set, dataOptions)}; evaluated on the {which.ToString().ToLowerInvariant()} items, {distance.Name} distance");
             foreach (var (key, value) in metrics.ToDictionary())
                 ctx.Out.WriteLine(string.Create(ic, $"{key,-16} {value:F4}"));
             ctx.Out.WriteLine(string.Create(ic,

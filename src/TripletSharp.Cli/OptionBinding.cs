@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using TripletSharp.Data;
+using TripletSharp.Models;
 
 namespace TripletSharp.Cli;
 
@@ -41,9 +41,7 @@ internal static class OptionBinding
 
     public static readonly string[] FormatNames = ["auto", "idx", "folder", "csv"];
 
-    /// <summary>A deep copy of data options (future-proof against new properties).</summary>
-    public static DataOptions Clone(DataOptions o) =>
-        JsonSerializer.Deserialize<DataOptions>(JsonSerializer.Serialize(o)) ?? new DataOptions();
+    public static DataOptions Clone(DataOptions o) => o.Clone();
 
     /// <summary>Parses "256,128" (an empty string means no hidden layer).</summary>
     public static int[] ParseSizes(string text)
@@ -64,11 +62,43 @@ internal static class OptionBinding
             d.Path = path;
             d.MaxTrainItems = null;
             d.MaxTestItems = null;
+            d.MaxItems = null;
             d.Format = DataFormat.Auto;
         }
         if (format is not null) d.Format = ParseFormat(format);
         return d;
     }
+
+    /// <summary>
+    /// Reads and embeds the chosen items. Test: the test part as training split it (slices included); train: the
+    /// training part; all: without <paramref name="explicitPath"/> the model's train and test parts, with it every item
+    /// of the data, unsplit (one class is enough).
+    /// </summary>
+    public static EmbeddingSet Embed(ModelBundle model, DataOptions options, SplitSelection which, bool explicitPath)
+    {
+        var source = options.Path ?? "the bundled sample";
+        switch (which)
+        {
+            case SplitSelection.Test:
+            {
+                using var test = DatasetLoader.LoadTest(options);
+                return EmbeddingSet.Create(model, test, "test", source);
+            }
+            case SplitSelection.All when explicitPath:
+            {
+                using var all = DatasetLoader.LoadAll(options);
+                return EmbeddingSet.Create(model, all, "all", source);
+            }
+            default:
+            {
+                using var split = DatasetLoader.Load(options);
+                return EmbeddingSet.Create(model, split, which);
+            }
+        }
+    }
+
+    public static string Describe(EmbeddingSet set, DataOptions options) =>
+        $"{options.Path ?? "bundled sample"}: {set.Count} items, {set.ClassNames.Count} classes";
 
     public static string Describe(DatasetSplit s) =>
         $"{(string.IsNullOrEmpty(s.Source) ? "bundled sample" : s.Source)} ({FormatName(s.Format)}): {s.Train.Count} train + {s.Test.Count} test items, " +

@@ -34,10 +34,8 @@ internal static class SearchCommand
             if (parse.GetValue(maxQueries) is <= 0) throw new ArgumentException($"'MaxQueries' must be > 0, got {parse.GetValue(maxQueries)}.", "MaxQueries");
             using var bundle = ModelBundle.Load(parse.GetValue(model)!);
             var formatName = parse.GetValue(format);
-            using var galleryData = DatasetLoader.Load(DataFor(bundle.Input.Data, parse.GetValue(gallery)!, formatName));
-            using var queryData = DatasetLoader.Load(DataFor(bundle.Input.Data, parse.GetValue(query)!, formatName));
-            using var g = EmbeddingSet.Create(bundle, galleryData);
-            using var q = EmbeddingSet.Create(bundle, queryData);
+            using var g = Embed(bundle, DataFor(bundle.Input.Data, parse.GetValue(gallery)!, formatName), SplitSelection.All, explicitPath: true);
+            using var q = Embed(bundle, DataFor(bundle.Input.Data, parse.GetValue(query)!, formatName), SplitSelection.All, explicitPath: true);
             int queries = Math.Min(q.Count, parse.GetValue(maxQueries) ?? int.MaxValue);
             int effectiveK = Math.Min(kk, g.Count);
             var distance = ComponentFactory.CreateDistance(bundle.DistanceName);

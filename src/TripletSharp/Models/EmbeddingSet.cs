@@ -77,6 +77,16 @@ public sealed class EmbeddingSet : IDisposable
         return new EmbeddingSet(embeddings.MoveToOuterDisposeScope(), labels, classNames, names, splits);
     }
 
+    /// <summary>Embeds every item of one <paramref name="data"/> set, tagging each row with <paramref name="split"/>.</summary>
+    public static EmbeddingSet Create(ModelBundle model, Dataset data, string split = "all", string? dataSource = null, int batchSize = 1024)
+    {
+        Guard.NotNull(model, nameof(model));
+        Guard.NotNull(data, nameof(data));
+        Guard.NotNull(split, nameof(split));
+        var embeddings = data.Count == 0 ? zeros(0, model.EmbeddingDim) : model.Embed(data, batchSize, dataSource);
+        return new EmbeddingSet(embeddings, data.Labels.ToArray(), data.ClassNames, data.ItemNames, Enumerable.Repeat(split, data.Count).ToArray());
+    }
+
     /// <inheritdoc />
     public void Dispose() => Embeddings.Dispose();
 }

@@ -5,21 +5,27 @@ using static TorchSharp.torch;
 
 namespace TripletSharp.Search;
 
-/// <summary>Exact k-nearest-neighbour search in blocks of queries (matrix product + top-k), so memory stays bounded by the block size.</summary>
+/// <summary>Exact k-nearest-neighbour search in blocks of queries, so memory stays bounded by the block size.</summary>
 /// <remarks>
-/// <para><b>Order.</b> Neighbours are ranked by a float32 (or the input's precision) ranking key and, for exactly equal
-/// keys, by lower gallery index, on every device and block size. The key is <c>‖g‖² − 2q·g</c> for Euclidean and
-/// squared Euclidean (the query's own ‖q‖² is constant along the row and added back only for the k results),
-/// <c>−q·g</c> for cosine (on L2-normalised rows) and dot product, and the measure's own matrix (negated when
-/// inverted) for any other <see cref="BaseDistance"/>. Reported values are computed from the key
-/// (Euclidean: √max(‖q‖² + key, 0); cosine: 1 + key; dot: −key), so two results whose reported values round to the
-/// same number keep the key's order. Exact duplicates of a gallery row always tie and come in index order.</para>
-/// <para><b>Memory.</b> One block holds blockSize × G values of the measure (4 bytes each for float32) plus
-/// per-thread buffers of 16·G bytes; the CPU float32 path selects the top k per row in managed code
-/// (<see cref="RowTopK"/>); other devices and precisions use a stable sort of the block (3× the block's memory).</para>
+/// <para><b>Order.</b> Neighbours are ranked by a ranking key and, for exactly equal keys, by lower gallery index,
+/// whatever the device, path or block size. The key is <c>‖g‖² − 2q·g</c> for Euclidean and squared Euclidean
+/// (‖q‖² is constant along a row and added back only for the k results), <c>−q·g</c> for cosine (on L2-normalised
+/// rows) and dot product, and the measure's own matrix (negated when inverted) for any other
+/// <see cref="BaseDistance"/>. Reported values come from the key (Euclidean √max(‖q‖² + key, 0), squared
+/// max(‖q‖² + key, 0), cosine 1 + key, dot −key), so results whose reported values round equal keep key order.
+/// Exact duplicates of a gallery row always tie and come in index order.</para>
+/// <para><b>Precision.</b> Keys are float32 for float32 input. The expansion loses absolute precision in d²
+/// (about ε·(‖q‖² + ‖g‖²)), so a Euclidean distance between (near-)duplicates may read up to ~√that (≈ 3e-4 for
+/// unit vectors) instead of 0, and pairs closer than that may swap; this is the same trade-off as faiss' IndexFlatL2
+/// and torch.cdist's matrix-product mode.</para>
+/// <para><b>Paths.</b> CPU float32 with the four built-in measures: a fused kernel (<see cref="FusedKnn"/>) that
+/// computes keys tile by tile in cache and keeps only candidates under a sampled per-query threshold, so the Q×G
+/// matrix is never stored (memory: the b×k outputs plus ~16 MB per thread). Other measures on CPU float32: the
+/// measure's b×G matrix per block, then the same managed selection per row (<see cref="RowTopK"/>). Other
+/// devices and precisions: the b×G key matrix per block and a stable sort (about 4× the matrix's memory).</para>
 /// <para><b>Self exclusion.</b> With <c>excludeSelf</c>, query i is gallery row i and that row is removed by index
-/// (never by zero distance), which is the same as PML asking for k+1 and dropping the column whose index is the
-/// query's own (or the last column when it is absent).</para>
+/// (never by zero distance), which equals PML asking for k+1 and dropping the column whose index is the query's own
+/// (or the last column when it is absent).</para>
 /// </remarks>
 public static class ExactKnn
 {
@@ -148,50 +154,81 @@ public static class ExactKnn
             selectors = Enumerable.Range(0, threads).Select(_ => new RowTopK(ng)).ToArray();
         }
 
-        for (long start = 0; start < nq; start += rows)
+        Tensor? idxBuf = null, valBuf = null;
+        try
         {
-            using var blockScope = NewDisposeScope();
-            int b = (int)Math.Min(rows, nq - start);
-            var qb = qAll.narrow(0, start, b).contiguous();
-            Tensor idx, keys;
-            if (method == Method.Sort)
+            for (long start = 0; start < nq; start += rows)
             {
-                var m = kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t());
-                var u = euclidean ? m.mul(-2).add_(gn!) : scale == 1f ? m.clone() : m.neg();
-                if (excludeSelf) u.diagonal(start, 0, 1).fill_(double.PositiveInfinity);
-                var (sv, si) = u.sort(1, false, true);
-                keys = sv.narrow(1, 0, k);
-                idx = si.narrow(1, 0, k).contiguous();
-            }
-            else
-            {
-                idx = empty(new long[] { b, k }, ScalarType.Int64);
-                keys = empty(new long[] { b, k }, ScalarType.Float32);
+                using var blockScope = NewDisposeScope();
+                int b = (int)Math.Min(rows, nq - start);
+                var qb = qAll.narrow(0, start, b).contiguous();
+                if (method == Method.Sort)
+                {
+                    var m = kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t());
+                    var u = euclidean ? m.mul(-2).add_(gn!) : scale == 1f ? m.clone() : m.neg();
+                    if (excludeSelf) u.diagonal(start, 0, 1).fill_(double.PositiveInfinity);
+                    var (sv, si) = u.sort(1, false, true);
+                    var keys = sv.narrow(1, 0, k);
+                    var qn = euclidean ? qb.square().sum(1, keepdim: true) : null;
+                    var val = kind switch
+                    {
+                        Kind.Euclidean => keys.add(qn!).clamp_min(0).sqrt(),
+                        Kind.SquaredEuclidean => keys.add(qn!).clamp_min(0),
+                        Kind.Cosine => keys.add(1.0),
+                        _ => scale == 1f ? keys.clone() : keys.neg(),
+                    };
+                    onBlock(new KnnBlock(start, si.narrow(1, 0, k).contiguous(), val.contiguous()));
+                    continue;
+                }
+                // One output pair for all blocks: fresh multi-megabyte tensors per block cost page faults.
+                idxBuf ??= empty(new long[] { rows, k }, ScalarType.Int64).DetachFromDisposeScope();
+                valBuf ??= empty(new long[] { rows, k }, ScalarType.Float32).DetachFromDisposeScope();
+                var idx = idxBuf.narrow(0, 0, b);
+                var vals = valBuf.narrow(0, 0, b);
                 long self = excludeSelf ? start : -1;
+                float[]? qnArr = euclidean ? qb.square().sum(1).data<float>().ToArray() : null;
+                RowTransform transform = (r, keys) => ToValues(kind, scale, qnArr is null ? 0f : qnArr[r], keys);
                 if (fused is not null)
                 {
                     fused.Search(() => MemoryMarshal.Cast<byte, float>(qb.bytes), b, self, k,
-                        () => MemoryMarshal.Cast<byte, long>(idx.bytes), () => MemoryMarshal.Cast<byte, float>(keys.bytes));
+                        () => MemoryMarshal.Cast<byte, long>(idxBuf.bytes), () => MemoryMarshal.Cast<byte, float>(valBuf.bytes), transform);
                 }
                 else
                 {
                     var m = (kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t())).to_type(ScalarType.Float32).contiguous();
-                    SelectRows(m, gn, scale, self, k, idx, keys, selectors!);
+                    SelectRows(m, gn, scale, self, k, idxBuf, valBuf, selectors!, transform);
                 }
+                onBlock(new KnnBlock(start, idx, vals));
             }
-            var qn = euclidean ? qb.square().sum(1, keepdim: true) : null;
-            var val = kind switch
-            {
-                Kind.Euclidean => keys.add(qn!).clamp_min(0).sqrt(),
-                Kind.SquaredEuclidean => keys.add(qn!).clamp_min(0),
-                Kind.Cosine => keys.add(1.0),
-                _ => scale == 1f ? keys.clone() : keys.neg(),
-            };
-            onBlock(new KnnBlock(start, idx, val.contiguous()));
+        }
+        finally
+        {
+            idxBuf?.Dispose();
+            valBuf?.Dispose();
         }
     }
 
-    private static void SelectRows(Tensor m, Tensor? gn, float scale, long selfStart, int k, Tensor idx, Tensor keys, RowTopK[] selectors)
+    /// <summary>Keys to reported values, as the sort path's tensor ops compute them (IEEE add, max, sqrt).</summary>
+    private static void ToValues(Kind kind, float scale, float qn, Span<float> keys)
+    {
+        switch (kind)
+        {
+            case Kind.Euclidean:
+                for (int i = 0; i < keys.Length; i++) keys[i] = MathF.Sqrt(MathF.Max(qn + keys[i], 0f));
+                break;
+            case Kind.SquaredEuclidean:
+                for (int i = 0; i < keys.Length; i++) keys[i] = MathF.Max(qn + keys[i], 0f);
+                break;
+            case Kind.Cosine:
+                for (int i = 0; i < keys.Length; i++) keys[i] = keys[i] + 1f;
+                break;
+            default:
+                if (scale != 1f) for (int i = 0; i < keys.Length; i++) keys[i] = -keys[i];
+                break;
+        }
+    }
+
+    private static void SelectRows(Tensor m, Tensor? gn, float scale, long selfStart, int k, Tensor idx, Tensor keys, RowTopK[] selectors, RowTransform transform)
     {
         int b = (int)m.shape[0];
         int ng = (int)m.shape[1];
@@ -211,6 +248,7 @@ public static class ExactKnn
                 {
                     int self = selfStart >= 0 ? (int)(selfStart + r) : -1;
                     sel.Select(mAll.Slice(r * ng, ng), off, scale, self, k, idxAll.Slice(r * k, k), keyAll.Slice(r * k, k));
+                    transform(r, keyAll.Slice(r * k, k));
                 }
             }
         });

@@ -87,9 +87,10 @@ internal sealed class FusedKnn
 
     /// <summary>
     /// Top k of each of the <paramref name="b"/> queries (b×D row-major float32 in <paramref name="queries"/>).
-    /// Query r excludes gallery column selfStart + r when <paramref name="selfStart"/> ≥ 0.
+    /// Query r excludes gallery column selfStart + r when <paramref name="selfStart"/> ≥ 0. Each query's keys are
+    /// then passed through <paramref name="transform"/> (on the worker thread), e.g. to turn them into distances.
     /// </summary>
-    public void Search(SpanSource<float> queries, int b, long selfStart, int k, SpanSource<long> outColumns, SpanSource<float> outKeys)
+    public void Search(SpanSource<float> queries, int b, long selfStart, int k, SpanSource<long> outColumns, SpanSource<float> outKeys, RowTransform? transform = null)
     {
         int available = _g - (selfStart >= 0 ? 1 : 0);
         bool sampled = _samplePacked is not null && PackedKeys.ThresholdRank(k, available, SampleSize, Z) >= 0;
@@ -105,8 +106,11 @@ internal sealed class FusedKnn
             while ((r0 = Interlocked.Add(ref next, chunk) - chunk) < b)
             {
                 int rows = Math.Min(chunk, b - r0);
+                var keys = outKeys().Slice(r0 * k, rows * k);
                 ProcessChunk(ws, queries().Slice(r0 * _d, rows * _d), rows, selfStart < 0 ? -1 : selfStart + r0, k, sampled, cap,
-                    outColumns().Slice(r0 * k, rows * k), outKeys().Slice(r0 * k, rows * k));
+                    outColumns().Slice(r0 * k, rows * k), keys);
+                if (transform is not null)
+                    for (int r = 0; r < rows; r++) transform(r0 + r, keys.Slice(r * k, k));
             }
         });
     }
@@ -415,3 +419,6 @@ internal sealed class FusedKnn
 
 /// <summary>Re-obtains a span (over native tensor memory) inside worker lambdas, which cannot capture spans.</summary>
 internal delegate Span<T> SpanSource<T>();
+
+/// <summary>Rewrites the k keys of query <c>row</c> of a block in place.</summary>
+internal delegate void RowTransform(int row, Span<float> keys);

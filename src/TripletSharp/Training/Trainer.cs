@@ -161,7 +161,8 @@ public sealed class Trainer
             var loss = ComponentFactory.CreateLoss(o, distance);
             bool stochastic = ComponentFactory.IsStochasticMiner(o.Miner);
             var fixedMiner = stochastic ? null : ComponentFactory.CreateMiner(o.Miner, o.Margin, distance, o.Seed);
-            var evaluator = new RetrievalEvaluator(distance, knnK: 5, seed: o.Seed, computeNmi: o.ComputeNmi);
+            // A fixed k-means seed: NMI then depends only on the embeddings, so `triplet eval` reproduces metrics.json.
+            var evaluator = new RetrievalEvaluator(distance, knnK: 5, seed: 0, computeNmi: o.ComputeNmi);
             var sampler = new ClassBalancedSampler(train.Labels, o.ClassesPerBatch, o.SamplesPerClass, o.Seed, batchesPerEpoch);
             long[] indexBuffer = [];
             bool dirty = false;
@@ -234,7 +235,7 @@ public sealed class Trainer
                     throw new InvalidOperationException($"The sampler produced {b} batches for epoch {epoch + 1}, expected {batchesPerEpoch}.");
 
                 if (o.MeasureFloor && state.EpochFloorSeconds is null)
-                    state.EpochFloorSeconds = MeasureFloor(o, train.ItemShape, model, trainX, sampler, epoch, batchesPerEpoch, currentLr);
+                    state.EpochFloorSeconds = MeasureFloor(o, train.ItemShape, model, trainX, sampler, epoch, batchesPerEpoch, currentLr, cancellationToken);
 
                 bool evaluate = o.EvaluateEveryEpoch || epoch == epochs - 1;
                 RetrievalMetrics? metrics = null;
@@ -434,7 +435,7 @@ public sealed class Trainer
     /// The floor: the same model's forward + backward (sum of the embeddings as the loss) + optimiser step over the
     /// epoch's batches, on a copy of the current weights with its own optimiser, so training is unaffected.
     /// </summary>
-    private double MeasureFloor(TrainerOptions o, long[] itemShape, nn.Module<Tensor, Tensor> model, Tensor trainX, ClassBalancedSampler sampler, int epoch, int batchesPerEpoch, double lr)
+    private double? MeasureFloor(TrainerOptions o, long[] itemShape, nn.Module<Tensor, Tensor> model, Tensor trainX, ClassBalancedSampler sampler, int epoch, int batchesPerEpoch, double lr, CancellationToken cancellationToken)
     {
         using var copy = CreateModel(o, itemShape);
         using (var ms = new MemoryStream(ModelBundle.SerializeModule(model))) copy.load(ms);
@@ -446,6 +447,7 @@ public sealed class Trainer
         foreach (var batch in sampler.GetEpoch(epoch))
         {
             if (b++ >= batchesPerEpoch) break;
+            if (cancellationToken.IsCancellationRequested) return null; // stopping wins over measuring
             watch.Start();
             using (var scope = torch.NewDisposeScope())
             {

@@ -279,5 +279,7 @@ public class ExactKnnTests
         bad[2, 1] = tensor(float.NaN);
         Assert.Throws<ArgumentException>(() => ExactKnn.Search(bad, g, 3));
         Assert.Throws<ArgumentException>(() => ExactKnn.Search(g, g.to_type(ScalarType.Float64), 3));
+        using var none = ExactKnn.Search(g.narrow(0, 0, 0), g, 3);
+        Assert.Equal(new long[] { 0, 3 }, none.Indices.shape);
     }
 }

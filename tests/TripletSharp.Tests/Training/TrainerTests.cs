@@ -78,7 +78,7 @@ public class TrainerTests
         Assert.Equal(["class0", "class1", "class2", "class3"], model.ClassNames);
         Assert.Equal("synthetic", model.Input.Data!.Path);
         using var emb = model.Embed(data.Test);
-        var again = new RetrievalEvaluator(ComponentFactory.CreateDistance(model.DistanceName), seed: 3).Evaluate(emb, data.Test.Labels);
+        var again = new RetrievalEvaluator(ComponentFactory.CreateDistance(model.DistanceName)).Evaluate(emb, data.Test.Labels);
         Assert.Equal(best.Metrics.PrecisionAt1, again.PrecisionAt1, 6);
         Assert.Equal(best.Metrics.MapAtR, again.MapAtR, 6);
 
@@ -190,6 +190,21 @@ public class TrainerTests
 
     private static byte[] WeightsOf(string runDir) =>
         File.ReadAllBytes(Directory.GetFiles(Path.Combine(runDir, "model"), "weights-*.bin").Single());
+
+    [Fact]
+    public void MeasureFloor_RecordsTheFloorWithoutChangingTraining()
+    {
+        using var plain = new TestFolder();
+        using var floor = new TestFolder();
+        using var data = SyntheticData.Clusters();
+        var a = new Trainer(Small(plain.Path, 2)).Fit(data);
+        var b = new Trainer(Small(floor.Path, 2) with { MeasureFloor = true }).Fit(data);
+        Assert.All(a.History, h => Assert.Null(h.FloorSeconds));
+        Assert.All(b.History, h => Assert.True(h.FloorSeconds > 0));
+        Assert.Equal(a.History.Select(h => h.Metrics), b.History.Select(h => h.Metrics));
+        var last = File.ReadAllLines(Path.Combine(floor.Path, "history.csv"))[^1].Split(',');
+        Assert.NotEqual("", last[^1]);
+    }
 
     [Fact]
     public void ExistingRun_IsNotOverwritten_WithoutResume()
