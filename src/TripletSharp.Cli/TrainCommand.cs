@@ -33,7 +33,7 @@ internal static class TrainCommand
         var lr = With("--lr", "Learning rate.", d.LearningRate);
         var momentum = With("--momentum", "SGD momentum.", d.Momentum);
         var weightDecay = With("--weight-decay", "L2 weight decay.", d.WeightDecay);
-        var schedule = Choice("--schedule", "Learning-rate schedule.", "constant", ["constant", "cosine", "step"]);
+        var schedule = Choice("--schedule", "Learning-rate schedule.", "cosine", ["constant", "cosine", "step"]);
         var seed = With("--seed", "Seed of initialisation, sampling and the data split.", d.Seed);
         var threads = Optional<int?>("--threads", "CPU threads (default: all cores).");
         var outDir = Optional<string>("--out", "Run folder (default: runs/<timestamp>).");

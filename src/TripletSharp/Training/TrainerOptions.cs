@@ -48,7 +48,7 @@ public sealed record TrainerOptions
     public double WeightDecay { get; init; }
 
     /// <summary>Learning-rate schedule.</summary>
-    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Cosine;
 
     /// <summary>Step schedule: epochs between decays; by default a third of the epochs (at least 1).</summary>
     public int? StepEpochs { get; init; }
