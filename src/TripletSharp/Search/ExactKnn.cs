@@ -17,7 +17,8 @@ namespace TripletSharp.Search;
 /// <para><b>Precision.</b> Keys are float32 for float32 input. The expansion loses absolute precision in d²
 /// (about ε·(‖q‖² + ‖g‖²)), so a Euclidean distance between (near-)duplicates may read up to ~√that (≈ 3e-4 for
 /// unit vectors) instead of 0, and pairs closer than that may swap; this is the same trade-off as faiss' IndexFlatL2
-/// and torch.cdist's matrix-product mode.</para>
+/// and torch.cdist's matrix-product mode. <see cref="Search"/> (not <see cref="SearchBlocks"/>) then recomputes the k
+/// results' Euclidean distances exactly from the differences and orders them by those values.</para>
 /// <para><b>Paths.</b> CPU float32 with the four built-in measures: a fused kernel (<see cref="FusedKnn"/>) that
 /// computes keys tile by tile in cache and keeps only candidates under a sampled per-query threshold, so the Q×G
 /// matrix is never stored (memory: the b×k outputs plus ~16 MB per thread). Other measures on CPU float32: the
@@ -52,7 +53,36 @@ public static class ExactKnn
             indices.narrow(0, block.Start, b).copy_(block.Indices);
             values.narrow(0, block.Start, b).copy_(block.Distances);
         });
+        RefineEuclidean(queries, gallery, distance, indices, values);
         return new KnnResult(indices.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The expansion key reads a duplicate's distance as ~3e-4 instead of 0; users of <see cref="Search"/> see the
+    /// values, so the k results get their exact (difference-based) distances and are re-ordered by them (stable).
+    /// Bounded memory: chunks of queries with at most 2²⁴ gathered elements.
+    /// </summary>
+    private static void RefineEuclidean(Tensor queries, Tensor gallery, BaseDistance? distance, Tensor indices, Tensor values)
+    {
+        distance ??= new EuclideanDistance();
+        if (distance is not (EuclideanDistance or SquaredEuclideanDistance)) return;
+        long q = indices.shape[0], k = indices.shape[1];
+        if (q == 0 || k == 0) return;
+        long rows = Math.Max(1, (1L << 24) / Math.Max(1, k * queries.shape[1]));
+        using var noGrad = no_grad();
+        for (long s = 0; s < q; s += rows)
+        {
+            using var scope = NewDisposeScope();
+            long n = Math.Min(rows, q - s);
+            var idx = indices.narrow(0, s, n);
+            var qs = queries.narrow(0, s, n).detach().repeat_interleave(k, 0);
+            var gs = gallery.detach().index_select(0, idx.reshape(-1));
+            var exact = distance.Pairwise(qs, gs).reshape(n, k).to(values.dtype);
+            var (sorted, order) = exact.sort(1, false, true);
+            var reordered = idx.gather(1, order);
+            values.narrow(0, s, n).copy_(sorted);
+            idx.copy_(reordered);
+        }
     }
 
     /// <summary>

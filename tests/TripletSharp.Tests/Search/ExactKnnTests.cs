@@ -258,8 +258,9 @@ public class ExactKnnTests
             for (int i = 0; i < 33; i++)
                 for (int j = 0; j < 10; j++)
                 {
+                    // Search reports the k results' exact distances; the streamed blocks report the expansion's.
                     Assert.Equal(idx[i, j], ri[i * 10 + j]);
-                    Assert.Equal(val[i, j], rv[i * 10 + j]);
+                    Assert.Equal(val[i, j], rv[i * 10 + j], 1e-5 * Math.Max(1, Math.Abs(val[i, j])));
                 }
         }
         Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);

@@ -58,7 +58,8 @@ public class TrainerOptionsTests
         Assert.Equal(0.25, step.LearningRateAt(8, 0, 1));
         Assert.Equal(0.5, (step with { StepEpochs = 1 }).LearningRateAt(1, 0, 1));
 
-        Assert.Equal(0.3, new TrainerOptions { LearningRate = 0.3 }.LearningRateAt(5, 77, 100));
+        Assert.Equal(0.3, new TrainerOptions { LearningRate = 0.3, Schedule = LearningRateSchedule.Constant }.LearningRateAt(5, 77, 100));
+        Assert.Equal(LearningRateSchedule.Cosine, new TrainerOptions().Schedule);
     }
 
     [Fact]
