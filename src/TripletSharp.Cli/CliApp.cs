@@ -49,10 +49,11 @@ internal static class CliApp
             EvalCommand.Create(ctx),
             EmbedCommand.Create(ctx),
             SearchCommand.Create(ctx),
+            ReportCommand.Create(ctx),
         };
         root.SetAction(_ =>
         {
-            ctx.Err.WriteLine("triplet: a command is required: train, eval, embed or search (see 'triplet --help').");
+            ctx.Err.WriteLine("triplet: a command is required: train, eval, embed, search or report (see 'triplet --help').");
             return ExitCodes.Usage;
         });
         return root;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TripletSharp.Data;
 using TripletSharp.Models;
+using TripletSharp.Reporting;
 using static TripletSharp.Cli.OptionBinding;
 
 namespace TripletSharp.Cli;
@@ -16,9 +17,10 @@ internal static class EmbedCommand
         format.AcceptOnlyFromAmong(FormatNames);
         var output = new Option<string>("--out") { Description = "Output file: .csv, .npy (a structured array) or .parquet.", Required = true };
         var split = Choice("--split", "Which items to embed.", "all", ["all", "train", "test"]);
+        var projector = Optional<string>("--projector", "Also write TensorBoard Embedding Projector files (vectors, metadata, sprite for images, config) into this folder.");
         var command = new Command("embed", "Embed a dataset with a saved model and write the embeddings with labels (and file names where known).")
         {
-            model, data, format, output, split,
+            model, data, format, output, split, projector,
         };
         command.SetAction(parse =>
         {
@@ -30,8 +32,27 @@ internal static class EmbedCommand
             using var set = Embed(bundle, dataOptions, Enum.Parse<SplitSelection>(parse.GetValue(split)!, ignoreCase: true), dataPath is not null);
             EmbeddingWriter.Write(outPath, kind, set);
             ctx.Out.WriteLine($"wrote {set.Count} embeddings of dimension {set.Dimension} to {outPath}");
+            if (parse.GetValue(projector) is { } projectorDir)
+            {
+                var which = Enum.Parse<SplitSelection>(parse.GetValue(split)!, ignoreCase: true);
+                using var items = Items(dataOptions, which, dataPath is not null);
+                var thumbnails = items.Kind == DataKind.Images && items.Features.dim() == 4 && items.Count == set.Count ? items.Features : null;
+                ProjectorExporter.Write(projectorDir, set.Embeddings, set.Labels, set.ClassNames, thumbnails, set.ItemNames);
+                ctx.Out.WriteLine($"wrote projector files ({ProjectorExporter.VectorsFile}, {ProjectorExporter.MetadataFile}{(thumbnails is null ? "" : ", " + ProjectorExporter.SpriteFile)}, {ProjectorExporter.ConfigFile}) to {projectorDir}");
+            }
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The items <see cref="OptionBinding.Embed"/> embeds, in the same order, for the projector's sprite.</summary>
+    private static Dataset Items(DataOptions options, SplitSelection which, bool explicitPath)
+    {
+        if (which == SplitSelection.Test) return DatasetLoader.LoadTest(options);
+        if (which == SplitSelection.All && explicitPath) return DatasetLoader.LoadAll(options);
+        using var split = DatasetLoader.Load(options);
+        return which == SplitSelection.Train
+            ? split.Train.Subset(Enumerable.Range(0, split.Train.Count).ToArray())
+            : Dataset.Concat([split.Train, split.Test]);
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using TripletSharp.Data;
 using TripletSharp.Models;
+using TripletSharp.Reporting;
 using TripletSharp.Training;
 using static TripletSharp.Cli.OptionBinding;
 
@@ -49,12 +50,16 @@ internal static class TrainCommand
         var labelColumn = With("--label-column", "CSV: name of the label column.", dd.LabelColumn);
         var imageSize = With("--image-size", "Image folders: resize to N x N.", dd.ImageSize);
         var color = With("--color", "Image folders: read 3-channel colour instead of grey.", false);
+        var tensorboard = Optional<string>("--tensorboard", "Also write TensorBoard event files (scalars per epoch, d_ap/d_an histograms) into this folder.");
+        var noReport = With("--no-report", "Do not write report.html into the run folder.", false);
+        var noTsne = With("--no-tsne", "Report without the t-SNE map (PCA only).", false);
+        var tsneIterations = With("--report-tsne-iterations", "t-SNE iterations of the report's map (fewer than t-SNE's usual 1000 keep the automatic report quick).", 500);
 
         var command = new Command("train", "Train an embedding model with triplet loss; writes the model, config.json, history.csv and metrics.json into --out.")
         {
             data, format, model, embeddingDim, hidden, miner, distance, margin, softMargin, reducer, epochs, p, k, batches,
             optimizer, lr, momentum, weightDecay, schedule, seed, threads, outDir, resume, checkpointEvery, progress, quiet,
-            measureFloor, maxTrain, maxTest, testFraction, labelColumn, imageSize, color,
+            measureFloor, maxTrain, maxTest, testFraction, labelColumn, imageSize, color, tensorboard, noReport, noTsne, tsneIterations,
         };
 
         command.SetAction(parse =>
@@ -118,6 +123,9 @@ internal static class TrainCommand
             display.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"run: {resolved.OutputDirectory}  ({resolved.Model?.ToString().ToLowerInvariant()} {resolved.EmbeddingDim}-d, {resolved.Miner}, {resolved.Distance}, margin {resolved.Margin}, P×K {resolved.ClassesPerBatch}×{resolved.SamplesPerClass}, {resolved.BatchesPerEpoch} batches/epoch, {resolved.Epochs} epochs, {resolved.Optimizer.ToString().ToLowerInvariant()} lr {resolved.LearningRate}, {resolved.Threads} threads, seed {resolved.Seed})"));
             display.Attach(trainer);
+            var tbDir = parse.GetValue(tensorboard);
+            var report = new RunReport(tbDir is null ? null : new TensorBoardLogger(tbDir));
+            report.Attach(trainer);
 
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken);
             int signal = 0;
@@ -144,6 +152,19 @@ internal static class TrainCommand
             {
                 ctx.Err.WriteLine($"triplet train: interrupted at epoch {result.StoppedEpoch}, batch {result.StoppedBatch}; checkpoint saved. Resume with: triplet train --out {Quote(result.Run.Directory)} --resume");
                 return signal == 15 ? ExitCodes.Terminated : ExitCodes.Interrupted;
+            }
+            if (!parse.GetValue(noReport) && result.BestMetrics is not null)
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                int iterations = parse.GetValue(tsneIterations);
+                var reportOptions = new ReportOptions
+                {
+                    Seed = resolved.Seed,
+                    ComputeTsne = !parse.GetValue(noTsne),
+                    Tsne = new TsneOptions { Iterations = iterations, ExaggerationIterations = Math.Min(250, iterations / 4) },
+                };
+                var reportPath = RunReport.WriteForRun(result.Run.Directory, split.Test, reportOptions);
+                display.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {reportPath} ({watch.Elapsed.TotalSeconds:0.0} s)"));
             }
             var m = result.BestMetrics;
             ctx.Out.WriteLine(m is null

@@ -13,7 +13,7 @@ namespace TripletSharp.Tests.Reporting;
 /// </summary>
 public class BrowserReportTests(ITestOutputHelper output)
 {
-    private const string CheckScript = """
+    internal const string CheckScript = """
         (() => {
           const count = s => document.querySelectorAll(s).length;
           const overlaps = [];
@@ -51,7 +51,7 @@ public class BrowserReportTests(ITestOutputHelper output)
         })()
         """;
 
-    private sealed record PageResult(JsonElement Checks, List<string> Errors, List<string> Requests);
+    internal sealed record PageResult(JsonElement Checks, List<string> Errors, List<string> Requests);
 
     [ChromiumFact]
     public async Task ReportRendersInChromiumOnLaptopAndPhone()
@@ -126,7 +126,7 @@ public class BrowserReportTests(ITestOutputHelper output)
         Assert.True(File.Exists(Path.Combine(dir, "report-laptop.png")) && File.Exists(Path.Combine(dir, "report-phone.png")));
     }
 
-    private async Task<PageResult> LoadAsync(CdpBrowser browser, string file, int width, int height, bool mobile, string screenshot, bool hover)
+    internal async Task<PageResult> LoadAsync(CdpBrowser browser, string file, int width, int height, bool mobile, string screenshot, bool hover)
     {
         var target = await browser.SendAsync("Target.createTarget", new { url = "about:blank" });
         var targetId = target.GetProperty("targetId").GetString()!;
