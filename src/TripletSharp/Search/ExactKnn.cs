@@ -19,11 +19,12 @@ namespace TripletSharp.Search;
 /// unit vectors) instead of 0, and pairs closer than that may swap; this is the same trade-off as faiss' IndexFlatL2
 /// and torch.cdist's matrix-product mode. <see cref="Search"/> (not <see cref="SearchBlocks"/>) then recomputes the k
 /// results' Euclidean distances exactly from the differences and orders them by those values.</para>
-/// <para><b>Paths.</b> CPU float32 with the four built-in measures: a fused kernel (<see cref="FusedKnn"/>) that
-/// computes keys tile by tile in cache and keeps only candidates under a sampled per-query threshold, so the Q×G
-/// matrix is never stored (memory: the b×k outputs plus ~16 MB per thread). Other measures on CPU float32: the
-/// measure's b×G matrix per block, then the same managed selection per row (<see cref="RowTopK"/>). Other
-/// devices and precisions: the b×G key matrix per block and a stable sort (about 4× the matrix's memory).</para>
+/// <para><b>Paths and memory.</b> CPU float32 with the four built-in measures: a fused kernel
+/// (<see cref="FusedKnn"/>) that computes keys tile by tile in cache and keeps only candidates under a sampled
+/// per-query threshold, so the Q×G matrix is never stored (memory: the b×k outputs plus ~16 MB per thread, b×k
+/// capped at 32 M). Other measures on CPU float32: the measure's b×G matrix per block (capped at 128 M values),
+/// then the same managed selection per row (<see cref="RowTopK"/>). Other devices and precisions: the b×G key
+/// matrix per block (capped at 32 M values) and a stable sort. The block size b is blockSize or less.</para>
 /// <para><b>Self exclusion.</b> With <c>excludeSelf</c>, query i is gallery row i and that row is removed by index
 /// (never by zero distance), which equals PML asking for k+1 and dropping the column whose index is the query's own
 /// (or the last column when it is absent).</para>
@@ -169,7 +170,14 @@ public static class ExactKnn
         if (method == Method.Fused && kind == Kind.Custom) throw new InvalidOperationException("The fused k-NN path needs a dot-product-based measure.");
 
         int threads = Math.Max(1, torch.get_num_threads());
-        int rows = blockSize;
+        // blockSize is an upper bound: a block's buffers are also held under a fixed budget (~400 MB for the fused
+        // outputs, ~512 MB for a measure's matrix, ~128 M sort elements), so a huge k or G cannot blow memory up.
+        int rows = (int)Math.Max(1, Math.Min(blockSize, method switch
+        {
+            Method.Fused => (1L << 25) / k,
+            Method.Matrix => (1L << 27) / Math.Max(ng, k),
+            _ => (1L << 25) / ng,
+        }));
         FusedKnn? fused = null;
         RowTopK[]? selectors = null;
         if (method == Method.Fused)
@@ -179,8 +187,6 @@ public static class ExactKnn
         }
         else if (method == Method.Matrix)
         {
-            // Spans over a block are int-indexed bytes.
-            rows = (int)Math.Max(1, Math.Min(rows, (int.MaxValue / 4) / Math.Max(ng, k)));
             selectors = Enumerable.Range(0, threads).Select(_ => new RowTopK(ng)).ToArray();
         }
 
