@@ -18,9 +18,9 @@ public class KillResumeTests(ITestOutputHelper log)
     /// <summary>Kills survived by the test (the README quotes it).</summary>
     internal const int Kills = 20;
 
-    // 3 epochs × 8 batches of 4×8 items on 320 + 100 bundled images: long enough to hold 20 kills, each process ~1-2 s.
+    // 4 epochs × 8 batches of 4×8 items on 320 + 100 bundled images: long enough to hold 20 kills, each process ~1-2 s.
     private static readonly string[] TrainArgs =
-        ["train", "--max-train-items", "320", "--max-test-items", "100", "--epochs", "3", "--batches-per-epoch", "8",
+        ["train", "--max-train-items", "320", "--max-test-items", "100", "--epochs", "4", "--batches-per-epoch", "8",
          "--classes-per-batch", "4", "--samples-per-class", "8", "--threads", "1", "--seed", "7", "--checkpoint-every", "1",
          "--progress", "plain"];
 
@@ -36,22 +36,25 @@ public class KillResumeTests(ITestOutputHelper log)
 
         var run = dir["run"];
         var rng = new Random(20261129);
-        int kills = 0, fresh = 0, cycles = 0;
+        int kills = 0, fresh = 0, resumed = 0, cycles = 0;
         while (true)
         {
             cycles++;
-            bool startup = rng.NextDouble() < 0.3;
-            int delayMs = startup ? rng.Next(50, 1500) : rng.Next(0, 100);
+            // A quarter of the kills land during start-up; the rest after the 1st or 2nd batch line, within ~one batch.
+            bool startup = rng.NextDouble() < 0.25;
+            int afterLines = rng.Next(1, 3);
+            int delayMs = startup ? rng.Next(50, 2500) : rng.Next(0, 250);
             // Without a checkpoint yet (a kill during start-up), --resume starts from the beginning.
             string[] args = [.. TrainArgs, "--out", run, "--resume"];
             if (!Checkpoint.Exists(new RunLayout(run).CheckpointDirectory)) fresh++;
+            else if (kills > 0) resumed++;
             if (kills >= Kills)
             {
                 (code, err) = RunToEnd(args);
                 Assert.True(code == 0, err);
                 break;
             }
-            bool killed = RunAndKill(args, startup, delayMs, out code, out err);
+            bool killed = RunAndKill(args, startup ? 0 : afterLines, delayMs, out code, out err);
             if (!killed)
             {
                 Assert.True(code == 0, err);
@@ -60,8 +63,9 @@ public class KillResumeTests(ITestOutputHelper log)
             kills++;
             AssertOnlyCompleteFiles(run);
         }
-        log.WriteLine($"{kills} SIGKILLs in {cycles} processes ({fresh} started without a checkpoint), {watch.Elapsed.TotalSeconds:F1} s in all");
+        log.WriteLine($"{kills} SIGKILLs in {cycles} processes ({fresh} started without a checkpoint, {resumed} resumed from one), {watch.Elapsed.TotalSeconds:F1} s in all");
         Assert.True(kills >= Kills, $"only {kills} kills landed before the run completed");
+        Assert.True(resumed >= Kills / 2, $"only {resumed} processes resumed from a checkpoint");
 
         var expected = JsonNode.Parse(File.ReadAllText(Path.Combine(reference, "metrics.json")))!.AsObject();
         var actual = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
@@ -125,8 +129,8 @@ public class KillResumeTests(ITestOutputHelper log)
         return (p.ExitCode, err.Result + output.Result);
     }
 
-    /// <summary>Kills the process <paramref name="delayMs"/> after its start (startup) or after its first batch line; false when it finished first.</summary>
-    private static bool RunAndKill(string[] args, bool startup, int delayMs, out int code, out string err)
+    /// <summary>Kills the process <paramref name="delayMs"/> after its start (<paramref name="afterLines"/> 0) or after that many batch lines; false when it finished first.</summary>
+    private static bool RunAndKill(string[] args, int afterLines, int delayMs, out int code, out string err)
     {
         using var p = Process.Start(Start(args))!;
         var errTask = p.StandardError.ReadToEndAsync();
@@ -134,11 +138,12 @@ public class KillResumeTests(ITestOutputHelper log)
         var reader = Task.Run(() =>
         {
             string? line;
+            int seen = 0;
             while ((line = p.StandardOutput.ReadLine()) is not null)
-                if (line.Contains(" batch ", StringComparison.Ordinal)) batchSeen.Set();
+                if (line.Contains(" batch ", StringComparison.Ordinal) && ++seen == afterLines) batchSeen.Set();
             batchSeen.Set();
         });
-        if (!startup && !batchSeen.Wait(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail("no batch line"); }
+        if (afterLines > 0 && !batchSeen.Wait(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail("no batch line"); }
         bool killed = false;
         if (!p.WaitForExit(delayMs))
         {
