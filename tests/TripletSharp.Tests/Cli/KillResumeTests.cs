@@ -67,6 +67,9 @@ public class KillResumeTests(ITestOutputHelper log)
         Assert.True(kills >= Kills, $"only {kills} kills landed before the run completed");
         Assert.True(resumed >= Kills / 2, $"only {resumed} processes resumed from a checkpoint");
 
+        Assert.Empty(Directory.GetFiles(run, ".*.tmp")); // a resumed run clears the temporaries of killed ones
+        AssertOnlyCompleteFiles(run);
+
         var expected = JsonNode.Parse(File.ReadAllText(Path.Combine(reference, "metrics.json")))!.AsObject();
         var actual = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!.AsObject();
         Assert.Equal(expected.Select(kv => kv.Key), actual.Select(kv => kv.Key));
