@@ -6,6 +6,9 @@ namespace TripletSharp;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Test hook: called with the target path before each write; throwing simulates a full disk or a read-only folder.</summary>
+    internal static readonly AsyncLocal<Action<string>?> FaultInjector = new();
+
     /// <summary>Writes through <paramref name="write"/> into a temporary file, then renames it to <paramref name="path"/>.</summary>
     public static void Write(string path, Action<Stream> write)
     {
@@ -19,6 +22,7 @@ public static class AtomicFile
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
+                FaultInjector.Value?.Invoke(full);
                 write(fs);
                 fs.Flush(flushToDisk: true);
             }

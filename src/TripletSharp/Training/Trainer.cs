@@ -155,6 +155,8 @@ public sealed class Trainer
             state ??= new Checkpoint { DataFingerprint = summary.Fingerprint };
 
             Directory.CreateDirectory(run.Directory);
+            // AtomicFile temporaries left by a killed process (the model and checkpoint folders clean up on their next save).
+            ModelBundle.RemoveStaleFiles(run.Directory, ".*.tmp");
             new RunConfig { Trainer = o with { Resume = false }, Data = dataOptions ?? new DataOptions(), DataSummary = summary, Version = LibraryVersion }.Save(run.ConfigPath);
 
             var distance = ComponentFactory.CreateDistance(o.Distance);
