@@ -43,6 +43,7 @@ internal static class TrainCommand
         var progress = Choice("--progress", "Progress display: a live bar on a terminal, plain lines for logs, or quiet.", "auto", ["auto", "bar", "plain", "quiet"]);
         var quiet = With("--quiet", "Print only the final summary (same as --progress quiet).", false);
         quiet.Aliases.Add("-q");
+        var flip = With("--random-flip", "Images: mirror training items left-right at random (augmentation).", d.RandomFlip);
         var measureFloor = With("--measure-floor", "After each epoch, time the same model's forward+backward+optimiser step alone over the same batches (the floor).", false);
         var maxTrain = Optional<int?>("--max-train-items", "Use a class-balanced slice of at most N training items.");
         var maxTest = Optional<int?>("--max-test-items", "Use a class-balanced slice of at most N test items.");
@@ -59,7 +60,7 @@ internal static class TrainCommand
         {
             data, format, model, embeddingDim, hidden, miner, distance, margin, softMargin, reducer, epochs, p, k, batches,
             optimizer, lr, momentum, weightDecay, schedule, seed, threads, outDir, resume, checkpointEvery, progress, quiet,
-            measureFloor, maxTrain, maxTest, testFraction, labelColumn, imageSize, color, tensorboard, noReport, noTsne, tsneIterations,
+            flip, measureFloor, maxTrain, maxTest, testFraction, labelColumn, imageSize, color, tensorboard, noReport, noTsne, tsneIterations,
         };
 
         command.SetAction(parse =>
@@ -111,6 +112,7 @@ internal static class TrainCommand
                 Resume = resumeRun,
                 CheckpointEveryBatches = Pick(parse, checkpointEvery, baseTrainer.CheckpointEveryBatches),
                 MeasureFloor = Pick(parse, measureFloor, baseTrainer.MeasureFloor),
+                RandomFlip = Pick(parse, flip, baseTrainer.RandomFlip),
             };
             options.Validate();
 

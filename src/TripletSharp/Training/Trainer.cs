@@ -191,6 +191,8 @@ public sealed class Trainer
                         for (int i = 0; i < batch.Length; i++) indexBuffer[i] = batch[i];
                         var idx = torch.tensor(indexBuffer, ScalarType.Int64);
                         var x = trainX.index_select(0, idx);
+                        if (o.RandomFlip && x.dim() == 4)
+                            x = torch.where((torch.rand(x.shape[0]) < 0.5).reshape(-1, 1, 1, 1), x.flip(3), x);
                         var y = trainLabels.index_select(0, idx);
                         var embeddings = model.forward(x);
                         // Miners reject NaN input; a diverged network is a non-finite loss, reported as such.

@@ -74,6 +74,9 @@ public sealed record TrainerOptions
     /// <summary>L2-normalise the embeddings.</summary>
     public bool Normalize { get; init; } = true;
 
+    /// <summary>Images: mirror each training item left–right with probability ½ (seeded per batch, so resuming stays exact).</summary>
+    public bool RandomFlip { get; init; }
+
     /// <summary>Evaluate on the test split after every epoch (otherwise after the last one only).</summary>
     public bool EvaluateEveryEpoch { get; init; } = true;
 
