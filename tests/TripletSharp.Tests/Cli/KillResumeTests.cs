@@ -103,12 +103,14 @@ public class KillResumeTests(ITestOutputHelper log)
             int columns = rows[0].Split(',').Length;
             Assert.All(rows, r => Assert.Equal(columns, r.Split(',').Length));
         }
+        foreach (var html in Directory.GetFiles(run, "*.html", SearchOption.AllDirectories))
+            Assert.EndsWith("</html>", File.ReadAllText(html).TrimEnd(), StringComparison.Ordinal);
         // Anything else must be a content file named by a manifest (stale ones are removed on the next save) or an
         // AtomicFile temporary, which no reader ever opens.
         foreach (var f in Directory.GetFiles(run, "*", SearchOption.AllDirectories))
         {
             var name = Path.GetFileName(f);
-            Assert.True(name.EndsWith(".json", StringComparison.Ordinal) || name.EndsWith(".csv", StringComparison.Ordinal)
+            Assert.True(name.EndsWith(".json", StringComparison.Ordinal) || name.EndsWith(".csv", StringComparison.Ordinal) || name.EndsWith(".html", StringComparison.Ordinal)
                 || name.EndsWith(".bin", StringComparison.Ordinal) || (name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal)),
                 $"unexpected file {f}");
         }
