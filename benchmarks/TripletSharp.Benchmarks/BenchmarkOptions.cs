@@ -20,7 +20,7 @@ internal sealed class BenchmarkOptions
           --miners semihard,hard       loss suite miners (batch-all, batch-hard, semihard,
                                        facenet-semihard, hard, distance-weighted, random)
           --naive-mem-gib X            memory budget of the naive B×B×B baseline (default 8)
-          --naive-time-s X             time budget of the naive baseline per batch size (default 60, quick 20)
+          --naive-time-s X             time budget of one naive run, extrapolated as B³ (default 60, quick 30)
           --steps N                    train suite: steps of the memory-flatness run (default 1000, quick 200)
           --knn-n N                    knn suite: queries = gallery size (default 60000, quick 20000)
           --knn-block N                knn suite: queries per block (default 1024)
