@@ -3,25 +3,28 @@ namespace TripletSharp.Data;
 /// <summary>Where and how to read a dataset.</summary>
 public sealed class DataOptions
 {
-    /// <summary>Folder or file to read; the bundled Fashion-MNIST sample when null.</summary>
+    /// <summary>Folder or file to read; the bundled Fashion-MNIST sample (<see cref="BundledData.DefaultPath"/>) when null.</summary>
     public string? Path { get; set; }
 
-    /// <summary>Format; detected from the path when <see cref="DataFormat.Auto"/>.</summary>
+    /// <summary>Format; detected from the path when <see cref="DataFormat.Auto"/> (see <see cref="DatasetLoader.DetectFormat"/>).</summary>
     public DataFormat Format { get; set; } = DataFormat.Auto;
 
-    /// <summary>CSV: name of the label column.</summary>
+    /// <summary>CSV: name of the label column (matched exactly, case-sensitive).</summary>
     public string LabelColumn { get; set; } = "label";
 
-    /// <summary>Fraction of items held out for testing when the data has no split of its own (seeded, stratified).</summary>
+    /// <summary>
+    /// Fraction of items held out for testing when the data has no split of its own (seeded, stratified per class).
+    /// Must be in (0, 1).
+    /// </summary>
     public double TestFraction { get; set; } = 0.2;
 
-    /// <summary>Seed of the split.</summary>
+    /// <summary>Seed of the split and of the slices.</summary>
     public int Seed { get; set; }
 
-    /// <summary>Image folders: images are resized to this size × this size.</summary>
+    /// <summary>Image folders: images are resized (stretched, aspect ratio not kept) to this size × this size. 1 to 1024.</summary>
     public int ImageSize { get; set; } = 28;
 
-    /// <summary>Image folders: read as 1-channel grey (true) or 3-channel colour (false).</summary>
+    /// <summary>Image folders: read as 1-channel grey (true) or 3-channel RGB colour (false).</summary>
     public bool Grayscale { get; set; } = true;
 
     /// <summary>Keep at most this many training items (a seeded class-balanced slice), for quick runs and tests.</summary>
@@ -29,4 +32,27 @@ public sealed class DataOptions
 
     /// <summary>Keep at most this many test items (a seeded class-balanced slice).</summary>
     public int? MaxTestItems { get; set; }
+
+    /// <summary>
+    /// <see cref="DatasetLoader.LoadAll"/> only: keep at most this many items (a seeded class-balanced slice).
+    /// </summary>
+    public int? MaxItems { get; set; }
+
+    /// <summary>A copy of these options.</summary>
+    public DataOptions Clone() => (DataOptions)MemberwiseClone();
+
+    internal void Validate()
+    {
+        if (!Enum.IsDefined(Format))
+            throw new ArgumentOutOfRangeException(nameof(Format), Format, $"'{nameof(Format)}' is not a known data format: {Format}.");
+        Guard.NotNull(LabelColumn, nameof(LabelColumn));
+        if (LabelColumn.Length == 0) throw new ArgumentException($"'{nameof(LabelColumn)}' must not be empty.", nameof(LabelColumn));
+        if (!(TestFraction > 0 && TestFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(TestFraction), TestFraction, $"'{nameof(TestFraction)}' must be in (0, 1), got {TestFraction}.");
+        if (ImageSize < 1 || ImageSize > 1024)
+            throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, $"'{nameof(ImageSize)}' must be in [1, 1024], got {ImageSize}.");
+        if (MaxTrainItems is { } a) Guard.Positive(a, nameof(MaxTrainItems));
+        if (MaxTestItems is { } b) Guard.Positive(b, nameof(MaxTestItems));
+        if (MaxItems is { } c) Guard.Positive(c, nameof(MaxItems));
+    }
 }

@@ -20,6 +20,11 @@ public sealed class Dataset : IDisposable
             throw new ArgumentException($"'{nameof(features)}' has {(features.shape.Length == 0 ? 0 : features.shape[0])} rows but there are {labels.Length} labels.", nameof(features));
         if (itemNames is not null && itemNames.Count != labels.Length)
             throw new ArgumentException($"'{nameof(itemNames)}' has {itemNames.Count} entries but there are {labels.Length} labels.", nameof(itemNames));
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] < 0 || labels[i] >= classNames.Count)
+                throw new ArgumentException($"'{nameof(labels)}'[{i}] = {labels[i]} is not a class index in [0, {classNames.Count}).", nameof(labels));
+        }
         Features = features;
         Labels = labels;
         ClassNames = classNames;
@@ -48,13 +53,36 @@ public sealed class Dataset : IDisposable
     /// <summary>Shape of one item: [C, H, W] or [F].</summary>
     public long[] ItemShape => Features.shape.Skip(1).ToArray();
 
-    /// <summary>The items at <paramref name="indices"/>, as a new dataset.</summary>
+    /// <summary>The items at <paramref name="indices"/> (in that order, repeats allowed), as a new dataset with the same class list.</summary>
     public Dataset Subset(IReadOnlyList<int> indices)
     {
         Guard.NotNull(indices, nameof(indices));
-        using var idx = tensor(indices.Select(i => (long)i).ToArray(), ScalarType.Int64);
-        var features = Features.index_select(0, idx);
+        for (int i = 0; i < indices.Count; i++)
+        {
+            if (indices[i] < 0 || indices[i] >= Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[i], $"'{nameof(indices)}'[{i}] = {indices[i]} is outside [0, {Count}).");
+        }
+        using var scope = NewDisposeScope();
+        var idx = tensor(indices.Select(i => (long)i).ToArray(), ScalarType.Int64, device: Features.device);
+        var features = Features.index_select(0, idx).MoveToOuterDisposeScope();
         return new Dataset(features, indices.Select(i => Labels[i]).ToArray(), ClassNames, Kind, ItemNames is null ? null : indices.Select(i => ItemNames[i]).ToArray());
+    }
+
+    /// <summary>Joins datasets that share one class list and item shape, in order, into a new dataset (the parts are left as they are).</summary>
+    public static Dataset Concat(IReadOnlyList<Dataset> parts)
+    {
+        Guard.NotNull(parts, nameof(parts));
+        if (parts.Count == 0) throw new ArgumentException($"'{nameof(parts)}' is empty.", nameof(parts));
+        var first = parts[0];
+        foreach (var p in parts)
+        {
+            if (!p.ClassNames.SequenceEqual(first.ClassNames) || p.Kind != first.Kind || !p.ItemShape.SequenceEqual(first.ItemShape))
+                throw new ArgumentException($"'{nameof(parts)}' must share class names, kind and item shape.", nameof(parts));
+        }
+        using var scope = NewDisposeScope();
+        var features = cat(parts.Select(p => p.Features).ToArray(), 0).MoveToOuterDisposeScope();
+        var names = parts.All(p => p.ItemNames is not null) ? parts.SelectMany(p => p.ItemNames!).ToArray() : null;
+        return new Dataset(features, parts.SelectMany(p => p.Labels).ToArray(), first.ClassNames, first.Kind, names);
     }
 
     /// <inheritdoc />

@@ -1,8 +1,238 @@
 namespace TripletSharp.Data;
 
-/// <summary>Reads a dataset in any supported format and splits it into train and test.</summary>
+/// <summary>Reads a dataset in any supported format, split into train and test (<see cref="Load"/>), as its test part only (<see cref="LoadTest"/>), or whole (<see cref="LoadAll"/>).</summary>
+/// <remarks>
+/// <para>Path: <see cref="DataOptions.Path"/>, or the bundled Fashion-MNIST sample (<see cref="BundledData.DefaultPath"/>)
+/// when it is null. A path that does not exist, or whose kind does not fit the format, raises a
+/// <see cref="DataFormatException"/> (one exception type for every data problem, so a caller can report it in one line).</para>
+/// <para>Splits: an IDX folder's own train/t10k split; an image folder's own train/ and test/ sub-trees (a root that
+/// holds a sub-folder named exactly "train" or "test" is read that way); otherwise a seeded stratified split
+/// (<see cref="DataOptions.TestFraction"/>, <see cref="DatasetSplitter.Stratified"/>). Train and test share one class
+/// list (an image class present in only one sub-tree keeps its index).</para>
+/// <para>Classes of IDX folders: <c>classes.txt</c> beside the files (one name per line) if present; else the
+/// Fashion-MNIST names when the folder's name contains "fashion" and the labels fit; else "0" … "max label".</para>
+/// <para><see cref="Load"/> requires at least 2 classes in the training split (triplets need a negative); the whole-data
+/// readers accept a single class.</para>
+/// </remarks>
 public static class DatasetLoader
 {
-    /// <summary>Reads and splits the dataset that <paramref name="options"/> describe.</summary>
-    public static DatasetSplit Load(DataOptions options) => throw new NotImplementedException();
+    /// <summary>
+    /// The format of <paramref name="path"/>: a file is CSV; a folder holding any <c>train-</c>/<c>t10k-</c> IDX file
+    /// is IDX; any other folder is an image folder.
+    /// </summary>
+    /// <exception cref="DataFormatException">The path does not exist, or is a single IDX file instead of its folder.</exception>
+    public static DataFormat DetectFormat(string path)
+    {
+        Guard.NotNull(path, nameof(path));
+        if (Directory.Exists(path)) return IdxFolder.Contains(path) ? DataFormat.Idx : DataFormat.Folder;
+        if (File.Exists(path))
+        {
+            var name = Path.GetFileName(path);
+            if (name.Contains("idx1-ubyte", StringComparison.OrdinalIgnoreCase) || name.Contains("idx3-ubyte", StringComparison.OrdinalIgnoreCase))
+                throw new DataFormatException(path, "is a single IDX file; give the folder that holds the train- and t10k- IDX files.");
+            return DataFormat.Csv;
+        }
+        throw new DataFormatException(path, "no such file or folder.");
+    }
+
+    /// <summary>Reads and splits the dataset that <paramref name="options"/> describe, then applies the train/test slices.</summary>
+    /// <exception cref="DataFormatException">A file is bad, or the training split has fewer than 2 classes.</exception>
+    public static DatasetSplit Load(DataOptions options)
+    {
+        var (path, format) = Resolve(options);
+        Dataset? train = null, test = null;
+        try
+        {
+            switch (format)
+            {
+                case DataFormat.Idx:
+                {
+                    var parts = IdxFolder.Read(path, new[] { IdxFolder.Train, IdxFolder.Test });
+                    (train, test) = (parts[0], parts[1]);
+                    break;
+                }
+                case DataFormat.Folder when HasSplitLayout(path):
+                {
+                    var trainDir = Path.Combine(path, "train");
+                    var testDir = Path.Combine(path, "test");
+                    if (!Directory.Exists(trainDir)) throw new DataFormatException(path, "has a test/ sub-folder but no train/ sub-folder.");
+                    if (!Directory.Exists(testDir)) throw new DataFormatException(path, "has a train/ sub-folder but no test/ sub-folder.");
+                    var names = SplitClassNames(path);
+                    var trainNames = ImageFolderReader.ListClassNames(trainDir);
+                    if (trainNames.Length == 1) throw OneClass(trainDir, trainNames[0]);
+                    train = ImageFolderReader.ReadTree(trainDir, names, options.ImageSize, options.Grayscale, path);
+                    test = ImageFolderReader.ReadTree(testDir, names, options.ImageSize, options.Grayscale, path);
+                    break;
+                }
+                case DataFormat.Folder:
+                {
+                    var names = ImageFolderReader.ListClassNames(path);
+                    if (names.Length == 1) throw OneClass(path, names[0]);
+                    using var all = ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path);
+                    (train, test) = Stratify(all, options);
+                    break;
+                }
+                default:
+                {
+                    using var all = CsvDatasetReader.Read(path, options.LabelColumn);
+                    (train, test) = Stratify(all, options);
+                    break;
+                }
+            }
+            var trainClasses = train.Labels.Distinct().ToArray();
+            if (trainClasses.Length < 2) throw OneClass(path, train.ClassNames[(int)trainClasses[0]]);
+            train = Slice(train, options.MaxTrainItems, options.Seed);
+            test = Slice(test, options.MaxTestItems, unchecked(options.Seed * 31 + 7));
+            return new DatasetSplit(train, test, path, format);
+        }
+        catch
+        {
+            train?.Dispose();
+            test?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads only the test part, as <see cref="Load"/> would split it (same class indices): an IDX folder's t10k files,
+    /// an image folder's test/ sub-tree, else the stratified test side. <see cref="DataOptions.MaxTestItems"/> applies.
+    /// </summary>
+    public static Dataset LoadTest(DataOptions options)
+    {
+        var (path, format) = Resolve(options);
+        Dataset test;
+        switch (format)
+        {
+            case DataFormat.Idx:
+                test = IdxFolder.Read(path, new[] { IdxFolder.Test })[0];
+                break;
+            case DataFormat.Folder when HasSplitLayout(path):
+                var testDir = Path.Combine(path, "test");
+                if (!Directory.Exists(testDir)) throw new DataFormatException(path, "has a train/ sub-folder but no test/ sub-folder.");
+                test = ImageFolderReader.ReadTree(testDir, SplitClassNames(path), options.ImageSize, options.Grayscale, path);
+                break;
+            default:
+                var noTrainSlice = options.Clone();
+                noTrainSlice.MaxTrainItems = null;
+                var split = Load(noTrainSlice);
+                split.Train.Dispose();
+                return split.Test;
+        }
+        return Slice(test, options.MaxTestItems, unchecked(options.Seed * 31 + 7));
+    }
+
+    /// <summary>
+    /// Reads the whole dataset without splitting, for embedding, search and evaluation of arbitrary data: an IDX
+    /// folder's train then t10k items (whichever are present; item names <c>train/i</c>, <c>t10k/i</c>), an image
+    /// folder's train/ then test/ trees (or its class folders), or every CSV row. One class is enough.
+    /// <see cref="DataOptions.MaxItems"/> applies.
+    /// </summary>
+    public static Dataset LoadAll(DataOptions options)
+    {
+        var (path, format) = Resolve(options);
+        Dataset all;
+        switch (format)
+        {
+            case DataFormat.Idx:
+            {
+                var parts = new[] { IdxFolder.Train, IdxFolder.Test }.Where(p => IdxFolder.HasPart(path, p)).ToArray();
+                all = ConcatAndDispose(IdxFolder.Read(path, parts));
+                break;
+            }
+            case DataFormat.Folder when HasSplitLayout(path):
+            {
+                var names = SplitClassNames(path);
+                var trees = new List<Dataset>();
+                try
+                {
+                    foreach (var sub in new[] { "train", "test" }.Select(s => Path.Combine(path, s)).Where(Directory.Exists))
+                        trees.Add(ImageFolderReader.ReadTree(sub, names, options.ImageSize, options.Grayscale, path));
+                }
+                catch
+                {
+                    foreach (var t in trees) t.Dispose();
+                    throw;
+                }
+                all = ConcatAndDispose(trees);
+                break;
+            }
+            case DataFormat.Folder:
+                all = ImageFolderReader.ReadTree(path, ImageFolderReader.ListClassNames(path), options.ImageSize, options.Grayscale, path);
+                break;
+            default:
+                all = CsvDatasetReader.Read(path, options.LabelColumn);
+                break;
+        }
+        return Slice(all, options.MaxItems, options.Seed);
+    }
+
+    private static (string Path, DataFormat Format) Resolve(DataOptions options)
+    {
+        Guard.NotNull(options, nameof(options));
+        options.Validate();
+        var path = options.Path ?? BundledData.DefaultPath;
+        var format = options.Format == DataFormat.Auto ? DetectFormat(path) : options.Format;
+        switch (format)
+        {
+            case DataFormat.Idx or DataFormat.Folder when !Directory.Exists(path):
+                throw new DataFormatException(path, File.Exists(path) ? $"is a file, but the {format} format needs a folder." : "no such folder.");
+            case DataFormat.Idx when !IdxFolder.Contains(path):
+                throw new DataFormatException(path, "no IDX files here: expected train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each plain or .gz.");
+            case DataFormat.Csv when !File.Exists(path):
+                throw new DataFormatException(path, Directory.Exists(path) ? "is a folder, but the CSV format needs a file." : "no such file.");
+        }
+        return (path, format);
+    }
+
+    private static bool HasSplitLayout(string root) =>
+        Directory.Exists(Path.Combine(root, "train")) || Directory.Exists(Path.Combine(root, "test"));
+
+    /// <summary>The class list of a train/ + test/ layout: the union of both trees' class folders, sorted ordinally.</summary>
+    private static string[] SplitClassNames(string root) =>
+        new[] { "train", "test" }
+            .Select(s => Path.Combine(root, s))
+            .Where(Directory.Exists)
+            .SelectMany(ImageFolderReader.ListClassNames)
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(n => n, StringComparer.Ordinal)
+            .ToArray();
+
+    private static (Dataset Train, Dataset Test) Stratify(Dataset all, DataOptions options)
+    {
+        var (trainIdx, testIdx) = DatasetSplitter.Stratified(all.Labels, options.TestFraction, options.Seed);
+        if (testIdx.Length == 0)
+            throw new DataFormatException(options.Path ?? BundledData.RelativePath, $"too few items ({all.Count}) to hold out a test split with test fraction {options.TestFraction}.");
+        var train = all.Subset(trainIdx);
+        try
+        {
+            return (train, all.Subset(testIdx));
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
+    }
+
+    private static Dataset Slice(Dataset data, int? max, int seed)
+    {
+        if (max is not { } m || m >= data.Count) return data;
+        using (data)
+            return data.Subset(DatasetSplitter.BalancedSlice(data.Labels, m, seed));
+    }
+
+    private static Dataset ConcatAndDispose(List<Dataset> parts)
+    {
+        try
+        {
+            return parts.Count == 1 ? parts[0] : Dataset.Concat(parts);
+        }
+        finally
+        {
+            if (parts.Count > 1) foreach (var p in parts) p.Dispose();
+        }
+    }
+
+    private static DataFormatException OneClass(string path, string className) =>
+        new(path, $"only one class ('{className}') was found; triplet training needs at least 2 classes.");
 }

@@ -1,15 +1,70 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Data;
 
 /// <summary>Per-channel (images) or per-feature (vectors) standardisation, computed on the training split and stored with the model.</summary>
+/// <remarks>
+/// Statistics are computed in double precision over every item (and every pixel, for images); the standard deviation
+/// is the population one (divided by n). A standard deviation below <see cref="MinStd"/> (a constant channel or
+/// feature) is stored as 1, so <see cref="Apply"/> only centres it and never divides by 0. The record is
+/// JSON-serialisable with System.Text.Json.
+/// </remarks>
 /// <param name="Mean">Mean per channel or feature.</param>
 /// <param name="Std">Standard deviation per channel or feature (never 0).</param>
 public sealed record InputNormalization(float[] Mean, float[] Std)
 {
-    /// <summary>Computes the statistics of <paramref name="train"/>.</summary>
-    public static InputNormalization Compute(Dataset train) => throw new NotImplementedException();
+    /// <summary>Standard deviations below this are replaced by 1.</summary>
+    public const double MinStd = 1e-6;
 
-    /// <summary>Standardises a batch of features (N×C×H×W or N×F), on the batch's device.</summary>
-    public Tensor Apply(Tensor features) => throw new NotImplementedException();
+    /// <summary>Computes the statistics of <paramref name="train"/>: per channel for N×C×H×W images, per feature for N×F vectors.</summary>
+    public static InputNormalization Compute(Dataset train)
+    {
+        Guard.NotNull(train, nameof(train));
+        if (train.Count == 0) throw new ArgumentException($"'{nameof(train)}' has no items.", nameof(train));
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var x = train.Features.to_type(ScalarType.Float64);
+        long[] dims = x.dim() switch
+        {
+            4 => new long[] { 0, 2, 3 },
+            2 => new long[] { 0 },
+            _ => throw new ArgumentException($"'{nameof(train)}' features must be N×C×H×W or N×F, got shape [{string.Join(", ", x.shape)}].", nameof(train)),
+        };
+        var mean = x.mean(dims).cpu().data<double>().ToArray();
+        var std = x.std(dims, unbiased: false).cpu().data<double>().ToArray();
+        return new InputNormalization(
+            mean.Select(m => (float)m).ToArray(),
+            std.Select(s => double.IsFinite(s) && s >= MinStd ? (float)s : 1f).ToArray());
+    }
+
+    /// <summary>
+    /// Standardises features on their own device and dtype: (x − mean) / std along the channel axis of N×C×H×W or
+    /// C×H×W images, or the feature axis of N×F or F vectors.
+    /// </summary>
+    public Tensor Apply(Tensor features)
+    {
+        Guard.NotNull(features, nameof(features));
+        if (Mean is null || Std is null || Mean.Length == 0 || Mean.Length != Std.Length)
+            throw new InvalidOperationException($"This normalisation is malformed: {Mean?.Length ?? 0} means and {Std?.Length ?? 0} standard deviations.");
+        if (!features.is_floating_point())
+            throw new ArgumentException($"'{nameof(features)}' must be a floating-point tensor, got {features.dtype}.", nameof(features));
+        long[] shape = features.dim() switch
+        {
+            4 => new long[] { 1, Mean.Length, 1, 1 },
+            3 => new long[] { Mean.Length, 1, 1 },
+            2 => new long[] { 1, Mean.Length },
+            1 => new long[] { Mean.Length },
+            _ => throw new ArgumentException($"'{nameof(features)}' must be N×C×H×W, C×H×W, N×F or F, got shape [{string.Join(", ", features.shape)}].", nameof(features)),
+        };
+        long axis = features.dim() is 4 or 2 ? 1 : 0;
+        if (features.shape[axis] != Mean.Length)
+            throw new ArgumentException(
+                $"'{nameof(features)}' has {features.shape[axis]} {(features.dim() >= 3 ? "channels" : "features")} (shape [{string.Join(", ", features.shape)}]) but the normalisation was computed for {Mean.Length}.",
+                nameof(features));
+        using var scope = torch.NewDisposeScope();
+        var mean = torch.tensor(Mean, device: features.device).to_type(features.dtype).reshape(shape);
+        var std = torch.tensor(Std, device: features.device).to_type(features.dtype).reshape(shape);
+        return features.sub(mean).div_(std).MoveToOuterDisposeScope();
+    }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Distances;
@@ -27,10 +28,35 @@ public abstract class BaseDistance
     public abstract string Name { get; }
 
     /// <summary>The Q×R matrix between every query row and every reference row (reference = query when null).</summary>
-    public Tensor Compute(Tensor query, Tensor? reference = null) => throw new NotImplementedException();
+    /// <remarks>
+    /// When <paramref name="reference"/> is null (or the same tensor) the diagonal is exactly the measure of a point with
+    /// itself (0 for distances). Differentiable with respect to both inputs.
+    /// </remarks>
+    public Tensor Compute(Tensor query, Tensor? reference = null)
+    {
+        Guard.Embeddings(query, nameof(query), allowEmpty: true);
+        if (reference is not null && !ReferenceEquals(reference, query))
+        {
+            Guard.Embeddings(reference, nameof(reference), allowEmpty: true);
+            if (reference.shape[1] != query.shape[1])
+                throw new ArgumentException($"'{nameof(reference)}' has dimension {reference.shape[1]} but '{nameof(query)}' has {query.shape[1]}.", nameof(reference));
+            if (reference.device != query.device)
+                throw new ArgumentException($"'{nameof(reference)}' is on {reference.device} but '{nameof(query)}' is on {query.device}.", nameof(reference));
+        }
+        using var scope = torch.NewDisposeScope();
+        return Matrix(query, reference).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Row-wise measure between <paramref name="x"/>[i] and <paramref name="y"/>[i]; returns a vector.</summary>
-    public Tensor Pairwise(Tensor x, Tensor y) => throw new NotImplementedException();
+    public Tensor Pairwise(Tensor x, Tensor y)
+    {
+        Guard.Embeddings(x, nameof(x), allowEmpty: true);
+        Guard.Embeddings(y, nameof(y), allowEmpty: true);
+        if (x.shape[0] != y.shape[0] || x.shape[1] != y.shape[1])
+            throw new ArgumentException($"'{nameof(x)}' and '{nameof(y)}' must have the same shape, got [{string.Join(", ", x.shape)}] and [{string.Join(", ", y.shape)}].", nameof(y));
+        using var scope = torch.NewDisposeScope();
+        return PairwiseUnchecked(x, y).MoveToOuterDisposeScope();
+    }
 
     /// <summary>
     /// How much a triplet violates the ordering: <c>d_ap − d_an</c> for distances, <c>s_an − s_ap</c> for similarities.
@@ -43,4 +69,44 @@ public abstract class BaseDistance
 
     /// <summary>Computes the row-wise measure on (already normalised, if requested) inputs.</summary>
     protected abstract Tensor ComputePairwise(Tensor x, Tensor y);
+
+    /// <summary>Whether the self-matrix diagonal must be set to exactly 0 afterwards (only for kernels that do not give it exactly).</summary>
+    private protected virtual bool ZeroSelf => false;
+
+    /// <summary>Whether <paramref name="other"/> computes exactly the same values as this measure.</summary>
+    internal bool SameMeasure(BaseDistance other) => other.GetType() == GetType() && other.NormalizeEmbeddings == NormalizeEmbeddings;
+
+    /// <summary>Normalises rows when the option is set; no validation.</summary>
+    internal Tensor Prepare(Tensor x) => NormalizeEmbeddings ? nn.functional.normalize(x, 2.0, 1) : x;
+
+    /// <summary>Matrix without argument checks; creates tensors in the caller's dispose scope.</summary>
+    internal Tensor Matrix(Tensor query, Tensor? reference = null)
+    {
+        bool self = reference is null || ReferenceEquals(reference, query);
+        var q = Prepare(query);
+        var r = self ? q : Prepare(reference!);
+        var m = ComputeMatrix(q, r);
+        if (self && ZeroSelf && m.shape[0] > 0)
+        {
+            // In place is safe: the overriding kernels' last op does not save its output for backward.
+            var idx = arange(m.shape[0], device: m.device);
+            m = m.index_put_(zeros(m.shape[0], dtype: m.dtype, device: m.device), idx, idx);
+        }
+        return m;
+    }
+
+    /// <summary>Pairwise measure on inputs that were already passed through <see cref="Prepare"/>.</summary>
+    internal Tensor PairwisePrepared(Tensor x, Tensor y) => ComputePairwise(x, y);
+
+    /// <summary>Pairwise measure without argument checks.</summary>
+    internal Tensor PairwiseUnchecked(Tensor x, Tensor y) => ComputePairwise(Prepare(x), Prepare(y));
+
+    /// <summary>
+    /// "Distance-like" view used by miners and losses: the matrix itself for distances, its negation for similarities,
+    /// so that smaller always means closer and Δ = E_an − E_ap.
+    /// </summary>
+    internal Tensor ToDistanceLike(Tensor values) => IsInverted ? values.neg() : values;
+
+    /// <summary>The inverse of <see cref="ToDistanceLike"/> for a scalar.</summary>
+    internal double FromDistanceLike(double value) => IsInverted ? -value : value;
 }

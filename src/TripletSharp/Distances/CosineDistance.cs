@@ -11,9 +11,12 @@ public sealed class CosineDistance : BaseDistance
     /// <inheritdoc />
     public override string Name => "cosine";
 
-    /// <inheritdoc />
-    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => throw new NotImplementedException();
+    /// <summary>1 − q̂·q̂ is only 0 up to rounding, so the self-matrix diagonal is zeroed explicitly.</summary>
+    private protected override bool ZeroSelf => true;
 
     /// <inheritdoc />
-    protected override Tensor ComputePairwise(Tensor x, Tensor y) => throw new NotImplementedException();
+    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => query.mm(reference.t()).neg().add_(1.0);
+
+    /// <inheritdoc />
+    protected override Tensor ComputePairwise(Tensor x, Tensor y) => (x * y).sum(1).neg().add_(1.0);
 }

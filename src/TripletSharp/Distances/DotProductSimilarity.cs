@@ -12,8 +12,8 @@ public sealed class DotProductSimilarity : BaseDistance
     public override string Name => "dot";
 
     /// <inheritdoc />
-    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => throw new NotImplementedException();
+    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => query.mm(reference.t());
 
     /// <inheritdoc />
-    protected override Tensor ComputePairwise(Tensor x, Tensor y) => throw new NotImplementedException();
+    protected override Tensor ComputePairwise(Tensor x, Tensor y) => (x * y).sum(1);
 }

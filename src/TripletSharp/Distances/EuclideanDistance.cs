@@ -3,6 +3,10 @@ using static TorchSharp.torch;
 namespace TripletSharp.Distances;
 
 /// <summary>Euclidean (L2) distance; the gradient is finite (zero) where two embeddings coincide.</summary>
+/// <remarks>
+/// The matrix uses one matrix multiply plus an exact recomputation of near-coincident pairs, so values agree with a
+/// double-precision loop to about 1e-6 relative and coincident points give exactly 0.
+/// </remarks>
 public sealed class EuclideanDistance : BaseDistance
 {
     /// <summary>Creates the measure.</summary>
@@ -12,8 +16,8 @@ public sealed class EuclideanDistance : BaseDistance
     public override string Name => "euclidean";
 
     /// <inheritdoc />
-    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => throw new NotImplementedException();
+    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => DistanceMath.SafeSqrt(DistanceMath.SquaredEuclidean(query, reference));
 
     /// <inheritdoc />
-    protected override Tensor ComputePairwise(Tensor x, Tensor y) => throw new NotImplementedException();
+    protected override Tensor ComputePairwise(Tensor x, Tensor y) => DistanceMath.SafeSqrt((x - y).square().sum(1));
 }

@@ -12,8 +12,8 @@ public sealed class SquaredEuclideanDistance : BaseDistance
     public override string Name => "squared-euclidean";
 
     /// <inheritdoc />
-    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => throw new NotImplementedException();
+    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => DistanceMath.SquaredEuclidean(query, reference);
 
     /// <inheritdoc />
-    protected override Tensor ComputePairwise(Tensor x, Tensor y) => throw new NotImplementedException();
+    protected override Tensor ComputePairwise(Tensor x, Tensor y) => (x - y).square().sum(1);
 }

@@ -9,5 +9,10 @@ public sealed class AvgNonZeroReducer : BaseReducer
     public override string Name => "avg-nonzero";
 
     /// <inheritdoc />
-    public override Tensor Reduce(Tensor lossSum, long tripletCount, long nonZeroCount) => throw new NotImplementedException();
+    public override Tensor Reduce(Tensor lossSum, long tripletCount, long nonZeroCount)
+    {
+        Guard.NotNull(lossSum, nameof(lossSum));
+        // Multiplying by 0 (not returning a fresh 0) keeps the result connected to the graph.
+        return nonZeroCount == 0 ? lossSum * 0.0 : lossSum / (double)nonZeroCount;
+    }
 }

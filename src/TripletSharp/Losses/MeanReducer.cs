@@ -9,5 +9,9 @@ public sealed class MeanReducer : BaseReducer
     public override string Name => "mean";
 
     /// <inheritdoc />
-    public override Tensor Reduce(Tensor lossSum, long tripletCount, long nonZeroCount) => throw new NotImplementedException();
+    public override Tensor Reduce(Tensor lossSum, long tripletCount, long nonZeroCount)
+    {
+        Guard.NotNull(lossSum, nameof(lossSum));
+        return tripletCount == 0 ? lossSum * 0.0 : lossSum / (double)tripletCount;
+    }
 }

@@ -9,5 +9,9 @@ public sealed class SumReducer : BaseReducer
     public override string Name => "sum";
 
     /// <inheritdoc />
-    public override Tensor Reduce(Tensor lossSum, long tripletCount, long nonZeroCount) => throw new NotImplementedException();
+    public override Tensor Reduce(Tensor lossSum, long tripletCount, long nonZeroCount)
+    {
+        Guard.NotNull(lossSum, nameof(lossSum));
+        return lossSum.alias();
+    }
 }

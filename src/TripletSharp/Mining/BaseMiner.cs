@@ -1,3 +1,4 @@
+using TorchSharp;
 using TripletSharp.Distances;
 using static TorchSharp.torch;
 
@@ -18,9 +19,51 @@ public abstract class BaseMiner
     /// <summary>Short name used in configs and the CLI (for example <c>semihard</c>).</summary>
     public abstract string Name { get; }
 
+    /// <summary>Embedding dimension of the batch being mined (valid inside <see cref="MineCore"/>).</summary>
+    private protected long EmbeddingDimension { get; private set; }
+
     /// <summary>Selects triplets from a batch of <paramref name="embeddings"/> (B×D) with class <paramref name="labels"/> (B or B×1).</summary>
-    public MiningResult Mine(Tensor embeddings, Tensor labels) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">Embeddings not 2-D, empty, not floating point or not finite; labels of the wrong shape or type.</exception>
+    public MiningResult Mine(Tensor embeddings, Tensor labels)
+    {
+        Guard.Embeddings(embeddings);
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var l = Guard.Labels(labels, embeddings.shape[0]).to(embeddings.device);
+        EmbeddingDimension = embeddings.shape[1];
+        var matrix = Distance.Matrix(embeddings.detach());
+        var result = MineCore(matrix, l);
+        result.Indices?.MoveToOuterDisposeScope();
+        return result;
+    }
 
     /// <summary>Selects triplets given the B×B matrix of <see cref="Distance"/> and int64 labels; runs under no_grad.</summary>
     protected abstract MiningResult MineCore(Tensor distances, Tensor labels);
+
+    /// <summary>A result with explicit triplets and their statistics.</summary>
+    private protected MiningResult Explicit(Tensor distances, Tensor anchors, Tensor positives, Tensor negatives)
+    {
+        var indices = new TripletIndices(anchors, positives, negatives);
+        return MiningResult.FromIndices(indices, Distance, MinerStats.FromIndices(distances, indices));
+    }
+
+    /// <summary>A band result with statistics computed in O(B²).</summary>
+    private protected MiningResult Band(Tensor distances, Tensor labels, NegativeBand band)
+    {
+        var table = PairTable.Build(labels);
+        var totals = BandMath.Evaluate(Distance.ToDistanceLike(distances), table, band, null, null);
+        var stats = totals.Count == 0
+            ? MiningStats.Empty
+            : new MiningStats(totals.Count, (double)totals.AnchorsUsed / table.Batch,
+                Distance.FromDistanceLike(totals.SumAnchorPositive / totals.Count),
+                Distance.FromDistanceLike(totals.SumAnchorNegative / totals.Count));
+        return MiningResult.FromBand(band, Distance, stats);
+    }
+
+    /// <summary>A result with no triplet.</summary>
+    private protected MiningResult Empty(Tensor distances)
+    {
+        var none = empty(0, dtype: ScalarType.Int64, device: distances.device);
+        return MiningResult.FromIndices(new TripletIndices(none, none.clone(), none.clone()), Distance, MiningStats.Empty);
+    }
 }

@@ -4,6 +4,10 @@ using static TorchSharp.torch;
 namespace TripletSharp.Mining;
 
 /// <summary>For each anchor its hardest positive and hardest negative (Hermans, Beyer, Leibe 2017).</summary>
+/// <remarks>
+/// At most one triplet per anchor; anchors without a positive or a negative are dropped. Among equally hard
+/// candidates the lowest batch index is taken.
+/// </remarks>
 public sealed class BatchHardMiner : BaseMiner
 {
     /// <summary>Creates the miner.</summary>
@@ -13,5 +17,17 @@ public sealed class BatchHardMiner : BaseMiner
     public override string Name => "batch-hard";
 
     /// <inheritdoc />
-    protected override MiningResult MineCore(Tensor distances, Tensor labels) => throw new NotImplementedException();
+    protected override MiningResult MineCore(Tensor distances, Tensor labels)
+    {
+        var table = PairTable.Build(labels);
+        if (table.ValidAnchorCount == 0) return Empty(distances);
+        var e = Distance.ToDistanceLike(distances);
+        var ep = e.gather(1, table.PosIdx).masked_fill(table.PosValid.logical_not(), double.NegativeInfinity);
+        // argmax/argmin return the first extreme index; positives are stored in ascending index order.
+        var hardestPositive = table.PosIdx.gather(1, ep.argmax(1, keepdim: true)).squeeze(1);
+        var hardestNegative = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), double.PositiveInfinity).argmin(1);
+        var valid = table.PosCount.gt(0).logical_and(table.NegCount.gt(0));
+        var anchors = valid.nonzero().squeeze(1);
+        return Explicit(distances, anchors, hardestPositive.index_select(0, anchors), hardestNegative.index_select(0, anchors));
+    }
 }

@@ -1,17 +1,69 @@
+using TorchSharp;
 using TripletSharp.Distances;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;
 
 /// <summary>Distance-weighted sampling (Wu et al. 2017): for each anchor–positive pair one negative drawn with probability ∝ 1/q(d), seeded.</summary>
+/// <remarks>
+/// As PML's DistanceWeightedMiner: with n the embedding dimension and d the Euclidean distance between L2-normalised
+/// embeddings clamped to ≥ <c>cutoff</c>, log w = (2 − n)·log d − ((n − 3)/2)·log(1 − d²/4); negatives with
+/// d ≥ <c>nonzeroLossCutoff</c> get weight 0. Anchors whose negatives all lie beyond that cutoff are dropped (PML would
+/// divide by zero). Draws come from a generator seeded at construction, so a sequence of calls is reproducible.
+/// </remarks>
 public sealed class DistanceWeightedMiner : BaseMiner
 {
+    private readonly Random _random;
+
     /// <summary>Creates the miner.</summary>
-    public DistanceWeightedMiner(double cutoff = 0.5, double nonzeroLossCutoff = 1.4, int seed = 0, BaseDistance? distance = null) : base(distance) { }
+    /// <param name="cutoff">Lower clamp of the distance in the weight (&gt; 0).</param>
+    /// <param name="nonzeroLossCutoff">Negatives at this distance or farther are never drawn (&gt; 0).</param>
+    /// <param name="seed">Seed of the draws.</param>
+    /// <param name="distance">Must be Euclidean on normalised embeddings (the default when null).</param>
+    public DistanceWeightedMiner(double cutoff = 0.5, double nonzeroLossCutoff = 1.4, int seed = 0, BaseDistance? distance = null)
+        : base(distance ?? new EuclideanDistance(normalizeEmbeddings: true))
+    {
+        Guard.Positive(cutoff, nameof(cutoff));
+        Guard.Positive(nonzeroLossCutoff, nameof(nonzeroLossCutoff));
+        if (Distance is not EuclideanDistance || !Distance.NormalizeEmbeddings)
+            throw new ArgumentException("Distance-weighted sampling needs the Euclidean distance on normalised embeddings: pass new EuclideanDistance(normalizeEmbeddings: true) or null.", nameof(distance));
+        Cutoff = cutoff;
+        NonzeroLossCutoff = nonzeroLossCutoff;
+        _random = new Random(seed);
+    }
+
+    /// <summary>Lower clamp of the distance in the weight.</summary>
+    public double Cutoff { get; }
+
+    /// <summary>Negatives at this distance or farther are never drawn.</summary>
+    public double NonzeroLossCutoff { get; }
 
     /// <inheritdoc />
     public override string Name => "distance-weighted";
 
     /// <inheritdoc />
-    protected override MiningResult MineCore(Tensor distances, Tensor labels) => throw new NotImplementedException();
+    protected override MiningResult MineCore(Tensor distances, Tensor labels)
+    {
+        var table = PairTable.Build(labels);
+        if (table.ValidAnchorCount == 0) return Empty(distances);
+        double n = EmbeddingDimension;
+        var d = distances.clamp_min(Cutoff);
+        var logW = d.log().mul_(2.0 - n).sub_((1.0 - d.square().mul_(0.25)).clamp_min_(1e-8).log_().mul_((n - 3.0) / 2.0));
+        var allowed = table.NegativeMask(0, table.Batch).logical_and_(distances.lt(NonzeroLossCutoff));
+        logW = logW.masked_fill_(allowed.logical_not(), double.NegativeInfinity);
+        var rowMax = logW.amax(new long[] { 1 }, keepdim: true);
+        var hasAny = allowed.any(1);
+        var w = (logW - rowMax.masked_fill(hasAny.logical_not().unsqueeze(1), 0)).exp_();
+        var cdf = w.cumsum(1);
+        var total = cdf.narrow(1, cdf.shape[1] - 1, 1);
+
+        int b = table.Batch, k = Math.Max(table.K, 1);
+        var u = new double[b * k];
+        for (int i = 0; i < u.Length; i++) u[i] = _random.NextDouble();
+        var draw = tensor(u, new long[] { b, k }, dtype: distances.dtype, device: distances.device).mul_(total);
+        var choice = torch.searchsorted(cdf, draw, right: true).clamp_max_(b - 1);
+        var valid = table.PosValid.logical_and(hasAny.unsqueeze(1));
+        var anchors = arange(b, device: distances.device).unsqueeze(1).expand(b, k).masked_select(valid);
+        return Explicit(distances, anchors, table.PosIdx.masked_select(valid), choice.masked_select(valid));
+    }
 }

@@ -1,9 +1,16 @@
+using TorchSharp;
 using TripletSharp.Distances;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;
 
 /// <summary>FaceNet/TensorFlow semi-hard: for each anchor–positive pair the closest negative farther than the positive, else the farthest negative.</summary>
+/// <remarks>
+/// One triplet per anchor–positive pair (anchors without a negative are dropped), as TensorFlow Addons'
+/// <c>triplet_semihard_loss</c> selects them. "Farther" is strict: d_an &gt; d_ap. Among equal candidates the lowest batch
+/// index is taken. Each anchor's negative distances are sorted once and every positive is located with
+/// <c>searchsorted</c>: O(B² log B) time, O(B²) memory.
+/// </remarks>
 public sealed class FaceNetSemiHardMiner : BaseMiner
 {
     /// <summary>Creates the miner.</summary>
@@ -13,5 +20,23 @@ public sealed class FaceNetSemiHardMiner : BaseMiner
     public override string Name => "facenet-semihard";
 
     /// <inheritdoc />
-    protected override MiningResult MineCore(Tensor distances, Tensor labels) => throw new NotImplementedException();
+    protected override MiningResult MineCore(Tensor distances, Tensor labels)
+    {
+        var table = PairTable.Build(labels);
+        if (table.ValidAnchorCount == 0) return Empty(distances);
+        var e = Distance.ToDistanceLike(distances);
+        var key = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), double.PositiveInfinity);
+        var (sorted, order) = key.sort(1, stable: true);
+        var ep = e.gather(1, table.PosIdx);
+        var beyond = torch.searchsorted(sorted, ep, right: true);
+        var lastNegative = (table.NegCount - 1).clamp_min(0).unsqueeze(1);
+        // Farthest negative: the first sorted position holding the largest value (lowest index among ties).
+        var farthestValue = sorted.gather(1, lastNegative);
+        var farthest = torch.searchsorted(sorted, farthestValue, right: false);
+        var position = torch.where(beyond.lt(table.NegCount.unsqueeze(1)), beyond, farthest.expand_as(beyond));
+        var negatives = order.gather(1, position);
+        var valid = table.PosValid.logical_and(table.NegCount.gt(0).unsqueeze(1));
+        var anchors = arange(table.Batch, device: distances.device).unsqueeze(1).expand_as(table.PosIdx).masked_select(valid);
+        return Explicit(distances, anchors, table.PosIdx.masked_select(valid), negatives.masked_select(valid));
+    }
 }

@@ -1,17 +1,57 @@
+using TorchSharp;
 using TripletSharp.Distances;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;
 
 /// <summary>Random triplets: k random valid triplets per anchor, seeded.</summary>
+/// <remarks>
+/// For every anchor with a positive and a negative, <c>tripletsPerAnchor</c> triplets whose positive and negative are
+/// drawn uniformly (with replacement). Draws come from a generator seeded at construction.
+/// </remarks>
 public sealed class RandomTripletMiner : BaseMiner
 {
+    private readonly Random _random;
+
     /// <summary>Creates the miner.</summary>
-    public RandomTripletMiner(int tripletsPerAnchor = 1, int seed = 0, BaseDistance? distance = null) : base(distance) { }
+    /// <param name="tripletsPerAnchor">k (&gt; 0).</param>
+    /// <param name="seed">Seed of the draws.</param>
+    /// <param name="distance">Measure for the statistics (Euclidean when null).</param>
+    public RandomTripletMiner(int tripletsPerAnchor = 1, int seed = 0, BaseDistance? distance = null) : base(distance)
+    {
+        Guard.Positive(tripletsPerAnchor, nameof(tripletsPerAnchor));
+        TripletsPerAnchor = tripletsPerAnchor;
+        _random = new Random(seed);
+    }
+
+    /// <summary>k.</summary>
+    public int TripletsPerAnchor { get; }
 
     /// <inheritdoc />
     public override string Name => "random";
 
     /// <inheritdoc />
-    protected override MiningResult MineCore(Tensor distances, Tensor labels) => throw new NotImplementedException();
+    protected override MiningResult MineCore(Tensor distances, Tensor labels)
+    {
+        var table = PairTable.Build(labels);
+        if (table.ValidAnchorCount == 0) return Empty(distances);
+        int b = table.Batch, k = TripletsPerAnchor;
+        var up = new double[b * k];
+        var un = new double[b * k];
+        for (int i = 0; i < up.Length; i++) { up[i] = _random.NextDouble(); un[i] = _random.NextDouble(); }
+        var dev = distances.device;
+        var npos = table.PosCount.unsqueeze(1);
+        var nneg = table.NegCount.unsqueeze(1);
+        var pj = (tensor(up, new long[] { b, k }, dtype: ScalarType.Float64, device: dev) * npos).floor_().to(ScalarType.Int64).clamp_max_(Math.Max(table.K, 1) - 1);
+        var nj = (tensor(un, new long[] { b, k }, dtype: ScalarType.Float64, device: dev) * nneg).floor_().to(ScalarType.Int64);
+        nj = torch.minimum(nj, (nneg - 1).clamp_min(0));
+        var positives = table.PosIdx.gather(1, pj);
+        // The j-th negative of an anchor is the j-th item outside its class in label order.
+        var start = table.ClassStart.unsqueeze(1);
+        var slot = nj + nj.ge(start).to(ScalarType.Int64) * table.ClassSize.unsqueeze(1);
+        var negatives = table.Order.index_select(0, slot.flatten().clamp_max(b - 1)).view(b, k);
+        var valid = npos.gt(0).logical_and(nneg.gt(0)).expand(b, k);
+        var anchors = arange(b, device: dev).unsqueeze(1).expand(b, k).masked_select(valid);
+        return Explicit(distances, anchors, positives.masked_select(valid), negatives.masked_select(valid));
+    }
 }

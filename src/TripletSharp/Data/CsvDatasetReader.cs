@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Data;
+
+/// <summary>
+/// Reads a CSV file with a header row, a label column and numeric feature columns into an N×F dataset.
+/// </summary>
+/// <remarks>
+/// <para>Fields are separated by commas; a field may be quoted ("a, b" and "" for a quote), but a quoted field cannot
+/// span lines. Blank lines are skipped. Numbers use the invariant culture (a dot for decimals, exponents allowed, no
+/// thousands separators) and must be finite and within float32 range; an empty cell is an error.</para>
+/// <para>Labels: when every label is an integer they are compared as numbers (so "01" and "1" are one class) and the
+/// classes are sorted numerically; otherwise they are compared as trimmed strings and sorted ordinally. Class i is
+/// the i-th in that order. Item names are <c>{file name}:{line}</c>.</para>
+/// <para>Errors name the file and the 1-based line: empty file, header only, missing label column, a ragged row,
+/// a missing, non-numeric, NaN or infinite cell.</para>
+/// </remarks>
+public static class CsvDatasetReader
+{
+    /// <summary>Reads <paramref name="path"/>.</summary>
+    /// <param name="path">CSV file.</param>
+    /// <param name="labelColumn">Name of the label column (exact, case-sensitive, after trimming the header cell).</param>
+    /// <exception cref="DataFormatException">The file is empty or malformed (see remarks).</exception>
+    public static Dataset Read(string path, string labelColumn = "label")
+    {
+        Guard.NotNull(path, nameof(path));
+        Guard.NotNull(labelColumn, nameof(labelColumn));
+        if (!File.Exists(path)) throw new DataFormatException(path, "file not found.");
+
+        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        long lineNo = 0;
+        string? line;
+        List<string>? header = null;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            header = Split(line, path, lineNo).Select(h => h.Trim()).ToList();
+            break;
+        }
+        if (header is null) throw new DataFormatException(path, "empty file: no header row.");
+        long headerLine = lineNo;
+
+        int labelIndex = header.IndexOf(labelColumn);
+        if (labelIndex < 0)
+            throw new DataFormatException(path, $"no label column '{labelColumn}' in the header (columns: {string.Join(", ", header.Select(h => $"'{h}'"))}).", headerLine, "line");
+        if (header.LastIndexOf(labelColumn) != labelIndex)
+            throw new DataFormatException(path, $"the label column '{labelColumn}' appears more than once in the header.", headerLine, "line");
+        int featureCount = header.Count - 1;
+        if (featureCount == 0)
+            throw new DataFormatException(path, $"no feature columns besides the label column '{labelColumn}'.", headerLine, "line");
+
+        var features = new List<float>();
+        var rawLabels = new List<string>();
+        var itemNames = new List<string>();
+        var fileName = Path.GetFileName(path);
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var fields = Split(line, path, lineNo);
+            if (fields.Count != header.Count)
+                throw new DataFormatException(path, $"ragged row: {fields.Count} fields, the header has {header.Count}.", lineNo, "line");
+            for (int j = 0; j < fields.Count; j++)
+            {
+                if (j == labelIndex)
+                {
+                    var label = fields[j].Trim();
+                    if (label.Length == 0) throw new DataFormatException(path, $"missing label in column '{labelColumn}'.", lineNo, "line");
+                    rawLabels.Add(label);
+                    continue;
+                }
+                var cell = fields[j].Trim();
+                if (cell.Length == 0)
+                    throw new DataFormatException(path, $"missing value in column '{header[j]}'.", lineNo, "line");
+                if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+                    throw new DataFormatException(path, $"non-numeric value '{Shorten(cell)}' in column '{header[j]}'.", lineNo, "line");
+                if (!double.IsFinite(v))
+                    throw new DataFormatException(path, $"NaN or infinite value '{Shorten(cell)}' in column '{header[j]}'.", lineNo, "line");
+                float f = (float)v;
+                if (!float.IsFinite(f))
+                    throw new DataFormatException(path, $"value '{Shorten(cell)}' in column '{header[j]}' is outside the float32 range.", lineNo, "line");
+                features.Add(f);
+            }
+            itemNames.Add($"{fileName}:{lineNo}");
+        }
+        if (rawLabels.Count == 0) throw new DataFormatException(path, "the file has a header but no data rows.");
+
+        var (labels, classNames) = MapLabels(rawLabels);
+        using var scope = torch.NewDisposeScope();
+        var tensor = torch.tensor(features.ToArray(), new long[] { rawLabels.Count, featureCount }).MoveToOuterDisposeScope();
+        return new Dataset(tensor, labels, classNames, DataKind.Vectors, itemNames);
+    }
+
+    /// <summary>Maps label strings to class indices: numerically when all are integers, else ordinally.</summary>
+    internal static (long[] Labels, string[] ClassNames) MapLabels(IReadOnlyList<string> raw)
+    {
+        var numbers = new long[raw.Count];
+        bool numeric = true;
+        for (int i = 0; i < raw.Count && numeric; i++)
+            numeric = long.TryParse(raw[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out numbers[i]);
+        if (numeric)
+        {
+            var classes = numbers.Distinct().Order().ToArray();
+            var index = classes.Select((v, i) => (v, i)).ToDictionary(t => t.v, t => (long)t.i);
+            return (numbers.Select(n => index[n]).ToArray(), classes.Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray());
+        }
+        var names = raw.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var byName = names.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => (long)t.i, StringComparer.Ordinal);
+        return (raw.Select(r => byName[r]).ToArray(), names);
+    }
+
+    /// <summary>Splits one line into fields (RFC 4180 quoting within the line).</summary>
+    internal static List<string> Split(string line, string path, long lineNo)
+    {
+        var fields = new List<string>();
+        var sb = new StringBuilder();
+        bool inQuotes = false, quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (inQuotes)
+            {
+                if (c != '"') sb.Append(c);
+                else if (i + 1 < line.Length && line[i + 1] == '"') { sb.Append('"'); i++; }
+                else inQuotes = false;
+            }
+            else if (c == ',')
+            {
+                fields.Add(sb.ToString());
+                sb.Clear();
+                quoted = false;
+            }
+            else if (c == '"' && !quoted && sb.ToString().Trim().Length == 0)
+            {
+                sb.Clear();
+                inQuotes = quoted = true;
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        if (inQuotes)
+            throw new DataFormatException(path, "unterminated quoted field (quoted fields cannot span lines).", lineNo, "line");
+        fields.Add(sb.ToString());
+        return fields;
+    }
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..37] + "...";
+}

@@ -1,0 +1,182 @@
+using SkiaSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Data;
+
+/// <summary>
+/// Reads a folder of images with one sub-folder per class (PNG, JPEG, BMP), decoded with SkiaSharp.
+/// </summary>
+/// <remarks>
+/// <para>Classes are the sub-folders of the root, sorted by ordinal name; class i is the i-th name. Images are found
+/// recursively inside each class folder and sorted by their relative path; files with other extensions and hidden
+/// files or folders (name starting with '.') are ignored. Every image is stretched to size × size (the aspect ratio is
+/// not kept) with bilinear + mipmap filtering, and stored as 1-channel grey (ITU-R 601 luma 0.299 R + 0.587 G +
+/// 0.114 B) or 3-channel RGB, values in [0, 1]; an alpha channel is dropped and EXIF orientation is not applied.</para>
+/// <para>Images decode in parallel. An unreadable, corrupt, truncated (the decoder must report complete success) or zero-byte image, an image larger than <see cref="MaxPixels"/>, or a class
+/// folder without images raises a <see cref="DataFormatException"/> naming the file or folder. A class with a single
+/// image is loaded as it is (the sampler and the evaluator decide what to do with it).</para>
+/// </remarks>
+public static class ImageFolderReader
+{
+    /// <summary>File extensions read as images (case-insensitive).</summary>
+    public static IReadOnlyList<string> Extensions { get; } = new[] { ".png", ".jpg", ".jpeg", ".bmp" };
+
+    /// <summary>Largest source image accepted, in pixels (width × height).</summary>
+    public const long MaxPixels = 100_000_000;
+
+    /// <summary>Reads the class sub-folders of <paramref name="root"/> into an N×C×size×size dataset.</summary>
+    /// <param name="root">Folder with one sub-folder per class.</param>
+    /// <param name="imageSize">Side of the resized images.</param>
+    /// <param name="grayscale">1-channel grey (true) or 3-channel RGB (false).</param>
+    /// <exception cref="DataFormatException">No class folders, a class folder without images, or an unreadable image.</exception>
+    public static Dataset Read(string root, int imageSize = 28, bool grayscale = true)
+    {
+        Guard.NotNull(root, nameof(root));
+        Guard.InRange(imageSize, 1, 1024, nameof(imageSize));
+        if (!Directory.Exists(root)) throw new DataFormatException(root, "folder not found.");
+        return ReadTree(root, ListClassNames(root), imageSize, grayscale, root);
+    }
+
+    /// <summary>Names of the class sub-folders of <paramref name="root"/>, sorted ordinally.</summary>
+    internal static string[] ListClassNames(string root) =>
+        Directory.EnumerateDirectories(root)
+            .Select(d => Path.GetFileName(d)!)
+            .Where(n => !n.StartsWith('.'))
+            .OrderBy(n => n, StringComparer.Ordinal)
+            .ToArray();
+
+    /// <summary>Reads the classes of <paramref name="classNames"/> found under <paramref name="root"/> (a class missing here is skipped: it may exist only in the other split).</summary>
+    /// <param name="root">Folder holding class sub-folders.</param>
+    /// <param name="classNames">Class list shared by all the trees of one dataset.</param>
+    /// <param name="imageSize">Side of the resized images.</param>
+    /// <param name="grayscale">Grey or RGB.</param>
+    /// <param name="nameBase">Item names are paths relative to this folder.</param>
+    internal static Dataset ReadTree(string root, IReadOnlyList<string> classNames, int imageSize, bool grayscale, string nameBase)
+    {
+        var files = new List<(string Path, long Label)>();
+        bool anyClass = false;
+        for (int c = 0; c < classNames.Count; c++)
+        {
+            var dir = Path.Combine(root, classNames[c]);
+            if (!Directory.Exists(dir)) continue;
+            anyClass = true;
+            var images = ListImages(dir);
+            if (images.Count == 0)
+                throw new DataFormatException(dir, $"class folder '{classNames[c]}' has no images ({string.Join(", ", Extensions)}).");
+            files.AddRange(images.Select(p => (p, (long)c)));
+        }
+        if (!anyClass)
+        {
+            bool loose = Directory.EnumerateFiles(root).Any(IsImage);
+            throw new DataFormatException(root, loose
+                ? "images must be in one sub-folder per class (the folder holds images but no class sub-folders)."
+                : "no class sub-folders (expected one sub-folder of images per class, optionally under train/ and test/).");
+        }
+
+        int channels = grayscale ? 1 : 3;
+        long itemSize = (long)channels * imageSize * imageSize;
+        if (itemSize * files.Count > Array.MaxLength)
+            throw new DataFormatException(root, $"{files.Count} images of {channels}×{imageSize}×{imageSize} do not fit in one tensor; use a smaller image size.");
+        var data = new float[itemSize * files.Count];
+
+        // Decode in parallel; Break() lets every lower index finish, so the error reported is the first in file order.
+        var errors = new DataFormatException?[files.Count];
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (i, state) =>
+        {
+            try
+            {
+                Decode(files[i].Path, imageSize, grayscale, data.AsSpan((int)(i * itemSize), (int)itemSize));
+            }
+            catch (DataFormatException e)
+            {
+                errors[i] = e;
+                state.Break();
+            }
+        });
+        var first = errors.FirstOrDefault(e => e is not null);
+        if (first is not null) throw first;
+
+        using var scope = torch.NewDisposeScope();
+        var features = torch.tensor(data, new long[] { files.Count, channels, imageSize, imageSize }).MoveToOuterDisposeScope();
+        var names = files.Select(f => Path.GetRelativePath(nameBase, f.Path).Replace('\\', '/')).ToArray();
+        return new Dataset(features, files.Select(f => f.Label).ToArray(), classNames, DataKind.Images, names);
+    }
+
+    /// <summary>Decodes one image into <paramref name="destination"/> (C×size×size, values in [0, 1]).</summary>
+    internal static void Decode(string path, int size, bool grayscale, Span<float> destination)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFormatException(path, $"cannot read the image: {e.Message}", null, e);
+        }
+        if (bytes.Length == 0) throw new DataFormatException(path, "empty image file (0 bytes).");
+
+        using var skData = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(skData)
+            ?? throw new DataFormatException(path, "not a readable image: unknown format or corrupt header (PNG, JPEG and BMP are supported).");
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > MaxPixels)
+            throw new DataFormatException(path, $"implausible image size {info.Width}×{info.Height} (at most {MaxPixels} pixels).");
+
+        var decodeInfo = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap();
+        if (!bitmap.TryAllocPixels(decodeInfo))
+            throw new DataFormatException(path, $"cannot allocate {info.Width}×{info.Height} pixels for the image.");
+        var result = codec.GetPixels(decodeInfo, bitmap.GetPixels());
+        if (result != SKCodecResult.Success)
+            throw new DataFormatException(path, $"corrupt or truncated image (decoder: {result}).");
+
+        SKBitmap? resized = null;
+        try
+        {
+            var source = bitmap;
+            if (info.Width != size || info.Height != size)
+            {
+                resized = bitmap.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul), SKFilterQuality.Medium)
+                    ?? throw new DataFormatException(path, $"cannot resize the image from {info.Width}×{info.Height} to {size}×{size}.");
+                source = resized;
+            }
+            var px = source.GetPixelSpan();
+            int plane = size * size;
+            for (int i = 0; i < plane; i++)
+            {
+                float r = px[4 * i], g = px[4 * i + 1], b = px[4 * i + 2];
+                if (grayscale)
+                {
+                    destination[i] = (0.299f * r + 0.587f * g + 0.114f * b) / 255f;
+                }
+                else
+                {
+                    destination[i] = r / 255f;
+                    destination[plane + i] = g / 255f;
+                    destination[2 * plane + i] = b / 255f;
+                }
+            }
+        }
+        finally
+        {
+            resized?.Dispose();
+        }
+    }
+
+    private static List<string> ListImages(string dir)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System };
+        return Directory.EnumerateFiles(dir, "*", options)
+            .Where(IsImage)
+            .OrderBy(p => Path.GetRelativePath(dir, p), StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static bool IsImage(string path)
+    {
+        var name = Path.GetFileName(path);
+        return !name.StartsWith('.') && Extensions.Contains(Path.GetExtension(name).ToLowerInvariant());
+    }
+}

@@ -1,0 +1,221 @@
+using TorchSharp;
+using TripletSharp.Distances;
+using TripletSharp.Mining;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Losses;
+
+/// <summary>The three ways <see cref="TripletMarginLoss"/> evaluates a selection; see its remarks.</summary>
+internal static class TripletLossKernels
+{
+    /// <summary>Elements of one (anchors × positives × negatives) chunk.</summary>
+    private const long ChunkElements = 1L << 22;
+
+    /// <summary>Exactly 0, connected to the graph of the embeddings so backward works and gives zero gradients.</summary>
+    public static LossOutput Empty(TripletMarginLoss loss, Tensor embeddings)
+    {
+        var zero = embeddings.sum() * 0.0;
+        return loss.Reducer is NoReducer
+            ? new LossOutput(zero.unsqueeze(0).narrow(0, 0, 0), 0, 0)
+            : new LossOutput(loss.Reducer.Reduce(zero, 0, 0), 0, 0);
+    }
+
+    /// <summary>Explicit triplets: gather and compute.</summary>
+    public static LossOutput ExplicitLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, TripletIndices indices, bool validate)
+    {
+        if (validate) ValidateIndices(indices, labels);
+        long t = indices.Count;
+        if (t == 0) return Empty(loss, embeddings);
+        var dist = loss.Distance;
+        long b = embeddings.shape[0], dim = embeddings.shape[1];
+        var a = indices.Anchors.to(ScalarType.Int64).to(embeddings.device);
+        var p = indices.Positives.to(ScalarType.Int64).to(embeddings.device);
+        var n = indices.Negatives.to(ScalarType.Int64).to(embeddings.device);
+        Tensor eap, ean;
+        Tensor? epn = null;
+        if (t * dim <= b * b)
+        {
+            // Few triplets: row-wise measures cost O(T·D), far less than the matrix.
+            var x = dist.Prepare(embeddings);
+            var xa = x.index_select(0, a);
+            var xp = x.index_select(0, p);
+            var xn = x.index_select(0, n);
+            eap = dist.ToDistanceLike(dist.PairwisePrepared(xa, xp));
+            ean = dist.ToDistanceLike(dist.PairwisePrepared(xa, xn));
+            if (loss.Swap) epn = dist.ToDistanceLike(dist.PairwisePrepared(xp, xn));
+        }
+        else
+        {
+            var e = dist.ToDistanceLike(dist.Matrix(embeddings));
+            eap = e.index(new[] { a, p });
+            ean = e.index(new[] { a, n });
+            if (loss.Swap) epn = e.index(new[] { p, n });
+        }
+        var negative = epn is null ? ean : torch.minimum(ean, epn);
+        var z = eap - negative;
+        var perTriplet = loss.SoftMargin ? nn.functional.softplus(z) : nn.functional.relu(z + loss.Margin);
+        long nonZero = perTriplet.detach().gt(0).sum().item<long>();
+        if (loss.Reducer is NoReducer) return new LossOutput(perTriplet, t, nonZero);
+        return new LossOutput(loss.Reducer.Reduce(perTriplet.sum(), t, nonZero), t, nonZero);
+    }
+
+    /// <summary>A band selection (every valid triplet for <see cref="NegativeBand.All"/>), measured for selection with <paramref name="selector"/>.</summary>
+    public static LossOutput BandLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, NegativeBand band, BaseDistance selector)
+    {
+        var table = PairTable.Build(labels);
+        if (!table.HasTriplets) return Empty(loss, embeddings);
+        if (loss.Reducer is NoReducer)
+            return ExplicitLoss(loss, embeddings, labels, Materialize(embeddings, table, band, selector), validate: false);
+
+        var dist = loss.Distance;
+        var e = dist.ToDistanceLike(dist.Matrix(embeddings)).contiguous();
+        bool sameMeasure = selector.SameMeasure(dist);
+        Tensor grad;
+        double value;
+        long count, active;
+        using (torch.no_grad())
+        {
+            grad = zeros_like(e);
+            if (!loss.SoftMargin && !loss.Swap && sameMeasure)
+            {
+                var totals = BandMath.Evaluate(e.detach(), table, band, loss.Margin, grad);
+                value = totals.SumAnchorPositive - totals.SumAnchorNegative + loss.Margin * totals.ActiveCount;
+                count = totals.Count;
+                active = totals.ActiveCount;
+            }
+            else
+            {
+                var m = sameMeasure ? e.detach() : selector.ToDistanceLike(selector.Matrix(embeddings.detach()));
+                (value, count, active) = Chunked(loss, e.detach(), m, table, band, grad);
+            }
+        }
+        // s − s.detach() is exactly 0 but carries the gradient Σ grad·dE; the value comes from the double-precision totals.
+        var s = e.reshape(-1).dot(grad.reshape(-1));
+        var lossSum = s - s.detach() + value;
+        return new LossOutput(loss.Reducer.Reduce(lossSum, count, active), count, active);
+    }
+
+    /// <summary>
+    /// General band loss (soft margin, swap, or a selector measure that differs from the loss's): chunks of anchors against
+    /// (their positives × all negatives), accumulating the value and d(loss sum)/dE into <paramref name="grad"/>.
+    /// </summary>
+    private static (double Value, long Count, long Active) Chunked(TripletMarginLoss loss, Tensor e, Tensor m, PairTable table, NegativeBand band, Tensor grad)
+    {
+        int b = table.Batch, k = Math.Max(table.K, 1);
+        long rowsPerChunk = Math.Max(1, ChunkElements / ((long)k * b));
+        double value = 0;
+        long count = 0, active = 0;
+        for (long r0 = 0; r0 < b; r0 += rowsPerChunk)
+        {
+            using var scope = torch.NewDisposeScope();
+            long c = Math.Min(rowsPerChunk, b - r0);
+            var posIdx = table.PosIdx.narrow(0, r0, c);
+            var selected = Selection(m.narrow(0, r0, c), posIdx, table.PosValid.narrow(0, r0, c), table.NegativeMask(r0, c), band);
+            var eRows = e.narrow(0, r0, c);
+            var ep = eRows.gather(1, posIdx).unsqueeze(2);
+            var en = eRows.unsqueeze(1);
+            Tensor? epn = loss.Swap ? e.index_select(0, posIdx.flatten()).view(c, k, b) : null;
+            var negative = epn is null ? en : torch.minimum(en, epn);
+            var z = ep - negative;
+            if (!loss.SoftMargin) z = z.add_(loss.Margin);
+            var perTriplet = loss.SoftMargin ? nn.functional.softplus(z) : nn.functional.relu(z);
+            var selectedF = selected.to(e.dtype);
+            value += (perTriplet * selectedF).sum(type: ScalarType.Float64).item<double>();
+            count += selected.sum().item<long>();
+            active += perTriplet.gt(0).logical_and_(selected).sum().item<long>();
+
+            var w = (loss.SoftMargin ? torch.sigmoid(z) : z.gt(0).to(e.dtype)).mul_(selectedF);
+            var gRows = grad.narrow(0, r0, c);
+            gRows.scatter_add_(1, posIdx, w.sum(2));
+            if (epn is null)
+            {
+                gRows.sub_(w.sum(1));
+            }
+            else
+            {
+                // d min(x, y): to the smaller one; ties split evenly, as torch.minimum's backward does.
+                var toAnchor = en.lt(epn).to(e.dtype).add_(en.eq(epn).to(e.dtype).mul_(0.5));
+                gRows.sub_((w * toAnchor).sum(1));
+                grad.index_add_(0, posIdx.flatten(), (w * (1.0 - toAnchor)).view(c * k, b), -1.0);
+            }
+        }
+        return (value, count, active);
+    }
+
+    /// <summary>c×K×B mask of the selected (a, p, n) for anchors in a chunk, on the selector's distance-like rows.</summary>
+    private static Tensor Selection(Tensor mRows, Tensor posIdx, Tensor posValid, Tensor negMask, NegativeBand band)
+    {
+        var delta = mRows.unsqueeze(1) - mRows.gather(1, posIdx).unsqueeze(2);
+        var selected = posValid.unsqueeze(2).logical_and(negMask.unsqueeze(1));
+        if (!double.IsNegativeInfinity(band.Low))
+            selected = selected.logical_and_(band.LowInclusive ? delta.ge(band.Low) : delta.gt(band.Low));
+        if (!double.IsPositiveInfinity(band.High))
+            selected = selected.logical_and_(band.HighInclusive ? delta.le(band.High) : delta.lt(band.High));
+        return selected;
+    }
+
+    /// <summary>Explicit (a, p, n) of a band in (anchor, positive, negative) order, for <see cref="NoReducer"/>.</summary>
+    private static TripletIndices Materialize(Tensor embeddings, PairTable table, NegativeBand band, BaseDistance selector)
+    {
+        using var noGrad = torch.no_grad();
+        var m = selector.ToDistanceLike(selector.Matrix(embeddings.detach()));
+        long total = BandMath.Evaluate(m, table, band, null, null).Count;
+        if (total > TripletMarginLoss.MaxMaterializedTriplets)
+            throw new InvalidOperationException(
+                $"NoReducer would materialise {total:N0} triplets (limit {TripletMarginLoss.MaxMaterializedTriplets:N0}); " +
+                "use a reducing reducer (avg-nonzero, mean, sum) or a miner that selects fewer triplets.");
+        int b = table.Batch, k = Math.Max(table.K, 1);
+        long rowsPerChunk = Math.Max(1, ChunkElements / ((long)k * b));
+        var anchors = new List<Tensor>();
+        var positives = new List<Tensor>();
+        var negatives = new List<Tensor>();
+        for (long r0 = 0; r0 < b; r0 += rowsPerChunk)
+        {
+            long c = Math.Min(rowsPerChunk, b - r0);
+            var posIdx = table.PosIdx.narrow(0, r0, c);
+            var found = Selection(m.narrow(0, r0, c), posIdx, table.PosValid.narrow(0, r0, c), table.NegativeMask(r0, c), band).nonzero();
+            var rows = found[.., 0];
+            anchors.Add(rows + r0);
+            positives.Add(posIdx.index(new[] { rows, found[.., 1] }));
+            negatives.Add(found[.., 2]);
+        }
+        return new TripletIndices(cat(anchors, 0), cat(positives, 0), cat(negatives, 0));
+    }
+
+    /// <summary>Checks user-supplied triplets against the batch.</summary>
+    private static void ValidateIndices(TripletIndices indices, Tensor labels)
+    {
+        const string name = "indices";
+        foreach (var (v, what) in new[] { (indices.Anchors, "anchors"), (indices.Positives, "positives"), (indices.Negatives, "negatives") })
+        {
+            if (v is null || v.dim() != 1)
+                throw new ArgumentException($"Triplet {what} must be a 1-D tensor.", name);
+            if (v.dtype != ScalarType.Int64 && v.dtype != ScalarType.Int32)
+                throw new ArgumentException($"Triplet {what} must hold integer indices, got {v.dtype}.", name);
+            if (v.shape[0] != indices.Anchors.shape[0])
+                throw new ArgumentException($"Triplet {what} has {v.shape[0]} entries but anchors have {indices.Anchors.shape[0]}.", name);
+        }
+        long t = indices.Count;
+        if (t == 0) return;
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        long b = labels.shape[0];
+        var a = indices.Anchors.to(ScalarType.Int64).to(labels.device);
+        var p = indices.Positives.to(ScalarType.Int64).to(labels.device);
+        var n = indices.Negatives.to(ScalarType.Int64).to(labels.device);
+        foreach (var (v, what) in new[] { (a, "anchors"), (p, "positives"), (n, "negatives") })
+        {
+            long lo = v.min().item<long>(), hi = v.max().item<long>();
+            if (lo < 0 || hi >= b)
+                throw new ArgumentException($"Triplet {what} must be batch rows in [0, {b}), got values in [{lo}, {hi}].", name);
+        }
+        var la = labels.index_select(0, a);
+        var bad = la.ne(labels.index_select(0, p)).logical_or_(a.eq(p)).logical_or_(la.eq(labels.index_select(0, n)));
+        if (bad.any().item<bool>())
+        {
+            long i = bad.nonzero()[0, 0].item<long>();
+            throw new ArgumentException(
+                $"Triplet {i} ({a[i].item<long>()}, {p[i].item<long>()}, {n[i].item<long>()}) is not valid: the positive must be another row of the anchor's class and the negative of another class.", name);
+        }
+    }
+}

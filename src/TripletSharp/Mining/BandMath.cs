@@ -1,0 +1,100 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Mining;
+
+/// <summary>Totals of a band selection.</summary>
+/// <param name="Count">Triplets in the band.</param>
+/// <param name="ActiveCount">Triplets in the band with a hinge loss &gt; 0 (equals <paramref name="Count"/> without a margin).</param>
+/// <param name="AnchorsUsed">Anchors with at least one selected triplet (band, not active).</param>
+/// <param name="SumAnchorPositive">Σ E_ap over the selected triplets (active ones when a margin is given).</param>
+/// <param name="SumAnchorNegative">Σ E_an over the selected triplets (active ones when a margin is given).</param>
+internal readonly record struct BandTotals(long Count, long ActiveCount, long AnchorsUsed, double SumAnchorPositive, double SumAnchorNegative);
+
+/// <summary>
+/// The O(B²)-memory band algorithm. For an anchor a, the triplet (a, p, n) is in the band when
+/// lo ⊲ E_an − E_ap ⊲ hi, i.e. E_an − hi ⊲ E_ap ⊲ E_an − lo. Sorting each anchor's (few) positive distances once,
+/// two <c>searchsorted</c> calls give, for every (a, n), the contiguous range of sorted positives that form a selected
+/// triplet with n: its length is the triplet count and the prefix-sum difference is Σ E_ap. The per-positive counts
+/// (how many negatives select each positive) follow from a histogram of the range ends and a cumulative sum. The hinge
+/// loss on the selected active triplets is linear in E, Σ (E_ap − E_an + m), so its gradient with respect to the matrix
+/// is exactly those counts: +count at (a, p), −count at (a, n). Everything is O(B·K log K + B² log K) time and
+/// O(B²) memory; rows are processed in chunks so the temporaries stay small.
+/// </summary>
+internal static class BandMath
+{
+    private const long ChunkElements = 1L << 22;
+
+    /// <summary>
+    /// Evaluates a band on the detached distance-like matrix <paramref name="e"/>. With <paramref name="margin"/> the
+    /// loss quantities are restricted to the active triplets (Δ &lt; margin) and, when <paramref name="grad"/> is given,
+    /// it receives d(Σ hinge)/dE (B×B, zero-initialised by the caller).
+    /// </summary>
+    public static BandTotals Evaluate(Tensor e, PairTable t, NegativeBand band, double? margin, Tensor? grad)
+    {
+        if (!t.HasTriplets) return new BandTotals(0, 0, 0, 0, 0);
+        using var noGrad = torch.no_grad();
+        int b = t.Batch, k = t.K;
+        var (activeHigh, activeHighInclusive) = margin is double m ? Cap(band.High, band.HighInclusive, m) : (band.High, band.HighInclusive);
+        bool separateActive = activeHigh != band.High || activeHighInclusive != band.HighInclusive;
+        long rowsPerChunk = Math.Max(1, ChunkElements / Math.Max(b, k + 1));
+        long count = 0, active = 0, anchors = 0;
+        double sumAp = 0, sumAn = 0;
+        for (long r0 = 0; r0 < b; r0 += rowsPerChunk)
+        {
+            using var scope = torch.NewDisposeScope();
+            long c = Math.Min(rowsPerChunk, b - r0);
+            var rows = e.narrow(0, r0, c);
+            var posIdx = t.PosIdx.narrow(0, r0, c);
+            var posValid = t.PosValid.narrow(0, r0, c);
+            var npos = t.PosCount.narrow(0, r0, c).unsqueeze(1);
+            var neg = t.NegativeMask(r0, c);
+            var ep = rows.gather(1, posIdx).masked_fill(posValid.logical_not(), double.PositiveInfinity);
+            var (sorted, perm) = ep.sort(1);
+
+            // Sorted positions [lower, upper) of the positives forming a selected triplet with each negative.
+            var upper = double.IsNegativeInfinity(band.Low)
+                ? npos.expand(c, b)
+                : torch.searchsorted(sorted, band.Low == 0 ? rows : rows - band.Low, right: band.LowInclusive);
+            var lower = Lower(sorted, rows, band.High, band.HighInclusive, c, b);
+            var bandCount = (upper - lower).clamp_min(0).mul_(neg);
+            var perAnchor = bandCount.sum(1);
+            count += perAnchor.sum().item<long>();
+            anchors += perAnchor.gt(0).sum().item<long>();
+
+            var lowerActive = separateActive ? Lower(sorted, rows, activeHigh, activeHighInclusive, c, b) : lower;
+            var activeCount = separateActive ? (upper - lowerActive).clamp_min(0).mul_(neg) : bandCount;
+            active += separateActive ? activeCount.sum().item<long>() : perAnchor.sum().item<long>();
+
+            // How many negatives select each sorted positive: histogram of range starts minus range ends, cumulated.
+            var upperClamped = torch.maximum(upper, lowerActive);
+            var weights = neg.to(e.dtype);
+            var hist = zeros(c, k + 1, dtype: e.dtype, device: e.device)
+                .scatter_add_(1, lowerActive, weights)
+                .scatter_add_(1, upperClamped, weights.neg());
+            var perPositive = hist.cumsum(1).narrow(1, 0, Math.Max(k, 1));
+            var finiteSorted = sorted.masked_fill(sorted.isinf(), 0);
+            sumAp += (perPositive * finiteSorted).sum(type: ScalarType.Float64).item<double>();
+            var activeF = activeCount.to(e.dtype);
+            sumAn += (activeF * rows).sum(type: ScalarType.Float64).item<double>();
+
+            if (grad is not null)
+            {
+                var gRows = grad.narrow(0, r0, c);
+                gRows.sub_(activeF);
+                var unsorted = zeros_like(perPositive).scatter_(1, perm, perPositive);
+                gRows.scatter_add_(1, posIdx, unsorted);
+            }
+        }
+        return new BandTotals(count, active, anchors, sumAp, sumAn);
+    }
+
+    /// <summary>Band ∩ {Δ &lt; margin}: the upper end of the active part of the band.</summary>
+    public static (double High, bool Inclusive) Cap(double high, bool inclusive, double margin) =>
+        margin <= high ? (margin, false) : (high, inclusive);
+
+    private static Tensor Lower(Tensor sorted, Tensor rows, double high, bool inclusive, long c, long b) =>
+        double.IsPositiveInfinity(high)
+            ? zeros(c, b, dtype: ScalarType.Int64, device: rows.device)
+            : torch.searchsorted(sorted, high == 0 ? rows : rows - high, right: !inclusive);
+}
