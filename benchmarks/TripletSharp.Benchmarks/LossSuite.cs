@@ -19,7 +19,7 @@ internal sealed class LossSuite
     public const double Tolerance = 1e-4;
 
     public static readonly int[] FullBatches = { 128, 256, 512, 1024, 2048, 4096, 8192 };
-    public static readonly int[] QuickBatches = { 128, 1024, 4096 };
+    public static readonly int[] QuickBatches = { 128, 1024, 2048 };
 
     /// <summary>The miners, by the names used in rows and on the command line.</summary>
     public static readonly (string Name, Func<BaseMiner> Create)[] AllMiners =
