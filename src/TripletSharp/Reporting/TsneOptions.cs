@@ -1,0 +1,33 @@
+namespace TripletSharp.Reporting;
+
+/// <summary>Settings of exact t-SNE (van der Maaten and Hinton 2008); the defaults follow scikit-learn.</summary>
+public sealed class TsneOptions
+{
+    /// <summary>Target perplexity of each point's neighbour distribution (lowered to (N − 1) / 3 for small N).</summary>
+    public double Perplexity { get; init; } = 30;
+
+    /// <summary>Gradient-descent iterations in total (including the early-exaggeration phase).</summary>
+    public int Iterations { get; init; } = 1000;
+
+    /// <summary>Iterations with exaggerated P and momentum 0.5.</summary>
+    public int ExaggerationIterations { get; init; } = 250;
+
+    /// <summary>Factor P is multiplied by during the first phase.</summary>
+    public double EarlyExaggeration { get; init; } = 12;
+
+    /// <summary>Step size; null picks scikit-learn's "auto": max(N / exaggeration / 4, 50).</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Seed of the random initialisation, used only when the data has no spread for the PCA initialisation.</summary>
+    public int Seed { get; init; }
+
+    internal void Validate()
+    {
+        Guard.Positive(Perplexity, nameof(Perplexity));
+        Guard.Positive(Iterations, nameof(Iterations));
+        if (ExaggerationIterations < 0 || ExaggerationIterations > Iterations)
+            throw new ArgumentOutOfRangeException(nameof(ExaggerationIterations), ExaggerationIterations, $"'{nameof(ExaggerationIterations)}' must be in [0, {nameof(Iterations)}={Iterations}], got {ExaggerationIterations}.");
+        Guard.Positive(EarlyExaggeration, nameof(EarlyExaggeration));
+        if (LearningRate is double lr) Guard.Positive(lr, nameof(LearningRate));
+    }
+}
