@@ -36,7 +36,7 @@ internal static class Targets
                   stopped > 0 ? loss.Where(r => (string?)r.Get("miner") == m && r.Get("batch") is int b && b >= stopped).All(r => (string?)r.Get("status") == "ok") : null);
             }
             var big = loss.Where(r => r.Get("batch") is int b && b == 8192).ToList();
-            if (big.Count == 0) T("loss B=8192 every miner: peak extra memory", null, "< 4096 MiB", null, "B=8192 not run (full run only)");
+            if (big.Count == 0) T("loss B=8192 every miner: peak extra memory", null, "< 4096 MiB", null, "B=8192 not in this run (full run only)");
             foreach (var r in big)
             {
                 var v = r.GetDouble("peak_mib");
