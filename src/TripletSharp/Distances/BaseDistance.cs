@@ -40,7 +40,7 @@ public abstract class BaseDistance
             Guard.Embeddings(reference, nameof(reference), allowEmpty: true);
             if (reference.shape[1] != query.shape[1])
                 throw new ArgumentException($"'{nameof(reference)}' has dimension {reference.shape[1]} but '{nameof(query)}' has {query.shape[1]}.", nameof(reference));
-            if (reference.device != query.device)
+            if (reference.device_type != query.device_type || reference.device_index != query.device_index)
                 throw new ArgumentException($"'{nameof(reference)}' is on {reference.device} but '{nameof(query)}' is on {query.device}.", nameof(reference));
         }
         using var scope = torch.NewDisposeScope();
@@ -94,6 +94,24 @@ public abstract class BaseDistance
         }
         return m;
     }
+
+    /// <summary>Self-matrix of inputs that were already passed through <see cref="Prepare"/>.</summary>
+    internal Tensor MatrixPrepared(Tensor prepared)
+    {
+        var m = ComputeMatrix(prepared, prepared);
+        if (ZeroSelf && m.shape[0] > 0)
+        {
+            var idx = arange(m.shape[0], device: m.device);
+            m = m.index_put_(zeros(m.shape[0], dtype: m.dtype, device: m.device), idx, idx);
+        }
+        return m;
+    }
+
+    /// <summary>
+    /// How the gradient of Σ_ij V_ij·E_ij with respect to the prepared embeddings has a closed form (one pair of
+    /// B×B·B×D products); null when it has none (autograd is used then). See <see cref="SelfGradientRule"/>.
+    /// </summary>
+    internal virtual SelfGradientRule? GradientRule => null;
 
     /// <summary>Pairwise measure on inputs that were already passed through <see cref="Prepare"/>.</summary>
     internal Tensor PairwisePrepared(Tensor x, Tensor y) => ComputePairwise(x, y);

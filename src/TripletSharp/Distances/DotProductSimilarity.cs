@@ -14,6 +14,9 @@ public sealed class DotProductSimilarity : BaseDistance
     /// <inheritdoc />
     protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => query.mm(reference.t());
 
+    /// <summary>E = −x_i·x_j (distance-like), so ∂E/∂x_i = −x_j.</summary>
+    internal override SelfGradientRule? GradientRule { get; } = new(false, false, -1.0);
+
     /// <inheritdoc />
     protected override Tensor ComputePairwise(Tensor x, Tensor y) => (x * y).sum(1);
 }

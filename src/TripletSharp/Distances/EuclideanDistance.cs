@@ -16,7 +16,10 @@ public sealed class EuclideanDistance : BaseDistance
     public override string Name => "euclidean";
 
     /// <inheritdoc />
-    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => DistanceMath.SafeSqrt(DistanceMath.SquaredEuclidean(query, reference));
+    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => DistanceMath.Euclidean(query, reference, root: true);
+
+    /// <summary>∂d_ij/∂x_i = (x_i − x_j)/d_ij, 0 for coincident points.</summary>
+    internal override SelfGradientRule? GradientRule { get; } = new(true, true, 1.0);
 
     /// <inheritdoc />
     protected override Tensor ComputePairwise(Tensor x, Tensor y) => DistanceMath.SafeSqrt((x - y).square().sum(1));

@@ -12,7 +12,10 @@ public sealed class SquaredEuclideanDistance : BaseDistance
     public override string Name => "squared-euclidean";
 
     /// <inheritdoc />
-    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => DistanceMath.SquaredEuclidean(query, reference);
+    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => DistanceMath.Euclidean(query, reference, root: false);
+
+    /// <summary>∂d_ij/∂x_i = 2(x_i − x_j).</summary>
+    internal override SelfGradientRule? GradientRule { get; } = new(true, false, 2.0);
 
     /// <inheritdoc />
     protected override Tensor ComputePairwise(Tensor x, Tensor y) => (x - y).square().sum(1);

@@ -1,17 +1,48 @@
+using TorchSharp;
 using TripletSharp.Distances;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Evaluation;
 
 /// <summary>Verification over labelled pairs: ROC AUC, TAR at FAR = 1e-3, 10-fold best-threshold accuracy.</summary>
+/// <remarks>
+/// Each pair gets the measure's value (Euclidean: ‖a − b‖ from the difference, not the expansion; squared: its
+/// square; cosine: 1 − cos; dot: a·b), computed in float64. A pair is accepted as "same" when its distance is at
+/// most the threshold (for similarities, at least), so pairs with equal values are always decided together.
+/// <list type="bullet">
+/// <item>ROC AUC: exact, the Mann-Whitney statistic with ties counting ½.</item>
+/// <item>TAR at FAR = 1e-3: the highest true-accept rate among thresholds whose false-accept rate is ≤ 1e-3, i.e. the
+/// TPR at the most lenient such threshold (0 when no threshold accepts a pair at that FAR).</item>
+/// <item>Accuracy: the LFW protocol. Pairs are split into <see cref="Folds"/> contiguous folds (sizes differing by at
+/// most one); for each fold the threshold with the best accuracy on the other folds (candidates: midpoints between
+/// consecutive distinct values, accept-all and accept-none; the strictest on ties) is measured on the held-out fold.
+/// Mean and population standard deviation over the folds. Explicit pairs keep their order (a pairs file's order
+/// defines its folds, as LFW's pairs.txt does); all-pairs evaluation shuffles the pairs with <see cref="Seed"/> first.</item>
+/// <item><see cref="VerificationMetrics.Threshold"/>: the best threshold on all pairs, in the measure's units.</item>
+/// <item>ROC curve: one point per distinct threshold, downsampled evenly to at most <see cref="MaxCurvePoints"/>.</item>
+/// </list>
+/// </remarks>
 public sealed class VerificationEvaluator
 {
+    /// <summary>False-accept rate of <see cref="VerificationMetrics.TarAtFar1e3"/>.</summary>
+    public const double Far = 1e-3;
+
+    /// <summary>Most ROC points returned.</summary>
+    public const int MaxCurvePoints = 500;
+
     /// <summary>Creates the evaluator.</summary>
-    public VerificationEvaluator(BaseDistance? distance = null, int folds = 10, int seed = 0)
+    /// <param name="distance">Measure (Euclidean when null).</param>
+    /// <param name="folds">Cross-validation folds (≥ 2).</param>
+    /// <param name="seed">Seed of the pair sample and shuffle in <see cref="EvaluateAllPairs"/>.</param>
+    /// <param name="maxPairs">Cap on the pairs <see cref="EvaluateAllPairs"/> uses; beyond it, a seeded uniform sample of distinct pairs.</param>
+    public VerificationEvaluator(BaseDistance? distance = null, int folds = 10, int seed = 0, int maxPairs = 1_000_000)
     {
+        if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, $"'{nameof(folds)}' must be >= 2, got {folds}.");
+        Guard.Positive(maxPairs, nameof(maxPairs));
         Distance = distance ?? new EuclideanDistance();
         Folds = folds;
         Seed = seed;
+        MaxPairs = maxPairs;
     }
 
     /// <summary>The measure.</summary>
@@ -23,9 +54,114 @@ public sealed class VerificationEvaluator
     /// <summary>Seed of the fold assignment.</summary>
     public int Seed { get; }
 
-    /// <summary>All pairs of distinct items of <paramref name="embeddings"/>; same = same label.</summary>
-    public VerificationMetrics EvaluateAllPairs(Tensor embeddings, long[] labels) => throw new NotImplementedException();
+    /// <summary>Cap on the number of pairs of <see cref="EvaluateAllPairs"/>.</summary>
+    public int MaxPairs { get; }
 
-    /// <summary>Explicit pairs: row i of <paramref name="first"/> against row i of <paramref name="second"/>.</summary>
-    public VerificationMetrics EvaluatePairs(Tensor first, Tensor second, bool[] same) => throw new NotImplementedException();
+    /// <summary>All pairs of distinct items (i &lt; j) of <paramref name="embeddings"/>; same = same label.</summary>
+    /// <remarks>When N(N−1)/2 exceeds <see cref="MaxPairs"/>, <see cref="MaxPairs"/> distinct pairs are drawn uniformly with <see cref="Seed"/>.</remarks>
+    public VerificationMetrics EvaluateAllPairs(Tensor embeddings, long[] labels)
+    {
+        Guard.Embeddings(embeddings, nameof(embeddings));
+        Guard.NotNull(labels, nameof(labels));
+        long n = embeddings.shape[0];
+        if (labels.Length != n)
+            throw new ArgumentException($"'{nameof(labels)}' has {labels.Length} entries but '{nameof(embeddings)}' has {n} rows.", nameof(labels));
+        if (n < 2) throw new ArgumentException($"'{nameof(embeddings)}' needs at least 2 rows to form a pair, got {n}.", nameof(embeddings));
+        var rng = new Random(Seed);
+        long total = n * (n - 1) / 2;
+        var first = new List<long>();
+        var second = new List<long>();
+        if (total <= MaxPairs)
+        {
+            for (long i = 0; i < n; i++)
+                for (long j = i + 1; j < n; j++)
+                {
+                    first.Add(i);
+                    second.Add(j);
+                }
+        }
+        else
+        {
+            var seen = new HashSet<long>();
+            while (first.Count < MaxPairs)
+            {
+                long i = rng.NextInt64(n), j = rng.NextInt64(n);
+                if (i == j) continue;
+                if (i > j) (i, j) = (j, i);
+                if (!seen.Add(i * n + j)) continue;
+                first.Add(i);
+                second.Add(j);
+            }
+        }
+        var same = new bool[first.Count];
+        for (int p = 0; p < same.Length; p++) same[p] = labels[first[p]] == labels[second[p]];
+        var order = Enumerable.Range(0, same.Length).ToArray();
+        rng.Shuffle(order);
+        using var scope = NewDisposeScope();
+        var values = PairValues(embeddings, embeddings, first.ToArray(), second.ToArray());
+        return Compute(values, same, order);
+    }
+
+    /// <summary>Explicit pairs: row i of <paramref name="first"/> against row i of <paramref name="second"/>; folds follow the pairs' order.</summary>
+    public VerificationMetrics EvaluatePairs(Tensor first, Tensor second, bool[] same)
+    {
+        Guard.Embeddings(first, nameof(first));
+        Guard.Embeddings(second, nameof(second));
+        Guard.NotNull(same, nameof(same));
+        if (!first.shape.SequenceEqual(second.shape))
+            throw new ArgumentException($"'{nameof(second)}' has shape [{string.Join(", ", second.shape)}] but '{nameof(first)}' has [{string.Join(", ", first.shape)}].", nameof(second));
+        if (same.Length != first.shape[0])
+            throw new ArgumentException($"'{nameof(same)}' has {same.Length} entries but there are {first.shape[0]} pairs.", nameof(same));
+        var rows = Enumerable.Range(0, same.Length).Select(i => (long)i).ToArray();
+        using var scope = NewDisposeScope();
+        var values = PairValues(first, second, rows, rows);
+        return Compute(values, same, Enumerable.Range(0, same.Length).ToArray());
+    }
+
+    /// <summary>The measure between rows a[i] and b[j] of each pair, in float64, in chunks.</summary>
+    private double[] PairValues(Tensor a, Tensor b, long[] ia, long[] ib)
+    {
+        using var noGrad = torch.no_grad();
+        var x = a.detach().to_type(ScalarType.Float64);
+        var y = ReferenceEquals(a, b) ? x : b.detach().to_type(ScalarType.Float64);
+        bool known = Distance is EuclideanDistance or SquaredEuclideanDistance or CosineDistance or DotProductSimilarity;
+        bool normalise = known && (Distance is CosineDistance || Distance.NormalizeEmbeddings);
+        if (normalise)
+        {
+            x = nn.functional.normalize(x, 2, 1);
+            y = ReferenceEquals(a, b) ? x : nn.functional.normalize(y, 2, 1);
+        }
+        var result = new double[ia.Length];
+        const int chunk = 1 << 16;
+        for (int s = 0; s < ia.Length; s += chunk)
+        {
+            using var cs = NewDisposeScope();
+            int len = Math.Min(chunk, ia.Length - s);
+            var xa = x.index_select(0, torch.tensor(ia.AsSpan(s, len).ToArray(), device: x.device));
+            var yb = y.index_select(0, torch.tensor(ib.AsSpan(s, len).ToArray(), device: y.device));
+            var v = Distance switch
+            {
+                EuclideanDistance => (xa - yb).square().sum(1).sqrt(),
+                SquaredEuclideanDistance => (xa - yb).square().sum(1),
+                CosineDistance => 1 - (xa * yb).sum(1),
+                DotProductSimilarity => (xa * yb).sum(1),
+                _ => Distance.Pairwise(xa, yb),
+            };
+            v.to_type(ScalarType.Float64).cpu().data<double>().CopyTo(result, s);
+        }
+        return result;
+    }
+
+    private VerificationMetrics Compute(double[] values, bool[] same, int[] order)
+    {
+        // Scores: larger = more likely the same.
+        var scores = Distance.IsInverted ? values : values.Select(v => -v).ToArray();
+        double auc = VerificationMath.RocAuc(scores, same);
+        double tar = VerificationMath.TarAtFar(scores, same, Far);
+        var (mean, std) = VerificationMath.CrossValidatedAccuracy(scores, same, order, Folds);
+        var (t, _) = VerificationMath.BestThreshold(scores, same, Enumerable.Range(0, scores.Length).ToArray());
+        var (fpr, tpr, _) = VerificationMath.Roc(scores, same);
+        var (x, y) = VerificationMath.Downsample(fpr, tpr, MaxCurvePoints);
+        return new VerificationMetrics(auc, tar, mean, std, Distance.IsInverted ? t : -t, same.LongLength, x, y);
+    }
 }

@@ -21,7 +21,7 @@ internal static class TripletLossKernels
     }
 
     /// <summary>Explicit triplets: gather and compute.</summary>
-    public static LossOutput ExplicitLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, TripletIndices indices, bool validate)
+    public static LossOutput ExplicitLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, TripletIndices indices, bool validate, MiningResult? mined)
     {
         if (validate) ValidateIndices(indices, labels);
         long t = indices.Count;
@@ -31,11 +31,18 @@ internal static class TripletLossKernels
         var a = indices.Anchors.to(ScalarType.Int64).to(embeddings.device);
         var p = indices.Positives.to(ScalarType.Int64).to(embeddings.device);
         var n = indices.Negatives.to(ScalarType.Int64).to(embeddings.device);
+        var path = EngineSwitches.ExplicitPath;
+        if (path == ExplicitPath.Auto)
+            // Row-wise measures cost ~T·D elementwise work; the matrix route costs two B×B×D products (often one, with
+            // the miner's cached matrix), which BLAS does ~50× faster per operation.
+            path = t * dim <= 2 * b * b ? ExplicitPath.Pairwise : ExplicitPath.Matrix;
+        if (path == ExplicitPath.Matrix && loss.Reducer is not NoReducer)
+            return ExplicitFromMatrix(loss, embeddings, a, p, n, mined);
+
         Tensor eap, ean;
         Tensor? epn = null;
-        if (t * dim <= b * b)
+        if (path == ExplicitPath.Pairwise)
         {
-            // Few triplets: row-wise measures cost O(T·D), far less than the matrix.
             var x = dist.Prepare(embeddings);
             var xa = x.index_select(0, a);
             var xp = x.index_select(0, p);
@@ -46,6 +53,7 @@ internal static class TripletLossKernels
         }
         else
         {
+            // Per-triplet values that each need their own gradient (NoReducer): autograd through the matrix.
             var e = dist.ToDistanceLike(dist.Matrix(embeddings));
             eap = e.index(new[] { a, p });
             ean = e.index(new[] { a, n });
@@ -59,40 +67,137 @@ internal static class TripletLossKernels
         return new LossOutput(loss.Reducer.Reduce(perTriplet.sum(), t, nonZero), t, nonZero);
     }
 
+    /// <summary>Many explicit triplets: values from the (cached or no-grad) matrix, gradient in closed form.</summary>
+    private static LossOutput ExplicitFromMatrix(TripletMarginLoss loss, Tensor embeddings, Tensor a, Tensor p, Tensor n, MiningResult? mined)
+    {
+        var dist = loss.Distance;
+        var prepared = dist.Prepare(embeddings);
+        long t = a.shape[0];
+        Tensor m, grad;
+        double value;
+        long nonZero;
+        using (torch.no_grad())
+        {
+            m = mined?.CachedMatrix(dist, embeddings) ?? dist.MatrixPrepared(prepared.detach());
+            var e = dist.ToDistanceLike(m);
+            var eap = e.index(new[] { a, p });
+            var ean = e.index(new[] { a, n });
+            var epn = loss.Swap ? e.index(new[] { p, n }) : null;
+            var negative = epn is null ? ean : torch.minimum(ean, epn);
+            var z = eap - negative;
+            if (!loss.SoftMargin) z = z.add_(loss.Margin);
+            var perTriplet = loss.SoftMargin ? nn.functional.softplus(z) : nn.functional.relu(z);
+            value = perTriplet.sum(type: ScalarType.Float64).item<double>();
+            nonZero = perTriplet.gt(0).sum().item<long>();
+            var w = loss.SoftMargin ? SoftplusDerivative(z) : z.gt(0).to(e.dtype);
+            grad = zeros_like(e);
+            grad.index_put_(w, new[] { a, p }, accumulate: true);
+            if (epn is null)
+            {
+                grad.index_put_(w.neg(), new[] { a, n }, accumulate: true);
+            }
+            else
+            {
+                var toAnchor = ean.lt(epn).to(e.dtype).add_(ean.eq(epn).to(e.dtype).mul_(0.5));
+                grad.index_put_((w * toAnchor).neg_(), new[] { a, n }, accumulate: true);
+                grad.index_put_((w * (1.0 - toAnchor)).neg_(), new[] { p, n }, accumulate: true);
+            }
+        }
+        var lossSum = Attach(dist, embeddings, prepared, m, new GradientWeights(grad, false, false), value);
+        return new LossOutput(loss.Reducer.Reduce(lossSum, t, nonZero), t, nonZero);
+    }
+
     /// <summary>A band selection (every valid triplet for <see cref="NegativeBand.All"/>), measured for selection with <paramref name="selector"/>.</summary>
-    public static LossOutput BandLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, NegativeBand band, BaseDistance selector)
+    public static LossOutput BandLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, NegativeBand band, BaseDistance selector, MiningResult? mined)
     {
         var table = PairTable.Build(labels);
         if (!table.HasTriplets) return Empty(loss, embeddings);
         if (loss.Reducer is NoReducer)
-            return ExplicitLoss(loss, embeddings, labels, Materialize(embeddings, table, band, selector), validate: false);
+            return ExplicitLoss(loss, embeddings, labels, Materialize(embeddings, table, band, selector, mined), validate: false, mined);
 
         var dist = loss.Distance;
-        var e = dist.ToDistanceLike(dist.Matrix(embeddings)).contiguous();
+        var prepared = dist.Prepare(embeddings);
         bool sameMeasure = selector.SameMeasure(dist);
-        Tensor grad;
+        Tensor m;
+        GradientWeights grad;
         double value;
         long count, active;
+        bool wantGrad = NeedsGradient(embeddings); // before no_grad, which would hide it
         using (torch.no_grad())
         {
-            grad = zeros_like(e);
+            var cached = mined?.CachedMatrix(dist, embeddings);
+            m = cached ?? dist.MatrixPrepared(prepared.detach());
+            grad = new GradientWeights(empty_like(m), wantGrad && (dist.GradientRule?.DivideByValue ?? false), wantGrad && dist.GradientRule is not null);
             if (!loss.SoftMargin && !loss.Swap && sameMeasure)
             {
-                var totals = BandMath.Evaluate(e.detach(), table, band, loss.Margin, grad);
+                var totals = BandMath.Evaluate(m, dist.IsInverted, table, band, loss.Margin, wantGrad ? grad : null);
+                // Same band on the miner's own matrix: the pass also gave the miner's statistics.
+                if (cached is not null && mined!.StatsPending && totals.BandSums is not null)
+                    mined.SupplyStats(totals.ToStats(table.Batch, dist.IsInverted));
                 value = totals.SumAnchorPositive - totals.SumAnchorNegative + loss.Margin * totals.ActiveCount;
                 count = totals.Count;
                 active = totals.ActiveCount;
             }
             else
             {
-                var m = sameMeasure ? e.detach() : selector.ToDistanceLike(selector.Matrix(embeddings.detach()));
-                (value, count, active) = Chunked(loss, e.detach(), m, table, band, grad);
+                grad.Weights.zero_();
+                var selection = sameMeasure ? m : mined?.CachedMatrix(selector, embeddings) ?? selector.Matrix(embeddings.detach());
+                (value, count, active) = Chunked(loss, dist.ToDistanceLike(m), selector.ToDistanceLike(selection), table, band, grad.Weights);
             }
         }
-        // s − s.detach() is exactly 0 but carries the gradient Σ grad·dE; the value comes from the double-precision totals.
-        var s = e.reshape(-1).dot(grad.reshape(-1));
-        var lossSum = s - s.detach() + value;
+        var lossSum = Attach(dist, embeddings, prepared, m, grad, value);
         return new LossOutput(loss.Reducer.Reduce(lossSum, count, active), count, active);
+    }
+
+    /// <summary>d softplus/dz as torch computes it (softplus is linear above its threshold of 20).</summary>
+    private static Tensor SoftplusDerivative(Tensor z) => torch.sigmoid(z).masked_fill_(z.gt(20), 1.0);
+
+    private static bool NeedsGradient(Tensor embeddings) => embeddings.requires_grad && torch.is_grad_enabled();
+
+    /// <summary>
+    /// A scalar whose value is <paramref name="value"/> and whose gradient is that of Σ G·E, where G = d(loss sum)/dE
+    /// (held by <paramref name="grad"/>) and E the distance-like matrix of the prepared embeddings x̂. The embedding
+    /// gradient ∂ is computed in closed form now (two B×B·B×D products) and attached through s − s.detach() with
+    /// s = ⟨x̂, ∂⟩, so backward costs O(B·D) and no B×B tensor is kept for it.
+    /// </summary>
+    private static Tensor Attach(BaseDistance dist, Tensor embeddings, Tensor prepared, Tensor matrix, GradientWeights grad, double value)
+    {
+        if (!NeedsGradient(embeddings))
+            return tensor(value, dtype: embeddings.dtype, device: embeddings.device);
+        var rule = dist.GradientRule;
+        Tensor s;
+        if (rule is null)
+        {
+            // A measure without a closed form: autograd through its matrix.
+            Tensor gm;
+            using (torch.no_grad()) gm = dist.IsInverted ? grad.Weights.neg() : grad.Weights;
+            s = dist.MatrixPrepared(prepared).reshape(-1).dot(gm.reshape(-1));
+        }
+        else
+        {
+            Tensor gx;
+            using (torch.no_grad())
+            {
+                var x = prepared.detach();
+                Tensor v = grad.Weights, rows, cols;
+                if (grad.Finished && (!rule.Laplacian || grad.RowSums is not null))
+                {
+                    rows = rule.Laplacian ? tensor(grad.RowSums!, dtype: x.dtype, device: x.device).unsqueeze(1) : v;
+                    cols = rule.Laplacian ? tensor(grad.ColSums!, dtype: x.dtype, device: x.device).unsqueeze(1) : v;
+                }
+                else
+                {
+                    if (rule.DivideByValue) v = v.div(matrix).masked_fill_(matrix.eq(0), 0);
+                    rows = v.sum(1, keepdim: true);
+                    cols = v.sum(new long[] { 0 }).unsqueeze(1);
+                }
+                var vx = v.mm(x).add_(v.t().mm(x));
+                gx = rule.Laplacian ? (x * (rows + cols)).sub_(vx) : vx;
+                if (rule.Scale != 1.0) gx = gx.mul_(rule.Scale);
+            }
+            s = (prepared * gx).sum();
+        }
+        return s - s.detach() + value;
     }
 
     /// <summary>
@@ -124,7 +229,7 @@ internal static class TripletLossKernels
             count += selected.sum().item<long>();
             active += perTriplet.gt(0).logical_and_(selected).sum().item<long>();
 
-            var w = (loss.SoftMargin ? torch.sigmoid(z) : z.gt(0).to(e.dtype)).mul_(selectedF);
+            var w = (loss.SoftMargin ? SoftplusDerivative(z) : z.gt(0).to(e.dtype)).mul_(selectedF);
             var gRows = grad.narrow(0, r0, c);
             gRows.scatter_add_(1, posIdx, w.sum(2));
             if (epn is null)
@@ -155,11 +260,12 @@ internal static class TripletLossKernels
     }
 
     /// <summary>Explicit (a, p, n) of a band in (anchor, positive, negative) order, for <see cref="NoReducer"/>.</summary>
-    private static TripletIndices Materialize(Tensor embeddings, PairTable table, NegativeBand band, BaseDistance selector)
+    private static TripletIndices Materialize(Tensor embeddings, PairTable table, NegativeBand band, BaseDistance selector, MiningResult? mined)
     {
         using var noGrad = torch.no_grad();
-        var m = selector.ToDistanceLike(selector.Matrix(embeddings.detach()));
-        long total = BandMath.Evaluate(m, table, band, null, null).Count;
+        var raw = mined?.CachedMatrix(selector, embeddings) ?? selector.Matrix(embeddings.detach());
+        long total = BandMath.Evaluate(raw, selector.IsInverted, table, band, null, null).Count;
+        var m = selector.ToDistanceLike(raw);
         if (total > TripletMarginLoss.MaxMaterializedTriplets)
             throw new InvalidOperationException(
                 $"NoReducer would materialise {total:N0} triplets (limit {TripletMarginLoss.MaxMaterializedTriplets:N0}); " +

@@ -69,7 +69,7 @@ public sealed class TripletMarginLoss
         Guard.Embeddings(embeddings);
         using var scope = torch.NewDisposeScope();
         var l = Guard.Labels(labels, embeddings.shape[0]).to(embeddings.device);
-        return TripletLossKernels.ExplicitLoss(this, embeddings, l, indices, validate: true).Loss.MoveToOuterDisposeScope();
+        return TripletLossKernels.ExplicitLoss(this, embeddings, l, indices, validate: true, null).Loss.MoveToOuterDisposeScope();
     }
 
     /// <summary>The loss with triplet counts (every valid triplet when <paramref name="mined"/> is null).</summary>
@@ -81,8 +81,8 @@ public sealed class TripletMarginLoss
         using var scope = torch.NewDisposeScope();
         var l = Guard.Labels(labels, embeddings.shape[0]).to(embeddings.device);
         LossOutput result = mined?.Indices is TripletIndices indices
-            ? TripletLossKernels.ExplicitLoss(this, embeddings, l, indices, validate: true)
-            : TripletLossKernels.BandLoss(this, embeddings, l, mined?.Band ?? NegativeBand.All, mined?.Distance ?? Distance);
+            ? TripletLossKernels.ExplicitLoss(this, embeddings, l, indices, validate: true, mined)
+            : TripletLossKernels.BandLoss(this, embeddings, l, mined?.Band ?? NegativeBand.All, mined?.Distance ?? Distance, mined);
         result.Loss.MoveToOuterDisposeScope();
         return result;
     }

@@ -9,7 +9,18 @@ namespace TripletSharp.Mining;
 /// <param name="AnchorsUsed">Anchors with at least one selected triplet (band, not active).</param>
 /// <param name="SumAnchorPositive">Σ E_ap over the selected triplets (active ones when a margin is given).</param>
 /// <param name="SumAnchorNegative">Σ E_an over the selected triplets (active ones when a margin is given).</param>
-internal readonly record struct BandTotals(long Count, long ActiveCount, long AnchorsUsed, double SumAnchorPositive, double SumAnchorNegative);
+/// <param name="BandSums">Σ E_ap and Σ E_an over the whole band (for miner statistics), when computed.</param>
+internal readonly record struct BandTotals(long Count, long ActiveCount, long AnchorsUsed, double SumAnchorPositive, double SumAnchorNegative, (double Ap, double An)? BandSums = null)
+{
+    /// <summary>Miner statistics of the band (means of the raw measure; <paramref name="inverted"/> negates back).</summary>
+    public MiningStats ToStats(long batch, bool inverted)
+    {
+        if (Count == 0) return MiningStats.Empty;
+        var (ap, an) = BandSums ?? (SumAnchorPositive, SumAnchorNegative);
+        double sign = inverted ? -1 : 1;
+        return new MiningStats(Count, (double)AnchorsUsed / batch, sign * ap / Count, sign * an / Count);
+    }
+}
 
 /// <summary>
 /// The O(B²)-memory band algorithm. For an anchor a, the triplet (a, p, n) is in the band when
@@ -26,14 +37,33 @@ internal static class BandMath
     private const long ChunkElements = 1L << 22;
 
     /// <summary>
-    /// Evaluates a band on the detached distance-like matrix <paramref name="e"/>. With <paramref name="margin"/> the
-    /// loss quantities are restricted to the active triplets (Δ &lt; margin) and, when <paramref name="grad"/> is given,
-    /// it receives d(Σ hinge)/dE (B×B, zero-initialised by the caller).
+    /// Evaluates a band on the raw matrix <paramref name="m"/> of a measure (negated when <paramref name="inverted"/>, so
+    /// that E is distance-like). With <paramref name="margin"/> the loss quantities are restricted to the active triplets
+    /// (Δ &lt; margin) and, when <paramref name="grad"/> (B×B) is given, it is overwritten with d(Σ hinge)/dE.
+    /// Uses the CPU kernel where it can, torch ops elsewhere.
     /// </summary>
-    public static BandTotals Evaluate(Tensor e, PairTable t, NegativeBand band, double? margin, Tensor? grad)
+    public static BandTotals Evaluate(Tensor m, bool inverted, PairTable t, NegativeBand band, double? margin, GradientWeights? grad)
     {
-        if (!t.HasTriplets) return new BandTotals(0, 0, 0, 0, 0);
         using var noGrad = torch.no_grad();
+        if (!t.HasTriplets)
+        {
+            grad?.Weights.zero_();
+            return new BandTotals(0, 0, 0, 0, 0);
+        }
+        if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(m) && (grad is null || HostTensor.IsKernelReady(grad.Weights)))
+        {
+            var totals = BandKernel.Evaluate(m, inverted, t, band, margin, grad);
+            if (grad is not null) grad.Finished = true;
+            return totals;
+        }
+        using var scope = torch.NewDisposeScope();
+        grad?.Weights.zero_();
+        return EvaluateTorch(inverted ? m.neg() : m, t, band, margin, grad?.Weights);
+    }
+
+    /// <summary>The device-independent implementation on the distance-like matrix <paramref name="e"/>; <paramref name="grad"/> must be zeroed.</summary>
+    private static BandTotals EvaluateTorch(Tensor e, PairTable t, NegativeBand band, double? margin, Tensor? grad)
+    {
         int b = t.Batch, k = t.K;
         var (activeHigh, activeHighInclusive) = margin is double m ? Cap(band.High, band.HighInclusive, m) : (band.High, band.HighInclusive);
         bool separateActive = activeHigh != band.High || activeHighInclusive != band.HighInclusive;
@@ -86,7 +116,7 @@ internal static class BandMath
                 gRows.scatter_add_(1, posIdx, unsorted);
             }
         }
-        return new BandTotals(count, active, anchors, sumAp, sumAn);
+        return new BandTotals(count, active, anchors, sumAp, sumAn, separateActive ? null : (sumAp, sumAn));
     }
 
     /// <summary>Band ∩ {Δ &lt; margin}: the upper end of the active part of the band.</summary>

@@ -34,6 +34,7 @@ public abstract class BaseMiner
         var matrix = Distance.Matrix(embeddings.detach());
         var result = MineCore(matrix, l);
         result.Indices?.MoveToOuterDisposeScope();
+        result.Cache = new MatrixCache(Distance, matrix.MoveToOuterDisposeScope(), MatrixCache.Of(embeddings).MoveToOuterDisposeScope());
         return result;
     }
 
@@ -47,17 +48,27 @@ public abstract class BaseMiner
         return MiningResult.FromIndices(indices, Distance, MinerStats.FromIndices(distances, indices));
     }
 
-    /// <summary>A band result with statistics computed in O(B²).</summary>
+    /// <summary>
+    /// A band result. Its statistics cost one O(B²) pass; on CPU that pass is deferred (see <see cref="MiningResult.Stats"/>)
+    /// because the loss computes them in its own pass, otherwise it runs now.
+    /// </summary>
     private protected MiningResult Band(Tensor distances, Tensor labels, NegativeBand band)
     {
         var table = PairTable.Build(labels);
-        var totals = BandMath.Evaluate(Distance.ToDistanceLike(distances), table, band, null, null);
-        var stats = totals.Count == 0
-            ? MiningStats.Empty
-            : new MiningStats(totals.Count, (double)totals.AnchorsUsed / table.Batch,
-                Distance.FromDistanceLike(totals.SumAnchorPositive / totals.Count),
-                Distance.FromDistanceLike(totals.SumAnchorNegative / totals.Count));
-        return MiningResult.FromBand(band, Distance, stats);
+        bool inverted = Distance.IsInverted;
+        if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
+        {
+            // Only host data is captured: the table's tensors belong to Mine's dispose scope.
+            long batch = table.Batch;
+            return MiningResult.FromBandLazy(band, Distance, () =>
+            {
+                using var noGrad = torch.no_grad();
+                var m = distances;
+                return table.HasTriplets ? BandKernel.Evaluate(m, inverted, table, band, null, null).ToStats(batch, inverted) : MiningStats.Empty;
+            });
+        }
+        var totals = BandMath.Evaluate(distances, inverted, table, band, null, null);
+        return MiningResult.FromBand(band, Distance, totals.ToStats(table.Batch, inverted));
     }
 
     /// <summary>A result with no triplet.</summary>

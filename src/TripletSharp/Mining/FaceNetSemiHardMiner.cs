@@ -8,8 +8,9 @@ namespace TripletSharp.Mining;
 /// <remarks>
 /// One triplet per anchor–positive pair (anchors without a negative are dropped), as TensorFlow Addons'
 /// <c>triplet_semihard_loss</c> selects them. "Farther" is strict: d_an &gt; d_ap. Among equal candidates the lowest batch
-/// index is taken. Each anchor's negative distances are sorted once and every positive is located with
-/// <c>searchsorted</c>: O(B² log B) time, O(B²) memory.
+/// index is taken. On CPU each negative is bucketed by how many positives it lies beyond and suffix minima give every
+/// positive's choice (O(B²) time); elsewhere each anchor's negatives are sorted once and located with <c>searchsorted</c>
+/// (O(B² log B)). Both use O(B²) memory.
 /// </remarks>
 public sealed class FaceNetSemiHardMiner : BaseMiner
 {
@@ -24,6 +25,14 @@ public sealed class FaceNetSemiHardMiner : BaseMiner
     {
         var table = PairTable.Build(labels);
         if (table.ValidAnchorCount == 0) return Empty(distances);
+        if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
+        {
+            var chosen = FaceNetKernel.Select(distances, Distance.IsInverted, table);
+            var negativesAll = tensor(chosen, new long[] { table.Batch, table.Width }, device: distances.device);
+            var ok = table.PosValid.logical_and(negativesAll.ge(0));
+            var rows = arange(table.Batch, device: distances.device).unsqueeze(1).expand_as(table.PosIdx);
+            return Explicit(distances, rows.masked_select(ok), table.PosIdx.masked_select(ok), negativesAll.masked_select(ok));
+        }
         var e = Distance.ToDistanceLike(distances);
         var key = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), double.PositiveInfinity);
         var (sorted, order) = key.sort(1, stable: true);

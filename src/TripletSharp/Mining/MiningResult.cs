@@ -1,4 +1,5 @@
 using TripletSharp.Distances;
+using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;
 
@@ -8,12 +9,16 @@ namespace TripletSharp.Mining;
 /// </summary>
 public sealed class MiningResult : IDisposable
 {
-    private MiningResult(TripletIndices? indices, NegativeBand? band, BaseDistance distance, MiningStats stats)
+    private MiningStats? _stats;
+    private Func<MiningStats>? _computeStats;
+
+    private MiningResult(TripletIndices? indices, NegativeBand? band, BaseDistance distance, MiningStats? stats, Func<MiningStats>? computeStats = null)
     {
         Indices = indices;
         Band = band;
         Distance = distance;
-        Stats = stats;
+        _stats = stats;
+        _computeStats = computeStats;
     }
 
     /// <summary>Explicit triplets, or null for a band selection.</summary>
@@ -26,7 +31,38 @@ public sealed class MiningResult : IDisposable
     public BaseDistance Distance { get; }
 
     /// <summary>What the miner found.</summary>
-    public MiningStats Stats { get; }
+    /// <remarks>
+    /// For band selections on CPU the statistics are computed on first use, or by <see cref="Losses.TripletMarginLoss"/>
+    /// as a by-product of the same pass when it runs on this result first (the pass costs about as much as the loss);
+    /// read them before the result or its dispose scope is disposed.
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">Read for the first time after the batch's distance matrix was disposed.</exception>
+    public MiningStats Stats
+    {
+        get
+        {
+            if (_stats is MiningStats known) return known;
+            if (Cache is null || Cache.Matrix.IsInvalid)
+                throw new ObjectDisposedException(nameof(MiningResult), "The mining statistics are computed on first use from the batch's distance matrix, which has been disposed; read Stats before disposing the result or leaving its dispose scope.");
+            var computed = _computeStats!();
+            _stats = computed;
+            _computeStats = null;
+            return computed;
+        }
+    }
+
+    /// <summary>Whether <see cref="Stats"/> still has to be computed.</summary>
+    internal bool StatsPending => _stats is null;
+
+    /// <summary>Supplies statistics computed elsewhere (by the loss, in the same pass).</summary>
+    internal void SupplyStats(MiningStats stats)
+    {
+        _stats ??= stats;
+        _computeStats = null;
+    }
+
+    /// <summary>A band result whose statistics are computed on first use (the cache must be attached).</summary>
+    internal static MiningResult FromBandLazy(NegativeBand band, BaseDistance distance, Func<MiningStats> computeStats) => new(null, band, distance, null, computeStats);
 
     /// <summary>A result with explicit triplets.</summary>
     public static MiningResult FromIndices(TripletIndices indices, BaseDistance distance, MiningStats stats) => new(indices, null, distance, stats);
@@ -34,6 +70,16 @@ public sealed class MiningResult : IDisposable
     /// <summary>A result that selects every triplet in a band.</summary>
     public static MiningResult FromBand(NegativeBand band, BaseDistance distance, MiningStats stats) => new(null, band, distance, stats);
 
+    /// <summary>The miner's distance matrix, reused by a loss on the same embeddings (null when not kept).</summary>
+    internal MatrixCache? Cache { get; set; }
+
+    /// <summary>The cached matrix of <paramref name="distance"/> on exactly these embeddings, if the miner kept one.</summary>
+    internal Tensor? CachedMatrix(BaseDistance distance, Tensor embeddings) => Cache?.For(distance, embeddings);
+
     /// <inheritdoc />
-    public void Dispose() => Indices?.Dispose();
+    public void Dispose()
+    {
+        Indices?.Dispose();
+        Cache?.Dispose();
+    }
 }

@@ -56,6 +56,12 @@ internal sealed class PairTable
         }
         PositiveCounts = posCount;
         NegativeCounts = negCount;
+        HostLabels = labels;
+        var classes = new int[Batch];
+        for (int g = 0; g < groups.Count; g++)
+            for (int i = 0; i < groups[g].Count; i++) classes[order[groups[g].Start + i]] = g;
+        HostClasses = classes;
+        HostPosIdx = posIdx;
         for (int a = 0; a < Batch; a++)
         {
             AllTripletCount += posCount[a] * negCount[a];
@@ -95,6 +101,18 @@ internal sealed class PairTable
 
     /// <summary>Negatives per anchor (host copy).</summary>
     public long[] NegativeCounts { get; }
+
+    /// <summary>Dense class index 0..C−1 of every row (host).</summary>
+    public int[] HostClasses { get; }
+
+    /// <summary>Labels (host copy).</summary>
+    public long[] HostLabels { get; }
+
+    /// <summary><see cref="PosIdx"/> (host copy, row-major B×max(K,1)).</summary>
+    public long[] HostPosIdx { get; }
+
+    /// <summary>Row width of <see cref="PosIdx"/>: max(K, 1).</summary>
+    public int Width => Math.Max(K, 1);
 
     /// <summary>Labels (B, int64) on the device.</summary>
     public Tensor Labels { get; }

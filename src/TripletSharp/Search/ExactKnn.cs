@@ -1,11 +1,30 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
 using TripletSharp.Distances;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Search;
 
 /// <summary>Exact k-nearest-neighbour search in blocks of queries (matrix product + top-k), so memory stays bounded by the block size.</summary>
+/// <remarks>
+/// <para><b>Order.</b> Neighbours are ranked by a float32 (or the input's precision) ranking key and, for exactly equal
+/// keys, by lower gallery index, on every device and block size. The key is <c>‖g‖² − 2q·g</c> for Euclidean and
+/// squared Euclidean (the query's own ‖q‖² is constant along the row and added back only for the k results),
+/// <c>−q·g</c> for cosine (on L2-normalised rows) and dot product, and the measure's own matrix (negated when
+/// inverted) for any other <see cref="BaseDistance"/>. Reported values are computed from the key
+/// (Euclidean: √max(‖q‖² + key, 0); cosine: 1 + key; dot: −key), so two results whose reported values round to the
+/// same number keep the key's order. Exact duplicates of a gallery row always tie and come in index order.</para>
+/// <para><b>Memory.</b> One block holds blockSize × G values of the measure (4 bytes each for float32) plus
+/// per-thread buffers of 16·G bytes; the CPU float32 path selects the top k per row in managed code
+/// (<see cref="RowTopK"/>); other devices and precisions use a stable sort of the block (3× the block's memory).</para>
+/// <para><b>Self exclusion.</b> With <c>excludeSelf</c>, query i is gallery row i and that row is removed by index
+/// (never by zero distance), which is the same as PML asking for k+1 and dropping the column whose index is the
+/// query's own (or the last column when it is absent).</para>
+/// </remarks>
 public static class ExactKnn
 {
+    internal enum Kind { Euclidean, SquaredEuclidean, Cosine, Dot, Custom }
+
     /// <summary>The <paramref name="k"/> nearest gallery rows of every query row, nearest first.</summary>
     /// <param name="queries">Q×D query embeddings.</param>
     /// <param name="gallery">G×D gallery embeddings.</param>
@@ -13,6 +32,187 @@ public static class ExactKnn
     /// <param name="distance">Measure (Euclidean when null).</param>
     /// <param name="excludeSelf">Query i is gallery row i (query = gallery): exclude that row by index, not by zero distance.</param>
     /// <param name="blockSize">Queries per block.</param>
-    public static KnnResult Search(Tensor queries, Tensor gallery, int k, BaseDistance? distance = null, bool excludeSelf = false, int blockSize = 4096) =>
-        throw new NotImplementedException();
+    /// <returns>Q×k indices and values on the queries' device.</returns>
+    public static KnnResult Search(Tensor queries, Tensor gallery, int k, BaseDistance? distance = null, bool excludeSelf = false, int blockSize = 4096)
+    {
+        using var scope = NewDisposeScope();
+        Validate(queries, gallery, k, excludeSelf, blockSize);
+        long q = queries.shape[0];
+        var indices = empty(new[] { q, (long)k }, ScalarType.Int64, queries.device);
+        var values = empty(new[] { q, (long)k }, queries.dtype, queries.device);
+        Run(queries, gallery, k, distance, excludeSelf, blockSize, Method.Auto, block =>
+        {
+            long b = block.Indices.shape[0];
+            indices.narrow(0, block.Start, b).copy_(block.Indices);
+            values.narrow(0, block.Start, b).copy_(block.Distances);
+        });
+        return new KnnResult(indices.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Streams the <paramref name="k"/> nearest gallery rows of each block of queries to <paramref name="onBlock"/>,
+    /// in query order, without ever holding the Q×k result: memory is bounded by the block size.
+    /// </summary>
+    /// <param name="queries">Q×D query embeddings.</param>
+    /// <param name="gallery">G×D gallery embeddings.</param>
+    /// <param name="k">Neighbours per query.</param>
+    /// <param name="onBlock">Called once per block; its tensors are disposed when it returns.</param>
+    /// <param name="distance">Measure (Euclidean when null).</param>
+    /// <param name="excludeSelf">Query i is gallery row i: exclude that row by index.</param>
+    /// <param name="blockSize">Queries per block.</param>
+    public static void SearchBlocks(Tensor queries, Tensor gallery, int k, Action<KnnBlock> onBlock, BaseDistance? distance = null, bool excludeSelf = false, int blockSize = 4096)
+    {
+        Guard.NotNull(onBlock, nameof(onBlock));
+        Validate(queries, gallery, k, excludeSelf, blockSize);
+        Run(queries, gallery, k, distance, excludeSelf, blockSize, Method.Auto, onBlock);
+    }
+
+    internal static void Validate(Tensor queries, Tensor gallery, int k, bool excludeSelf, int blockSize)
+    {
+        Guard.Embeddings(queries, nameof(queries), allowEmpty: true);
+        Guard.Embeddings(gallery, nameof(gallery));
+        if (queries.shape[1] != gallery.shape[1])
+            throw new ArgumentException($"'{nameof(gallery)}' has dimension {gallery.shape[1]} but '{nameof(queries)}' has {queries.shape[1]}.", nameof(gallery));
+        if (queries.device_type != gallery.device_type || queries.device_index != gallery.device_index)
+            throw new ArgumentException($"'{nameof(gallery)}' is on {gallery.device} but '{nameof(queries)}' is on {queries.device}.", nameof(gallery));
+        if (queries.dtype != gallery.dtype)
+            throw new ArgumentException($"'{nameof(gallery)}' is {gallery.dtype} but '{nameof(queries)}' is {queries.dtype}.", nameof(gallery));
+        Guard.Positive(k, nameof(k));
+        Guard.Positive(blockSize, nameof(blockSize));
+        long g = gallery.shape[0];
+        if (g > int.MaxValue) throw new ArgumentException($"'{nameof(gallery)}' has {g} rows; at most {int.MaxValue} are supported.", nameof(gallery));
+        if (excludeSelf && queries.shape[0] > g)
+            throw new ArgumentException($"With excludeSelf, query i must be gallery row i, but there are {queries.shape[0]} queries and only {g} gallery rows.", nameof(excludeSelf));
+        long available = g - (excludeSelf ? 1 : 0);
+        if (k > available)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"'{nameof(k)}' = {k} exceeds the {available} gallery rows available per query{(excludeSelf ? " (self excluded)" : "")}.");
+    }
+
+    internal static Kind KindOf(BaseDistance distance) => distance switch
+    {
+        EuclideanDistance => Kind.Euclidean,
+        SquaredEuclideanDistance => Kind.SquaredEuclidean,
+        CosineDistance => Kind.Cosine,
+        DotProductSimilarity => Kind.Dot,
+        _ => Kind.Custom,
+    };
+
+    /// <summary>How a search runs: the fused CPU kernel, a measure's matrix with managed selection, or a stable sort.</summary>
+    internal enum Method { Auto, Fused, Matrix, Sort }
+
+    /// <summary>The block loop; <paramref name="method"/> other than Auto forces a path (tests, benchmarks).</summary>
+    internal static void Run(Tensor queries, Tensor gallery, int k, BaseDistance? distance, bool excludeSelf, int blockSize, Method method, Action<KnnBlock> onBlock)
+    {
+        distance ??= new EuclideanDistance();
+        var kind = KindOf(distance);
+        using var noGrad = torch.no_grad();
+        using var scope = NewDisposeScope();
+        var qAll = queries.detach();
+        var g = gallery.detach();
+        if (kind != Kind.Custom && (kind == Kind.Cosine || distance.NormalizeEmbeddings))
+        {
+            qAll = nn.functional.normalize(qAll, 2, 1);
+            g = nn.functional.normalize(g, 2, 1);
+        }
+        g = g.contiguous();
+        long nq = qAll.shape[0];
+        int ng = (int)g.shape[0];
+        int dim = (int)g.shape[1];
+        bool euclidean = kind is Kind.Euclidean or Kind.SquaredEuclidean;
+        var gn = euclidean ? g.square().sum(1).contiguous() : null;
+        float scale = kind switch
+        {
+            Kind.Euclidean or Kind.SquaredEuclidean => -2f,
+            Kind.Cosine or Kind.Dot => -1f,
+            _ => distance.IsInverted ? -1f : 1f,
+        };
+        bool cpu32 = queries.device.type == DeviceType.CPU && queries.dtype == ScalarType.Float32;
+        if (method == Method.Auto)
+            method = !cpu32 ? Method.Sort : kind != Kind.Custom && (long)ng * dim * 4 <= int.MaxValue ? Method.Fused : Method.Matrix;
+        if (method != Method.Sort && !cpu32) throw new InvalidOperationException($"The {method} k-NN path needs float32 CPU tensors.");
+        if (method == Method.Fused && kind == Kind.Custom) throw new InvalidOperationException("The fused k-NN path needs a dot-product-based measure.");
+
+        int threads = Math.Max(1, torch.get_num_threads());
+        int rows = blockSize;
+        FusedKnn? fused = null;
+        RowTopK[]? selectors = null;
+        if (method == Method.Fused)
+        {
+            float[]? offset = gn?.data<float>().ToArray();
+            fused = new FusedKnn(MemoryMarshal.Cast<byte, float>(g.bytes), ng, dim, offset, scale, threads);
+        }
+        else if (method == Method.Matrix)
+        {
+            // Spans over a block are int-indexed bytes.
+            rows = (int)Math.Max(1, Math.Min(rows, (int.MaxValue / 4) / Math.Max(ng, k)));
+            selectors = Enumerable.Range(0, threads).Select(_ => new RowTopK(ng)).ToArray();
+        }
+
+        for (long start = 0; start < nq; start += rows)
+        {
+            using var blockScope = NewDisposeScope();
+            int b = (int)Math.Min(rows, nq - start);
+            var qb = qAll.narrow(0, start, b).contiguous();
+            Tensor idx, keys;
+            if (method == Method.Sort)
+            {
+                var m = kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t());
+                var u = euclidean ? m.mul(-2).add_(gn!) : scale == 1f ? m.clone() : m.neg();
+                if (excludeSelf) u.diagonal(start, 0, 1).fill_(double.PositiveInfinity);
+                var (sv, si) = u.sort(1, false, true);
+                keys = sv.narrow(1, 0, k);
+                idx = si.narrow(1, 0, k).contiguous();
+            }
+            else
+            {
+                idx = empty(new long[] { b, k }, ScalarType.Int64);
+                keys = empty(new long[] { b, k }, ScalarType.Float32);
+                long self = excludeSelf ? start : -1;
+                if (fused is not null)
+                {
+                    fused.Search(() => MemoryMarshal.Cast<byte, float>(qb.bytes), b, self, k,
+                        () => MemoryMarshal.Cast<byte, long>(idx.bytes), () => MemoryMarshal.Cast<byte, float>(keys.bytes));
+                }
+                else
+                {
+                    var m = (kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t())).to_type(ScalarType.Float32).contiguous();
+                    SelectRows(m, gn, scale, self, k, idx, keys, selectors!);
+                }
+            }
+            var qn = euclidean ? qb.square().sum(1, keepdim: true) : null;
+            var val = kind switch
+            {
+                Kind.Euclidean => keys.add(qn!).clamp_min(0).sqrt(),
+                Kind.SquaredEuclidean => keys.add(qn!).clamp_min(0),
+                Kind.Cosine => keys.add(1.0),
+                _ => scale == 1f ? keys.clone() : keys.neg(),
+            };
+            onBlock(new KnnBlock(start, idx, val.contiguous()));
+        }
+    }
+
+    private static void SelectRows(Tensor m, Tensor? gn, float scale, long selfStart, int k, Tensor idx, Tensor keys, RowTopK[] selectors)
+    {
+        int b = (int)m.shape[0];
+        int ng = (int)m.shape[1];
+        int next = 0;
+        const int chunk = 8;
+        Parallel.For(0, Math.Min(selectors.Length, (b + chunk - 1) / chunk), new ParallelOptions { MaxDegreeOfParallelism = selectors.Length }, w =>
+        {
+            var sel = selectors[w];
+            ReadOnlySpan<float> mAll = MemoryMarshal.Cast<byte, float>(m.bytes);
+            ReadOnlySpan<float> off = gn is null ? default : MemoryMarshal.Cast<byte, float>(gn.bytes);
+            Span<long> idxAll = MemoryMarshal.Cast<byte, long>(idx.bytes);
+            Span<float> keyAll = MemoryMarshal.Cast<byte, float>(keys.bytes);
+            int r0;
+            while ((r0 = Interlocked.Add(ref next, chunk) - chunk) < b)
+            {
+                for (int r = r0; r < Math.Min(b, r0 + chunk); r++)
+                {
+                    int self = selfStart >= 0 ? (int)(selfStart + r) : -1;
+                    sel.Select(mAll.Slice(r * ng, ng), off, scale, self, k, idxAll.Slice(r * k, k), keyAll.Slice(r * k, k));
+                }
+            }
+        });
+    }
 }

@@ -1,0 +1,116 @@
+using TripletSharp.Data;
+using TripletSharp.Models;
+using TripletSharp.Training;
+
+namespace TripletSharp.Cli;
+
+/// <summary>Turns an exception into one clear line on stderr and a distinct exit code; never a stack trace (unless TRIPLET_DEBUG=1).</summary>
+internal static class ErrorReporter
+{
+    /// <summary>Library parameter names → the options that set them, so that messages name what the user typed.</summary>
+    private static readonly Dictionary<string, string> OptionNames = new(StringComparer.Ordinal)
+    {
+        [nameof(TrainerOptions.Epochs)] = "--epochs",
+        [nameof(TrainerOptions.ClassesPerBatch)] = "--classes-per-batch",
+        [nameof(TrainerOptions.SamplesPerClass)] = "--samples-per-class",
+        [nameof(TrainerOptions.BatchesPerEpoch)] = "--batches-per-epoch",
+        [nameof(TrainerOptions.Miner)] = "--miner",
+        [nameof(TrainerOptions.Distance)] = "--distance",
+        [nameof(TrainerOptions.Margin)] = "--margin",
+        [nameof(TrainerOptions.Reducer)] = "--reducer",
+        [nameof(TrainerOptions.LearningRate)] = "--lr",
+        [nameof(TrainerOptions.Momentum)] = "--momentum",
+        [nameof(TrainerOptions.WeightDecay)] = "--weight-decay",
+        [nameof(TrainerOptions.StepEpochs)] = "--step-epochs",
+        [nameof(TrainerOptions.StepGamma)] = "--step-gamma",
+        [nameof(TrainerOptions.Threads)] = "--threads",
+        [nameof(TrainerOptions.Model)] = "--model",
+        [nameof(TrainerOptions.EmbeddingDim)] = "--embedding-dim",
+        [nameof(TrainerOptions.HiddenSizes)] = "--hidden-sizes",
+        [nameof(TrainerOptions.OutputDirectory)] = "--out",
+        [nameof(TrainerOptions.Resume)] = "--resume",
+        [nameof(TrainerOptions.CheckpointEveryBatches)] = "--checkpoint-every",
+        [nameof(DataOptions.Path)] = "--data",
+        [nameof(DataOptions.Format)] = "--format",
+        [nameof(DataOptions.LabelColumn)] = "--label-column",
+        [nameof(DataOptions.TestFraction)] = "--test-fraction",
+        [nameof(DataOptions.ImageSize)] = "--image-size",
+        [nameof(DataOptions.MaxTrainItems)] = "--max-train-items",
+        [nameof(DataOptions.MaxTestItems)] = "--max-test-items",
+        ["K"] = "--k",
+        ["MaxQueries"] = "--max-queries",
+        ["Output"] = "--out",
+    };
+
+    public static int Report(Exception e, TextWriter err, string command)
+    {
+        var (code, message) = Classify(e);
+        err.WriteLine($"{command}: {message}");
+        if (Environment.GetEnvironmentVariable("TRIPLET_DEBUG") == "1") err.WriteLine(e.ToString());
+        return code;
+    }
+
+    internal static (int Code, string Message) Classify(Exception e)
+    {
+        if (IsNativeLoadFailure(e))
+            return (ExitCodes.NativeLibrary,
+                "TorchSharp's native library (libtorch) could not be loaded; run 'dotnet build -c Release' in the repository so that the libtorch-cpu package is restored and patched, on Linux x64 with glibc 2.28 or newer" +
+                $" (cause: {CliApp.OneLine(Innermost(e).Message)}).");
+        return e switch
+        {
+            NonFiniteLossException n => (ExitCodes.NonFiniteLoss, n.Message),
+            DataFormatException d => (ExitCodes.Data, CliApp.OneLine(d.Message) + "."),
+            ModelFormatException m => (ExitCodes.Model, CliApp.OneLine(m.Message) + "."),
+            ModelInputMismatchException m => (ExitCodes.Model, CliApp.OneLine(m.Message) + "."),
+            ArgumentException a => (ExitCodes.Usage, ArgumentMessage(a)),
+            FileNotFoundException f => (ExitCodes.Io, $"{f.FileName ?? "file"}: not found."),
+            DirectoryNotFoundException d => (ExitCodes.Io, CliApp.OneLine(d.Message) + "."),
+            UnauthorizedAccessException u => (ExitCodes.Io, $"{CliApp.OneLine(u.Message)} (check the folder's permissions)."),
+            IOException io => (ExitCodes.Io, $"{CliApp.OneLine(io.Message)}{(IsDiskFull(io) ? " (the disk is full; the previous checkpoint is intact)" : "")}."),
+            NotImplementedException => (ExitCodes.Failure, "this part of TripletSharp is not implemented yet."),
+            OutOfMemoryException => (ExitCodes.Failure, "out of memory; try a smaller batch (--classes-per-batch, --samples-per-class) or fewer items."),
+            _ => (ExitCodes.Failure, $"unexpected error ({e.GetType().Name}): {CliApp.OneLine(FirstLine(e.Message))}. Set TRIPLET_DEBUG=1 for details."),
+        };
+    }
+
+    /// <summary>"'ClassesPerBatch' must be > 0, got 0." → "--classes-per-batch must be > 0, got 0."</summary>
+    internal static string ArgumentMessage(ArgumentException a)
+    {
+        var message = a.Message;
+        if (a.ParamName is { } p)
+        {
+            message = message.Replace($" (Parameter '{p}')", "");
+        }
+        message = message.Split('\n')[0].Trim();
+        foreach (var (name, option) in OptionNames)
+            message = message.Replace($"'{name}'", option);
+        return CliApp.OneLine(message) + ".";
+    }
+
+    /// <summary>libtorch errors carry the whole C++ stack after the first line; keep the sentence.</summary>
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n')[0];
+        int at = line.IndexOf("Exception raised from", StringComparison.Ordinal);
+        return at > 0 ? line[..at] : line;
+    }
+
+    private static bool IsNativeLoadFailure(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException) return true;
+            if (x is TypeInitializationException t && (t.TypeName ?? "").StartsWith("TorchSharp", StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+
+    private static bool IsDiskFull(IOException e) =>
+        (e.HResult & 0xFFFF) == 28 || (e.HResult & 0xFFFF) == 0x70 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,134 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Evaluation;
+
+/// <summary>Sums the per-query retrieval metrics over blocks of queries, from their neighbours' indices.</summary>
+/// <remarks>
+/// One pass per query over its ranked neighbour labels (managed code, rows in parallel). A tensor-op version over
+/// the b×k label-match matrix (gather, compare, two cumulative sums) took ~30 % of a 30,000-item evaluation;
+/// this takes a few percent. Per-query values are stored and summed in query order, so results do not depend on
+/// thread scheduling.
+/// </remarks>
+internal sealed class RetrievalAccumulator
+{
+    private static readonly int[] RecallKs = [1, 2, 4, 8];
+    private readonly long[] _labels;
+    private readonly long[] _r;
+    private readonly int _knnK;
+    private double _p1, _rp, _map, _knn;
+    private readonly double[] _recall = new double[RecallKs.Length];
+    private double[] _rpRow = [], _mapRow = [];
+    private byte[] _flags = [];
+
+    /// <param name="labels">Dense class of every gallery item (= query).</param>
+    /// <param name="r">R of every query (0 = lone, skipped).</param>
+    /// <param name="knnK">Neighbours in the k-NN vote.</param>
+    public RetrievalAccumulator(long[] labels, long[] r, int knnK)
+    {
+        _labels = labels;
+        _r = r;
+        _knnK = knnK;
+    }
+
+    /// <summary>Adds the block of queries starting at <paramref name="start"/>, with its b×k neighbour indices.</summary>
+    public void Add(long start, Tensor indices)
+    {
+        using var scope = NewDisposeScope();
+        var idx = indices.device_type == DeviceType.CPU ? indices.contiguous() : indices.cpu().contiguous();
+        int b = (int)idx.shape[0];
+        int k = (int)idx.shape[1];
+        if (_rpRow.Length < b)
+        {
+            _rpRow = new double[b];
+            _mapRow = new double[b];
+            _flags = new byte[b];
+        }
+        int kv = Math.Min(_knnK, k);
+        int threads = Math.Max(1, torch.get_num_threads());
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, w =>
+        {
+            ReadOnlySpan<long> all = MemoryMarshal.Cast<byte, long>(idx.bytes);
+            Span<long> votes = stackalloc long[kv];
+            for (int q = w; q < b; q += threads)
+            {
+                long own = _labels[start + q];
+                long r = _r[start + q];
+                if (r == 0)
+                {
+                    _flags[q] = 0;
+                    continue;
+                }
+                var row = all.Slice(q * k, k);
+                int scan = (int)Math.Max(r, Math.Min(8, k));
+                int hits = 0, firstHit = -1;
+                double ap = 0;
+                for (int i = 0; i < scan; i++)
+                {
+                    if (_labels[row[i]] != own) continue;
+                    if (firstHit < 0) firstHit = i;
+                    if (i < r)
+                    {
+                        hits++;
+                        ap += (double)hits / (i + 1);
+                    }
+                }
+                _rpRow[q] = (double)hits / r;
+                _mapRow[q] = ap / r;
+                byte f = 1; // bit 0: counted; bits 1..4: recall@1,2,4,8; bit 5: k-NN vote correct
+                for (int j = 0; j < RecallKs.Length; j++)
+                    if (firstHit >= 0 && firstHit < RecallKs[j]) f |= (byte)(2 << j);
+                for (int i = 0; i < kv; i++) votes[i] = _labels[row[i]];
+                if (Vote(votes) == own) f |= 32;
+                _flags[q] = f;
+            }
+        });
+        for (int q = 0; q < b; q++)
+        {
+            byte f = _flags[q];
+            if ((f & 1) == 0) continue;
+            _rp += _rpRow[q];
+            _map += _mapRow[q];
+            for (int j = 0; j < RecallKs.Length; j++)
+                if ((f & (2 << j)) != 0) _recall[j]++;
+            if ((f & 2) != 0) _p1++;
+            if ((f & 32) != 0) _knn++;
+        }
+    }
+
+    /// <summary>Majority label; among tied labels, the one that appears first (nearest).</summary>
+    internal static long Vote(ReadOnlySpan<long> labels)
+    {
+        long best = labels[0];
+        int bestCount = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int count = 0;
+            bool seenBefore = false;
+            for (int j = 0; j < labels.Length; j++)
+            {
+                if (labels[j] != labels[i]) continue;
+                if (j < i)
+                {
+                    seenBefore = true;
+                    break;
+                }
+                count++;
+            }
+            if (!seenBefore && count > bestCount)
+            {
+                best = labels[i];
+                bestCount = count;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Means over the <paramref name="queries"/> non-lone queries (NaN when there are none).</summary>
+    public RetrievalMetrics Result(long queries, double nmi)
+    {
+        double Mean(double sum) => queries > 0 ? sum / queries : double.NaN;
+        return new RetrievalMetrics(Mean(_p1), Mean(_rp), Mean(_map), Mean(_recall[0]), Mean(_recall[1]), Mean(_recall[2]), Mean(_recall[3]), nmi, Mean(_knn), queries);
+    }
+}

@@ -1,0 +1,159 @@
+namespace TripletSharp.Evaluation;
+
+/// <summary>
+/// Verification statistics on pair scores where larger = more likely "same" (the negated distance, or the
+/// similarity). A threshold t accepts the pairs with score ≥ t, so tied scores are always accepted together.
+/// </summary>
+internal static class VerificationMath
+{
+    /// <summary>Area under the ROC curve: P(score⁺ &gt; score⁻) + ½·P(score⁺ = score⁻) (Mann-Whitney U / (P·N)).</summary>
+    public static double RocAuc(double[] scores, bool[] same)
+    {
+        var order = SortedDescending(scores);
+        long pos = same.LongCount(s => s), neg = same.Length - pos;
+        if (pos == 0 || neg == 0) return double.NaN;
+        // Walk groups of tied scores from the top: each positive beats the negatives below it, ties count ½.
+        double u = 0;
+        long negAbove = 0;
+        for (int i = 0; i < order.Length;)
+        {
+            int j = i;
+            long p = 0, n = 0;
+            for (; j < order.Length && scores[order[j]] == scores[order[i]]; j++)
+                if (same[order[j]]) p++; else n++;
+            u += p * (neg - negAbove - n) + 0.5 * p * n;
+            negAbove += n;
+            i = j;
+        }
+        return u / ((double)pos * neg);
+    }
+
+    /// <summary>
+    /// ROC points (FPR, TPR) for every distinct threshold from strictest to most lenient, starting at (0, 0) and
+    /// ending at (1, 1); and the score threshold of each point (+∞ for the first).
+    /// </summary>
+    public static (double[] Fpr, double[] Tpr, double[] Thresholds) Roc(double[] scores, bool[] same)
+    {
+        var order = SortedDescending(scores);
+        long pos = same.LongCount(s => s), neg = same.Length - pos;
+        var fpr = new List<double> { 0 };
+        var tpr = new List<double> { 0 };
+        var thr = new List<double> { double.PositiveInfinity };
+        long tp = 0, fp = 0;
+        for (int i = 0; i < order.Length;)
+        {
+            int j = i;
+            for (; j < order.Length && scores[order[j]] == scores[order[i]]; j++)
+                if (same[order[j]]) tp++; else fp++;
+            fpr.Add(neg > 0 ? (double)fp / neg : double.NaN);
+            tpr.Add(pos > 0 ? (double)tp / pos : double.NaN);
+            thr.Add(scores[order[i]]);
+            i = j;
+        }
+        return (fpr.ToArray(), tpr.ToArray(), thr.ToArray());
+    }
+
+    /// <summary>The highest TPR among thresholds whose FPR ≤ <paramref name="far"/> (0 when only "accept none" qualifies).</summary>
+    public static double TarAtFar(double[] scores, bool[] same, double far)
+    {
+        var (fpr, tpr, _) = Roc(scores, same);
+        if (double.IsNaN(fpr[^1]) || double.IsNaN(tpr[^1])) return double.NaN;
+        double best = 0;
+        for (int i = 0; i < fpr.Length; i++)
+            if (fpr[i] <= far) best = Math.Max(best, tpr[i]);
+        return best;
+    }
+
+    /// <summary>
+    /// The threshold with the best accuracy on the given pairs, among "accept none" (+∞), "accept all" (−∞) and the
+    /// midpoints between consecutive distinct scores; on equal accuracy, the strictest (largest) threshold.
+    /// </summary>
+    public static (double Threshold, double Accuracy) BestThreshold(double[] scores, bool[] same, IReadOnlyList<int> subset)
+    {
+        var idx = subset.OrderByDescending(i => scores[i]).ToArray();
+        long pos = idx.LongCount(i => same[i]);
+        int n = idx.Length;
+        // Accept none: correct = the negatives.
+        long correct = n - pos, bestCorrect = correct;
+        double best = double.PositiveInfinity;
+        for (int i = 0; i < n;)
+        {
+            int j = i;
+            for (; j < n && scores[idx[j]] == scores[idx[i]]; j++)
+                correct += same[idx[j]] ? 1 : -1;
+            if (correct > bestCorrect)
+            {
+                bestCorrect = correct;
+                best = j < n ? Between(scores[idx[j]], scores[idx[i]]) : double.NegativeInfinity;
+            }
+            i = j;
+        }
+        return (best, n > 0 ? (double)bestCorrect / n : double.NaN);
+    }
+
+    /// <summary>A threshold t with lower &lt; t ≤ upper: the midpoint, or upper when no double lies strictly between.</summary>
+    private static double Between(double lower, double upper)
+    {
+        double mid = lower + (upper - lower) / 2;
+        return mid > lower && mid <= upper ? mid : upper;
+    }
+
+    /// <summary>Accuracy of <paramref name="threshold"/> on a subset of pairs.</summary>
+    public static double Accuracy(double[] scores, bool[] same, IReadOnlyList<int> subset, double threshold)
+    {
+        if (subset.Count == 0) return double.NaN;
+        long correct = 0;
+        foreach (int i in subset)
+            if ((scores[i] >= threshold) == same[i]) correct++;
+        return (double)correct / subset.Count;
+    }
+
+    /// <summary>
+    /// LFW-style cross-validated accuracy: <paramref name="folds"/> contiguous folds over <paramref name="order"/>
+    /// (sizes differing by at most one, the first ones larger), the threshold chosen on the other folds and measured
+    /// on the held-out one. Returns the mean and population standard deviation over the folds.
+    /// </summary>
+    public static (double Mean, double Std) CrossValidatedAccuracy(double[] scores, bool[] same, int[] order, int folds)
+    {
+        int n = order.Length;
+        folds = Math.Min(folds, n);
+        if (folds < 2) return (double.NaN, double.NaN);
+        var acc = new double[folds];
+        int start = 0;
+        for (int f = 0; f < folds; f++)
+        {
+            int size = n / folds + (f < n % folds ? 1 : 0);
+            var test = order.Skip(start).Take(size).ToArray();
+            var train = order.Take(start).Concat(order.Skip(start + size)).ToArray();
+            var (t, _) = BestThreshold(scores, same, train);
+            acc[f] = Accuracy(scores, same, test, t);
+            start += size;
+        }
+        double mean = acc.Average();
+        double std = Math.Sqrt(acc.Select(a => (a - mean) * (a - mean)).Average());
+        return (mean, std);
+    }
+
+    /// <summary>At most <paramref name="max"/> points of a curve, evenly spaced by index, first and last kept.</summary>
+    public static (double[] X, double[] Y) Downsample(double[] x, double[] y, int max)
+    {
+        if (x.Length <= max) return (x, y);
+        var xs = new double[max];
+        var ys = new double[max];
+        for (int i = 0; i < max; i++)
+        {
+            long j = (long)i * (x.Length - 1) / (max - 1);
+            xs[i] = x[j];
+            ys[i] = y[j];
+        }
+        return (xs, ys);
+    }
+
+    private static int[] SortedDescending(double[] scores)
+    {
+        var order = Enumerable.Range(0, scores.Length).ToArray();
+        var keys = scores.Select(s => -s).ToArray();
+        Array.Sort(keys, order);
+        return order;
+    }
+}

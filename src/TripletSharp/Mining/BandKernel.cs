@@ -1,0 +1,292 @@
+using System.Numerics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Mining;
+
+/// <summary>
+/// CPU implementation of <see cref="BandMath"/>: the same per-anchor algorithm (sorted positives, two binary searches
+/// per anchor–negative pair, a difference array for the per-positive counts), written as one pass over each row so
+/// the B×B matrices are read once and no B×B temporaries are created. libtorch's searchsorted/sort are several times
+/// slower than a matrix multiply on CPU, which this avoids.
+/// </summary>
+internal static class BandKernel
+{
+    /// <summary>
+    /// Evaluates a band on the raw matrix <paramref name="m"/> (negated on the fly when <paramref name="negate"/>, giving the
+    /// distance-like E). See <see cref="BandMath.Evaluate"/>; <paramref name="grad"/> (if any) is fully overwritten.
+    /// </summary>
+    public static BandTotals Evaluate(Tensor m, bool negate, PairTable t, NegativeBand band, double? margin, GradientWeights? grad) =>
+        m.dtype == ScalarType.Float32
+            ? Run<float>(m, negate, t, band, margin, grad)
+            : Run<double>(m, negate, t, band, margin, grad);
+
+    private static BandTotals Run<T>(Tensor m, bool negate, PairTable t, NegativeBand band, double? margin, GradientWeights? weights)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var grad = weights?.Weights;
+        bool divide = weights?.DivideByValue ?? false;
+        double[]? rowSums = weights?.RowSums, colSums = weights?.ColSums;
+        int b = t.Batch, width = t.Width;
+        var (activeHigh, activeInclusive) = margin is double mg ? BandMath.Cap(band.High, band.HighInclusive, mg) : (band.High, band.HighInclusive);
+        var p = new Params<T>(band, activeHigh, activeInclusive);
+        long rowsPerBlock = Math.Max(1, Math.Min(HostTensor.RowsPerSpan(b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>()), (b + 4L * HostTensor.Threads - 1) / (4L * HostTensor.Threads)));
+        int blocks = (int)((b + rowsPerBlock - 1) / rowsPerBlock);
+        var mViews = new Tensor[blocks];
+        var gViews = new Tensor?[blocks];
+        for (int i = 0; i < blocks; i++)
+        {
+            long r0 = i * rowsPerBlock, c = Math.Min(rowsPerBlock, b - r0);
+            mViews[i] = m.narrow(0, r0, c);
+            gViews[i] = grad?.narrow(0, r0, c);
+        }
+        long count = 0, active = 0, anchors = 0;
+        double sumAp = 0, sumAn = 0, bandAp = 0, bandAn = 0;
+        var gate = new object();
+        try
+        {
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = HostTensor.Threads },
+                () => new Scratch<T>(width, colSums is null ? 0 : b),
+                (block, _, s) =>
+                {
+                    long r0 = block * rowsPerBlock;
+                    var mRows = HostTensor.Span<T>(mViews[block]);
+                    var gRows = gViews[block] is Tensor gv ? HostTensor.Span<T>(gv) : default;
+                    int rows = mRows.Length / b;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        int a = (int)(r0 + r);
+                        var row = mRows.Slice(r * b, b);
+                        if (gRows.IsEmpty && p.Everything)
+                        {
+                            AllRow(a, row, negate, t, s);
+                            continue;
+                        }
+                        var g = gRows.IsEmpty ? default : gRows.Slice(r * b, b);
+                        Row(a, row, g, negate, t, p, s);
+                        if (!g.IsEmpty) Finish(a, row, g, divide, rowSums, s.ColSums);
+                    }
+                    return s;
+                },
+                s =>
+                {
+                    lock (gate)
+                    {
+                        count += s.Count; active += s.Active; anchors += s.Anchors; sumAp += s.SumAp; sumAn += s.SumAn;
+                        bandAp += s.BandAp; bandAn += s.BandAn;
+                        if (colSums is not null)
+                            for (int j = 0; j < b; j++) colSums[j] += double.CreateTruncating(s.ColSums[j]);
+                    }
+                });
+        }
+        finally
+        {
+            foreach (var v in mViews) v.Dispose();
+            foreach (var v in gViews) v?.Dispose();
+        }
+        // In stats mode the band is the selection; with a margin the band sums come from the second difference array.
+        return new BandTotals(count, active, anchors, sumAp, sumAn, p.Separate ? (bandAp, bandAn) : (sumAp, sumAn));
+    }
+
+    /// <summary>Statistics of every valid triplet of a row, in closed form: npos·nneg triplets, each positive used nneg times.</summary>
+    private static void AllRow<T>(int a, Span<T> row, bool negate, PairTable t, Scratch<T> s)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long npos = t.PositiveCounts[a], nneg = t.NegativeCounts[a];
+        if (npos == 0 || nneg == 0) return;
+        var labels = t.HostLabels;
+        long la = labels[a];
+        double pos = 0, neg = 0;
+        for (int n = 0; n < row.Length; n++)
+        {
+            double e = double.CreateTruncating(row[n]);
+            if (labels[n] != la) neg += e;
+            else if (n != a) pos += e;
+        }
+        if (negate) { pos = -pos; neg = -neg; }
+        s.Count += npos * nneg;
+        s.Active += npos * nneg;
+        s.Anchors++;
+        s.SumAp += nneg * pos;
+        s.SumAn += npos * neg;
+        s.BandAp += nneg * pos;
+        s.BandAn += npos * neg;
+    }
+
+    /// <summary>Turns a row of dL/dE into the weights the closed-form gradient needs, and accumulates their sums (vectorised).</summary>
+    private static void Finish<T>(int a, Span<T> row, Span<T> g, bool divide, double[]? rowSums, T[] colSums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool cols = colSums.Length > 0;
+        var sum = Vector<T>.Zero;
+        int n = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var gv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(g);
+            var mv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(row);
+            var cv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(colSums.AsSpan());
+            for (int k = 0; k < gv.Length; k++)
+            {
+                var v = gv[k];
+                if (divide)
+                {
+                    var m = mv[k];
+                    v = Vector.ConditionalSelect(Vector.Equals(m, Vector<T>.Zero), Vector<T>.Zero, v / m);
+                    gv[k] = v;
+                }
+                sum += v;
+                if (cols) cv[k] += v;
+            }
+            n = gv.Length * Vector<T>.Count;
+        }
+        T tail = Vector.Sum(sum);
+        for (; n < g.Length; n++)
+        {
+            T v = g[n];
+            if (divide)
+            {
+                T m = row[n];
+                v = m == T.Zero ? T.Zero : v / m;
+                g[n] = v;
+            }
+            tail += v;
+            if (cols) colSums[n] += v;
+        }
+        if (rowSums is not null) rowSums[a] = double.CreateTruncating(tail);
+    }
+
+    private static void Row<T>(int a, Span<T> row, Span<T> g, bool negate, PairTable t, in Params<T> p, Scratch<T> s)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int b = row.Length, width = t.Width;
+        var labels = t.HostLabels;
+        long la = labels[a];
+        int npos = (int)t.PositiveCounts[a];
+        if (npos == 0 || t.NegativeCounts[a] == 0)
+        {
+            if (!g.IsEmpty) g.Clear();
+            return;
+        }
+        var pos = s.Positives;
+        var slot = s.Slots;
+        long rowBase = (long)a * width;
+        for (int k = 0; k < npos; k++)
+        {
+            int j = (int)t.HostPosIdx[rowBase + k];
+            pos[k] = negate ? -row[j] : row[j];
+            slot[k] = j;
+        }
+        Array.Sort(pos, slot, 0, npos);
+        var sorted = new SortedPositives<T>(pos, npos, s.Coarse, s.Table);
+        // Four interleaved difference arrays: consecutive negatives often hit the same slot, and one array would
+        // serialise on that memory location.
+        var diff = s.Diff;
+        int stride = npos + 1;
+        Array.Clear(diff, 0, (p.Separate ? 8 : 4) * stride);
+        long rowCount = 0, rowActive = 0;
+        double rowSumAn = 0, rowBandAn = 0;
+        bool writeGrad = !g.IsEmpty;
+        bool lowInfinite = p.LowInfinite, highInfinite = p.HighInfinite, separate = p.Separate, activeInfinite = p.ActiveInfinite;
+        bool lowInclusive = p.LowInclusive, lowerOrEqual = !p.HighInclusive, activeOrEqual = !p.ActiveInclusive;
+        T low = p.Low, high = p.High, activeHigh = p.ActiveHigh;
+        var classes = t.HostClasses;
+        int ca0 = classes[a];
+        // Branch-free over the row: same-class columns get counts multiplied by 0, and a zero count adds and removes
+        // the same difference-array slot.
+        for (int n = 0; n < b; n++)
+        {
+            int negative = classes[n] != ca0 ? 1 : 0;
+            T e = negate ? -row[n] : row[n];
+            int upper = lowInfinite ? npos : sorted.Count(e - low, lowInclusive);
+            int lower = highInfinite ? 0 : sorted.Count(e - high, lowerOrEqual);
+            int c = Math.Max(0, upper - lower) * negative;
+            rowCount += c;
+            int lowerActive = lower, ca = c;
+            if (separate)
+            {
+                lowerActive = activeInfinite ? 0 : sorted.Count(e - activeHigh, activeOrEqual);
+                ca = Math.Max(0, upper - lowerActive) * negative;
+                // Band (not only active) ranges, for the miner statistics.
+                rowBandAn += c * double.CreateTruncating(e);
+                int bandLane = 4 * stride + (n & 3) * stride + lower;
+                diff[bandLane]++;
+                diff[bandLane + c]--;
+            }
+            rowActive += ca;
+            rowSumAn += ca * double.CreateTruncating(e);
+            int lane = (n & 3) * stride + lowerActive;
+            diff[lane]++;
+            diff[lane + ca]--;
+            if (writeGrad) g[n] = T.CreateTruncating(-ca);
+        }
+        int run = 0, bandRun = 0;
+        double rowSumAp = 0, rowBandAp = 0;
+        for (int k = 0; k < npos; k++)
+        {
+            run += diff[k] + diff[stride + k] + diff[2 * stride + k] + diff[3 * stride + k];
+            if (run != 0) rowSumAp += run * double.CreateTruncating(pos[k]);
+            if (p.Separate)
+            {
+                bandRun += diff[4 * stride + k] + diff[5 * stride + k] + diff[6 * stride + k] + diff[7 * stride + k];
+                rowBandAp += bandRun * double.CreateTruncating(pos[k]);
+            }
+            if (writeGrad) g[slot[k]] = T.CreateTruncating(run);
+        }
+        s.Count += rowCount;
+        s.Active += rowActive;
+        s.SumAp += rowSumAp;
+        s.SumAn += rowSumAn;
+        s.BandAp += rowBandAp;
+        s.BandAn += rowBandAn;
+        if (rowCount > 0) s.Anchors++;
+    }
+
+    private readonly struct Params<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public Params(NegativeBand band, double activeHigh, bool activeInclusive)
+        {
+            LowInfinite = double.IsNegativeInfinity(band.Low);
+            HighInfinite = double.IsPositiveInfinity(band.High);
+            ActiveInfinite = double.IsPositiveInfinity(activeHigh);
+            Low = LowInfinite ? T.Zero : T.CreateTruncating(band.Low);
+            High = HighInfinite ? T.Zero : T.CreateTruncating(band.High);
+            ActiveHigh = ActiveInfinite ? T.Zero : T.CreateTruncating(activeHigh);
+            LowInclusive = band.LowInclusive;
+            HighInclusive = band.HighInclusive;
+            ActiveInclusive = activeInclusive;
+            Separate = activeHigh != band.High || activeInclusive != band.HighInclusive;
+            Everything = LowInfinite && HighInfinite && !Separate;
+        }
+
+        /// <summary>Every valid triplet, no margin restriction: statistics have a closed form.</summary>
+        public bool Everything { get; }
+
+        public bool LowInfinite { get; }
+        public bool HighInfinite { get; }
+        public bool ActiveInfinite { get; }
+        public T Low { get; }
+        public T High { get; }
+        public T ActiveHigh { get; }
+        public bool LowInclusive { get; }
+        public bool HighInclusive { get; }
+        public bool ActiveInclusive { get; }
+        public bool Separate { get; }
+    }
+
+    private sealed class Scratch<T>(int width, int columns) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T[] ColSums { get; } = new T[columns];
+        public T[] Positives { get; } = new T[SortedPositives<T>.BufferLength(width)];
+        public int[] Table { get; } = new int[SortedPositives<T>.Buckets(width) + 1];
+        public T[] Coarse { get; } = new T[SortedPositives<T>.CoarseLength(width)];
+        public int[] Slots { get; } = new int[width];
+        public int[] Diff { get; } = new int[8 * (width + 1)];
+        public long Count;
+        public long Active;
+        public long Anchors;
+        public double SumAp;
+        public double SumAn;
+        public double BandAp;
+        public double BandAn;
+    }
+}

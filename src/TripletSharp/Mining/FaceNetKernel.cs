@@ -1,0 +1,109 @@
+using System.Numerics;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Mining;
+
+/// <summary>
+/// CPU implementation of FaceNet semi-hard selection in one pass per anchor, without sorting the negatives: each
+/// negative n falls into the bucket j = #{positives with d_ap &lt; d_an}, i.e. it is "beyond" exactly the j closest
+/// positives. Keeping the closest negative per bucket and taking suffix minima gives, for every positive, the closest
+/// negative beyond it in O(B·(rank query) + K) per anchor.
+/// </summary>
+internal static class FaceNetKernel
+{
+    /// <summary>
+    /// Negatives (B×max(K,1), host, indexed like <see cref="PairTable.HostPosIdx"/>) chosen for every (anchor, positive
+    /// slot); −1 where the slot is padding or the anchor has no negative.
+    /// </summary>
+    public static long[] Select(Tensor m, bool negate, PairTable t) =>
+        m.dtype == ScalarType.Float32 ? Run<float>(m, negate, t) : Run<double>(m, negate, t);
+
+    private static long[] Run<T>(Tensor m, bool negate, PairTable t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int b = t.Batch, width = t.Width;
+        var result = new long[(long)b * width];
+        Array.Fill(result, -1L);
+        int threads = HostTensor.Threads;
+        long rowsPerBlock = Math.Max(1, Math.Min(HostTensor.RowsPerSpan(b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>()), (b + 4L * threads - 1) / (4L * threads)));
+        int blocks = (int)((b + rowsPerBlock - 1) / rowsPerBlock);
+        var views = new Tensor[blocks];
+        for (int i = 0; i < blocks; i++) views[i] = m.narrow(0, i * rowsPerBlock, Math.Min(rowsPerBlock, b - i * rowsPerBlock));
+        try
+        {
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                () => new Scratch<T>(width),
+                (block, _, s) =>
+                {
+                    var rows = HostTensor.Span<T>(views[block]);
+                    long r0 = block * rowsPerBlock;
+                    for (int r = 0; r < rows.Length / b; r++)
+                        Row((int)(r0 + r), rows.Slice(r * b, b), negate, t, s, result);
+                    return s;
+                },
+                _ => { });
+        }
+        finally
+        {
+            foreach (var v in views) v.Dispose();
+        }
+        return result;
+    }
+
+    private static void Row<T>(int a, Span<T> row, bool negate, PairTable t, Scratch<T> s, long[] result)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int npos = (int)t.PositiveCounts[a];
+        if (npos == 0 || t.NegativeCounts[a] == 0) return;
+        int width = t.Width;
+        long rowBase = (long)a * width;
+        var pos = s.Positives;
+        var slot = s.Slots;
+        for (int k = 0; k < npos; k++)
+        {
+            int j = (int)t.HostPosIdx[rowBase + k];
+            pos[k] = negate ? -row[j] : row[j];
+            slot[k] = k;
+        }
+        Array.Sort(pos, slot, 0, npos);
+        var sorted = new SortedPositives<T>(pos, npos, s.Coarse, s.Table);
+        var bestValue = s.BestValue;
+        var bestIndex = s.BestIndex;
+        Array.Fill(bestValue, T.PositiveInfinity, 0, npos + 1);
+        Array.Fill(bestIndex, -1, 0, npos + 1);
+        var classes = t.HostClasses;
+        int ca = classes[a];
+        T farthest = T.NegativeInfinity;
+        int farthestIndex = -1;
+        for (int n = 0; n < row.Length; n++)
+        {
+            if (classes[n] == ca) continue;
+            T e = negate ? -row[n] : row[n];
+            // Strict comparisons keep the lowest index among equal values (n ascends).
+            if (e > farthest) { farthest = e; farthestIndex = n; }
+            int j = sorted.Count(e, false);
+            if (e < bestValue[j]) { bestValue[j] = e; bestIndex[j] = n; }
+        }
+        T currentValue = T.PositiveInfinity;
+        int currentIndex = -1;
+        for (int k = npos - 1; k >= 0; k--)
+        {
+            int j = k + 1;
+            if (bestIndex[j] >= 0 && (bestValue[j] < currentValue || (bestValue[j] == currentValue && bestIndex[j] < currentIndex)))
+            {
+                currentValue = bestValue[j];
+                currentIndex = bestIndex[j];
+            }
+            result[rowBase + slot[k]] = currentIndex >= 0 ? currentIndex : farthestIndex;
+        }
+    }
+
+    private sealed class Scratch<T>(int width) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T[] Positives { get; } = new T[SortedPositives<T>.BufferLength(width)];
+        public T[] Coarse { get; } = new T[SortedPositives<T>.CoarseLength(width)];
+        public int[] Table { get; } = new int[SortedPositives<T>.Buckets(width) + 1];
+        public int[] Slots { get; } = new int[width];
+        public T[] BestValue { get; } = new T[width + 1];
+        public int[] BestIndex { get; } = new int[width + 1];
+    }
+}

@@ -1,0 +1,53 @@
+using TorchSharp;
+using TripletSharp.Distances;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Mining;
+
+/// <summary>
+/// The miner's (no-grad) distance matrix, kept with its <see cref="MiningResult"/> so that a loss on the same batch with
+/// the same measure does not compute it again. A fingerprint of the embeddings (column sums and index-weighted column
+/// sums, in float64) guards against reuse on other or modified embeddings.
+/// </summary>
+internal sealed class MatrixCache : IDisposable
+{
+    public MatrixCache(BaseDistance distance, Tensor matrix, Tensor fingerprint)
+    {
+        Distance = distance;
+        Matrix = matrix;
+        Fingerprint = fingerprint;
+    }
+
+    public BaseDistance Distance { get; }
+
+    /// <summary>Raw B×B matrix of <see cref="Distance"/>.</summary>
+    public Tensor Matrix { get; }
+
+    public Tensor Fingerprint { get; }
+
+    /// <summary>Fingerprint of a batch (2·D float64 values); created in the caller's scope.</summary>
+    public static Tensor Of(Tensor embeddings)
+    {
+        using var noGrad = torch.no_grad();
+        var x = embeddings.detach().to(ScalarType.Float64);
+        var w = arange(1, x.shape[0] + 1, dtype: ScalarType.Float64, device: x.device).unsqueeze(1);
+        return cat(new[] { x.sum(new long[] { 0 }), (x * w).sum(new long[] { 0 }) }, 0);
+    }
+
+    /// <summary>The cached matrix if it was computed with a measure equal to <paramref name="distance"/> on these embeddings.</summary>
+    public Tensor? For(BaseDistance distance, Tensor embeddings)
+    {
+        if (Matrix.IsInvalid || !Distance.SameMeasure(distance)) return null;
+        long b = embeddings.shape[0];
+        if (Matrix.shape[0] != b || Matrix.shape[1] != b || Matrix.device_type != embeddings.device_type || Matrix.device_index != embeddings.device_index || Matrix.dtype != embeddings.dtype) return null;
+        using var scope = torch.NewDisposeScope();
+        var other = Of(embeddings);
+        return other.shape[0] == Fingerprint.shape[0] && Fingerprint.eq(other).all().item<bool>() ? Matrix : null;
+    }
+
+    public void Dispose()
+    {
+        Matrix.Dispose();
+        Fingerprint.Dispose();
+    }
+}

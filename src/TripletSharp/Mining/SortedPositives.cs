@@ -1,0 +1,126 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace TripletSharp.Mining;
+
+/// <summary>
+/// One anchor's sorted positive distances, laid out for fast rank queries ("how many are &lt; x"), the inner
+/// operation of the band kernel (several per anchor–negative pair).
+/// <para>
+/// A bucket table over [min, max] (2K–4K buckets) maps x to the first value of its bucket; values in other buckets
+/// are on the right side of x by monotonicity of the bucket function, so one SIMD compare of the bucket's few values
+/// finishes the query: O(1) regardless of K. A bucket holding more values than one vector (very skewed or tied values)
+/// falls back to a two-level SIMD scan: a coarse level holding the last value of every block, then the block.
+/// </para>
+/// </summary>
+internal readonly ref struct SortedPositives<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static readonly bool Wide = Vector256.IsHardwareAccelerated;
+    private readonly Span<T> _values;
+    private readonly Span<T> _coarse;
+    private readonly Span<int> _table;
+    private readonly int _count;
+    private readonly T _origin;
+    private readonly T _scale;
+    private readonly int _last;
+
+    /// <summary>Pads <paramref name="sorted"/>[0..count) in place and fills the coarse level and the bucket table.</summary>
+    public SortedPositives(T[] sorted, int count, T[] coarse, int[] table)
+    {
+        int w = Width;
+        int padded = PaddedLength(count);
+        for (int i = count; i < sorted.Length; i++) sorted[i] = T.PositiveInfinity;
+        int blocks = padded / w;
+        int coarseLength = (blocks + w - 1) / w * w;
+        for (int j = 0; j < blocks; j++) coarse[j] = sorted[j * w + w - 1];
+        for (int j = blocks; j < coarseLength; j++) coarse[j] = T.PositiveInfinity;
+        _values = sorted.AsSpan(0, padded);
+        _coarse = coarse.AsSpan(0, coarseLength);
+        _count = count;
+
+        int buckets = Buckets(count);
+        _origin = count > 0 ? sorted[0] : T.Zero;
+        T range = count > 0 ? sorted[count - 1] - _origin : T.Zero;
+        _scale = range > T.Zero && T.IsFinite(range) ? T.CreateTruncating(buckets) / range : T.Zero;
+        _last = buckets - 1;
+        _table = table.AsSpan(0, buckets + 1);
+        int i2 = 0;
+        for (int bkt = 0; bkt < buckets; bkt++)
+        {
+            while (i2 < count && Bucket(sorted[i2]) < bkt) i2++;
+            _table[bkt] = i2;
+        }
+        _table[buckets] = count;
+    }
+
+    /// <summary>Elements per SIMD block.</summary>
+    public static int Width => Wide ? Vector256<T>.Count : Vector128<T>.Count;
+
+    public static int PaddedLength(int count) => Math.Max(1, (count + Width - 1) / Width) * Width;
+
+    /// <summary>Length of the value buffer: the padded values plus one vector, so a block read may start at any value.</summary>
+    public static int BufferLength(int count) => PaddedLength(count) + Width;
+
+    public static int CoarseLength(int count) => (PaddedLength(count) / Width + Width - 1) / Width * Width;
+
+    /// <summary>Number of buckets: a power of two ≥ 2·count.</summary>
+    public static int Buckets(int count) => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, 2 * count));
+
+    /// <summary>Number of values &lt; x, or ≤ x when <paramref name="orEqual"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Count(T x, bool orEqual)
+    {
+        int b = Bucket(x);
+        int lo = _table[b];
+        if (_table[b + 1] - lo <= Width)
+            return lo + Rank(ref MemoryMarshal.GetReference(_values), lo, x, orEqual);
+        return Scan(x, orEqual);
+    }
+
+    /// <summary>Monotonic bucket of a value, clamped to the table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Bucket(T x)
+    {
+        // Branch-free clamp (the data decides which side, so branches would be mispredicted). Float-to-int conversion
+        // saturates, and NaN cannot occur for finite inputs.
+        int b = int.CreateSaturating((x - _origin) * _scale);
+        return Math.Clamp(b, 0, _last);
+    }
+
+    /// <summary>Two-level SIMD scan for buckets too full for one compare.</summary>
+    private int Scan(T x, bool orEqual)
+    {
+        int w = Width;
+        ref T coarse = ref MemoryMarshal.GetReference(_coarse);
+        int blocks = 0;
+        // No early exit: the values are sorted, so summing every coarse vector's rank is exact, and a data-dependent
+        // break would be a mispredicted branch per query.
+        for (int i = 0; i < _coarse.Length; i += w)
+            blocks += Rank(ref coarse, i, x, orEqual);
+        int start = blocks * w;
+        if (start >= _values.Length) return _count;
+        return Math.Min(_count, start + Rank(ref MemoryMarshal.GetReference(_values), start, x, orEqual));
+    }
+
+    /// <summary>How many of the Width values at <paramref name="offset"/> are &lt; (or ≤) x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Rank(ref T data, int offset, T x, bool orEqual)
+    {
+        if (Wide)
+        {
+            var v = Vector256.LoadUnsafe(ref data, (nuint)offset);
+            var xv = Vector256.Create(x);
+            var mask = orEqual ? Vector256.LessThanOrEqual(v, xv) : Vector256.LessThan(v, xv);
+            return BitOperations.PopCount(mask.ExtractMostSignificantBits());
+        }
+        else
+        {
+            var v = Vector128.LoadUnsafe(ref data, (nuint)offset);
+            var xv = Vector128.Create(x);
+            var mask = orEqual ? Vector128.LessThanOrEqual(v, xv) : Vector128.LessThan(v, xv);
+            return BitOperations.PopCount(mask.ExtractMostSignificantBits());
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using TripletSharp.Evaluation;
+using TripletSharp.Models;
+
+namespace TripletSharp.Training;
+
+/// <summary>
+/// The resumable state of a run, in its <c>checkpoint/</c> folder: <c>checkpoint.json</c> names the model and
+/// optimiser files (by SHA-256) and holds the position, the partial-epoch sums, the best epoch and the history.
+/// Written like a model folder: new content-named files first, then <c>checkpoint.json</c> atomically, then stale
+/// files removed, so a kill at any moment leaves a complete checkpoint (the old or the new one).
+/// </summary>
+/// <remarks>
+/// Random state: the trainer reseeds the global generator with a function of (seed, epoch, batch) before every
+/// batch and rebuilds stochastic miners with such a seed, and the sampler is a pure function of (seed, epoch), so
+/// the position (epoch, next batch) is the whole random state.
+/// </remarks>
+internal sealed class Checkpoint
+{
+    public const string FileName = "checkpoint.json";
+    public const int CurrentFormatVersion = 1;
+
+    public int FormatVersion { get; set; } = CurrentFormatVersion;
+
+    /// <summary>0-based epoch in progress; equals the completed epochs when <see cref="NextBatch"/> is 0.</summary>
+    public int Epoch { get; set; }
+
+    /// <summary>0-based index of the next batch of <see cref="Epoch"/>.</summary>
+    public int NextBatch { get; set; }
+
+    public long GlobalStep { get; set; }
+    public double EpochLossSum { get; set; }
+    public long EpochTriplets { get; set; }
+    public long EpochActive { get; set; }
+    public double EpochTrainSeconds { get; set; }
+    public double? EpochFloorSeconds { get; set; }
+    public int BestEpoch { get; set; }
+    public double BestScore { get; set; } = double.NegativeInfinity;
+    public RetrievalMetrics? BestMetrics { get; set; }
+    public List<EpochRecord> History { get; set; } = [];
+    public string DataFingerprint { get; set; } = "";
+    public string ModelFile { get; set; } = "";
+    public string ModelSha256 { get; set; } = "";
+    public string OptimizerFile { get; set; } = "";
+    public string OptimizerSha256 { get; set; } = "";
+    public string RandomState { get; set; } = "torch.manual_seed(mix(seed, epoch, batch)) before every batch; sampler = f(seed, epoch)";
+    public string? SavedUtc { get; set; }
+
+    public string Describe(string dir) =>
+        NextBatch == 0 ? $"{dir} (after epoch {Epoch})" : $"{dir} (epoch {Epoch + 1}, after batch {NextBatch})";
+
+    /// <summary>Writes the checkpoint with the serialised model and optimiser.</summary>
+    public void Save(string dir, byte[] model, byte[] optimizer)
+    {
+        Directory.CreateDirectory(dir);
+        ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(model));
+        OptimizerSha256 = Convert.ToHexStringLower(SHA256.HashData(optimizer));
+        ModelFile = $"model-{ModelSha256[..16]}.bin";
+        OptimizerFile = $"optimizer-{OptimizerSha256[..16]}.bin";
+        ModelBundle.WriteContentFile(Path.Combine(dir, ModelFile), model);
+        ModelBundle.WriteContentFile(Path.Combine(dir, OptimizerFile), optimizer);
+        SavedUtc = DateTime.UtcNow.ToString("O");
+        AtomicFile.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, JsonDefaults.Options) + "\n");
+        ModelBundle.RemoveStaleFiles(dir, "*.bin", ModelFile, OptimizerFile);
+    }
+
+    public static bool Exists(string dir) => File.Exists(Path.Combine(dir, FileName));
+
+    /// <summary>Reads a checkpoint and its two files, verifying their hashes.</summary>
+    /// <exception cref="ModelFormatException">A file is missing, unreadable or corrupt.</exception>
+    public static (Checkpoint State, byte[] Model, byte[] Optimizer) Load(string dir)
+    {
+        var path = Path.Combine(dir, FileName);
+        if (!File.Exists(path)) throw new ModelFormatException(path, "missing: there is no checkpoint to resume from.");
+        Checkpoint state;
+        try
+        {
+            state = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(path), JsonDefaults.Options) ?? throw new JsonException("the file holds 'null'.");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException(path, $"not a valid checkpoint ({e.Message})", e);
+        }
+        if (state.FormatVersion != CurrentFormatVersion)
+            throw new ModelFormatException(path, $"checkpoint format {state.FormatVersion} is not supported (this build reads {CurrentFormatVersion}).");
+        return (state, ReadVerified(dir, path, state.ModelFile, state.ModelSha256), ReadVerified(dir, path, state.OptimizerFile, state.OptimizerSha256));
+    }
+
+    private static byte[] ReadVerified(string dir, string manifest, string name, string sha)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('/') || name.Contains('\\') || name.Contains(".."))
+            throw new ModelFormatException(manifest, $"names an invalid file '{name}'.");
+        var p = Path.Combine(dir, name);
+        if (!File.Exists(p)) throw new ModelFormatException(p, "missing: the file named in checkpoint.json is not in the folder.");
+        var bytes = File.ReadAllBytes(p);
+        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), sha, StringComparison.OrdinalIgnoreCase))
+            throw new ModelFormatException(p, "corrupt: its SHA-256 does not match the one recorded in checkpoint.json.");
+        return bytes;
+    }
+}

@@ -1,0 +1,141 @@
+using TripletSharp.Models;
+
+namespace TripletSharp.Training;
+
+/// <summary>
+/// Everything that drives a <see cref="Trainer"/>. Names of miners, distances and reducers are those of
+/// <see cref="ComponentFactory"/> (the CLI's values). The defaults train a good model on the bundled sample.
+/// </summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; init; } = 12;
+
+    /// <summary>P: classes per batch.</summary>
+    public int ClassesPerBatch { get; init; } = 8;
+
+    /// <summary>K: items per class in a batch.</summary>
+    public int SamplesPerClass { get; init; } = 16;
+
+    /// <summary>Batches per epoch; by default ⌊training items / (P·K)⌋ (at least 1), so an epoch sees about every item once.</summary>
+    public int? BatchesPerEpoch { get; init; }
+
+    /// <summary>Miner name (see <see cref="ComponentFactory.MinerNames"/>).</summary>
+    public string Miner { get; init; } = "semihard";
+
+    /// <summary>Distance name (see <see cref="ComponentFactory.DistanceNames"/>); used by the miner, the loss and evaluation.</summary>
+    public string Distance { get; init; } = "euclidean";
+
+    /// <summary>Triplet margin (also the semi-hard band width).</summary>
+    public double Margin { get; init; } = 0.2;
+
+    /// <summary>Use the soft-margin (softplus) loss instead of the hinge.</summary>
+    public bool SoftMargin { get; init; }
+
+    /// <summary>Loss reducer name (see <see cref="ComponentFactory.ReducerNames"/>).</summary>
+    public string Reducer { get; init; } = "avg-nonzero";
+
+    /// <summary>Optimiser.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
+    /// <summary>Base learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>L2 weight decay.</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>Learning-rate schedule.</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
+    /// <summary>Step schedule: epochs between decays; by default a third of the epochs (at least 1).</summary>
+    public int? StepEpochs { get; init; }
+
+    /// <summary>Step schedule: factor applied at every decay.</summary>
+    public double StepGamma { get; init; } = 0.1;
+
+    /// <summary>Seed of weight initialisation, sampling and stochastic miners.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Intra-op CPU threads; all cores when null. Results are reproducible for the same seed and threads.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Architecture; the ConvNet for images and the MLP for vectors when null.</summary>
+    public ModelKind? Model { get; init; }
+
+    /// <summary>Embedding dimension.</summary>
+    public int EmbeddingDim { get; init; } = 64;
+
+    /// <summary>MLP hidden layer widths.</summary>
+    public int[] HiddenSizes { get; init; } = [256, 128];
+
+    /// <summary>L2-normalise the embeddings.</summary>
+    public bool Normalize { get; init; } = true;
+
+    /// <summary>Evaluate on the test split after every epoch (otherwise after the last one only).</summary>
+    public bool EvaluateEveryEpoch { get; init; } = true;
+
+    /// <summary>Compute NMI (k-means) during evaluation.</summary>
+    public bool ComputeNmi { get; init; } = true;
+
+    /// <summary>Items per forward pass when embedding the test split.</summary>
+    public int EvalBatchSize { get; init; } = 1024;
+
+    /// <summary>Run folder; <c>runs/&lt;timestamp&gt;</c> when null.</summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>Continue the run in <see cref="OutputDirectory"/> from its checkpoint.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Also checkpoint every this many batches within an epoch (0: only at the end of each epoch and on interruption).</summary>
+    public int CheckpointEveryBatches { get; init; }
+
+    /// <summary>
+    /// After each epoch's training, time the floor in the same process: the same model's forward + backward (trivial
+    /// loss) + optimiser step over the same batches, on a copy so training is unaffected.
+    /// </summary>
+    public bool MeasureFloor { get; init; }
+
+    /// <summary>Checks every value; throws an <see cref="ArgumentException"/> naming the property.</summary>
+    public void Validate()
+    {
+        Guard.Positive(Epochs, nameof(Epochs));
+        Guard.Positive(ClassesPerBatch, nameof(ClassesPerBatch));
+        Guard.Positive(SamplesPerClass, nameof(SamplesPerClass));
+        if (ClassesPerBatch < 2)
+            throw new ArgumentOutOfRangeException(nameof(ClassesPerBatch), ClassesPerBatch, $"'{nameof(ClassesPerBatch)}' must be >= 2: a triplet needs a negative from another class, got {ClassesPerBatch}.");
+        if (SamplesPerClass < 2)
+            throw new ArgumentOutOfRangeException(nameof(SamplesPerClass), SamplesPerClass, $"'{nameof(SamplesPerClass)}' must be >= 2: a triplet needs a positive of the same class, got {SamplesPerClass}.");
+        if (BatchesPerEpoch is { } b) Guard.Positive(b, nameof(BatchesPerEpoch));
+        ComponentFactory.CheckMinerName(Miner, nameof(Miner));
+        ComponentFactory.CheckDistanceName(Distance, nameof(Distance));
+        ComponentFactory.CheckReducerName(Reducer, nameof(Reducer));
+        Guard.NonNegative(Margin, nameof(Margin));
+        Guard.Positive(LearningRate, nameof(LearningRate));
+        Guard.InRange(Momentum, 0, 1, nameof(Momentum));
+        Guard.NonNegative(WeightDecay, nameof(WeightDecay));
+        if (StepEpochs is { } s) Guard.Positive(s, nameof(StepEpochs));
+        Guard.InRange(StepGamma, double.Epsilon, 1, nameof(StepGamma));
+        if (Threads is { } t) Guard.Positive(t, nameof(Threads));
+        Guard.Positive(EmbeddingDim, nameof(EmbeddingDim));
+        Guard.NotNull(HiddenSizes, nameof(HiddenSizes));
+        foreach (var h in HiddenSizes) Guard.Positive(h, nameof(HiddenSizes));
+        Guard.Positive(EvalBatchSize, nameof(EvalBatchSize));
+        if (CheckpointEveryBatches < 0)
+            throw new ArgumentOutOfRangeException(nameof(CheckpointEveryBatches), CheckpointEveryBatches, $"'{nameof(CheckpointEveryBatches)}' must be >= 0, got {CheckpointEveryBatches}.");
+        if (Resume && string.IsNullOrWhiteSpace(OutputDirectory))
+            throw new ArgumentException($"'{nameof(Resume)}' needs '{nameof(OutputDirectory)}': the folder of the run to continue.", nameof(OutputDirectory));
+        if (Model == ModelKind.Custom)
+            throw new ArgumentException($"'{nameof(Model)}' cannot be 'custom' in options; pass the module factory to the Trainer instead.", nameof(Model));
+    }
+
+    /// <summary>The learning rate at a 0-based <paramref name="epoch"/> and global <paramref name="step"/> of <paramref name="totalSteps"/>.</summary>
+    public double LearningRateAt(int epoch, long step, long totalSteps) => Schedule switch
+    {
+        LearningRateSchedule.Cosine => LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, totalSteps) / Math.Max(1, totalSteps))),
+        LearningRateSchedule.Step => LearningRate * Math.Pow(StepGamma, epoch / (StepEpochs ?? Math.Max(1, Epochs / 3))),
+        _ => LearningRate,
+    };
+}
