@@ -150,7 +150,7 @@ internal sealed class LossSuite
                 else
                 {
                     row.Set("naive_loss", naiveValue);
-                    int reps = Math.Clamp((int)(_naiveTimeBudget * 1000 / Math.Max(checkMs, 1)) - 1, 2, _plan.MinReps);
+                    int reps = Math.Clamp((int)(_naiveTimeBudget * 1000 / Math.Max(checkMs, 1)) - 1, 2, _options.Quick ? 2 : _plan.MinReps);
                     naiveVariant = new Variant("naive", () =>
                     {
                         using var scope = NewDisposeScope();
@@ -232,7 +232,8 @@ internal sealed class LossSuite
         if (est > budget) return $"out of memory (needs ≈{est / gib:0.#} GiB > {_options.NaiveMemoryGiB:0.#} GiB budget)";
         double available = AvailableBytes();
         if (available > 0 && est > 0.8 * available) return $"out of memory (needs ≈{est / gib:0.#} GiB, {available / gib:0.#} GiB available)";
-        if (_lastNaive.TryGetValue(minerName, out var last))
+        // Extrapolate only from the neighbouring size: at small B fixed per-op costs dominate and B³ overshoots.
+        if (_lastNaive.TryGetValue(minerName, out var last) && 2L * last.Batch >= batch)
         {
             double scale = Math.Pow((double)batch / last.Batch, 3);
             double perRun = last.Ms * scale / 1000;
