@@ -1,0 +1,94 @@
+using System.Globalization;
+
+namespace TripletSharp.Benchmarks;
+
+/// <summary>Command-line options of the benchmark app.</summary>
+internal sealed class BenchmarkOptions
+{
+    public const string Usage =
+        """
+        TripletSharp benchmarks.
+
+        Usage: dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks -- [options]
+
+          --suite loss|train|knn|all   suite to run (default all)
+          --quick                      smaller sizes and fewer repetitions (whole run < 3 min)
+          --json                       one JSON object per line on stdout (progress goes to stderr)
+          --threads N                  torch intra-op threads (default: all cores)
+        Development knobs (defaults depend on --quick):
+          --batches 128,1024           loss suite batch sizes
+          --miners semihard,hard       loss suite miners (batch-all, batch-hard, semihard,
+                                       facenet-semihard, hard, distance-weighted, random)
+          --naive-mem-gib X            memory budget of the naive B×B×B baseline (default 8)
+          --naive-time-s X             time budget of one naive run, extrapolated as B³ (default 60, quick 30)
+          --steps N                    train suite: steps of the memory-flatness run (default 1000, quick 200)
+          --knn-n N                    knn suite: queries = gallery size (default 60000, quick 20000)
+          --knn-block N                knn suite: queries per block (default 1024)
+          -h, --help                   this text
+        """;
+
+    public string Suite { get; private set; } = "all";
+    public bool Quick { get; private set; }
+    public bool Json { get; private set; }
+    public int? Threads { get; private set; }
+    public int[]? Batches { get; private set; }
+    public string[]? Miners { get; private set; }
+    public double NaiveMemoryGiB { get; private set; } = 8;
+    public double? NaiveTimeSeconds { get; private set; }
+    public int? Steps { get; private set; }
+    public int? KnnN { get; private set; }
+    public int KnnBlock { get; private set; } = 1024;
+    public bool Help { get; private set; }
+
+    public bool Runs(string suite) => Suite == "all" || Suite == suite;
+
+    /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> naming the bad option.</summary>
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var o = new BenchmarkOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Length) throw new ArgumentException($"Option '{a}' needs a value.");
+                return args[++i];
+            }
+            switch (a)
+            {
+                case "--suite":
+                    o.Suite = Value().ToLowerInvariant();
+                    if (o.Suite is not ("loss" or "train" or "knn" or "all"))
+                        throw new ArgumentException($"--suite must be loss, train, knn or all, got '{o.Suite}'.");
+                    break;
+                case "--quick": o.Quick = true; break;
+                case "--json": o.Json = true; break;
+                case "--threads": o.Threads = PositiveInt(a, Value()); break;
+                case "--batches": o.Batches = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => PositiveInt(a, s)).ToArray(); break;
+                case "--miners": o.Miners = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim().ToLowerInvariant()).ToArray(); break;
+                case "--naive-mem-gib": o.NaiveMemoryGiB = PositiveDouble(a, Value()); break;
+                case "--naive-time-s": o.NaiveTimeSeconds = PositiveDouble(a, Value()); break;
+                case "--steps": o.Steps = PositiveInt(a, Value()); break;
+                case "--knn-n": o.KnnN = PositiveInt(a, Value()); break;
+                case "--knn-block": o.KnnBlock = PositiveInt(a, Value()); break;
+                case "-h" or "--help": o.Help = true; break;
+                default: throw new ArgumentException($"Unknown option '{a}'. Use --help.");
+            }
+        }
+        return o;
+    }
+
+    private static int PositiveInt(string option, string s)
+    {
+        if (!int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v <= 0)
+            throw new ArgumentException($"{option} needs a positive integer, got '{s}'.");
+        return v;
+    }
+
+    private static double PositiveDouble(string option, string s)
+    {
+        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0) || double.IsInfinity(v))
+            throw new ArgumentException($"{option} needs a positive number, got '{s}'.");
+        return v;
+    }
+}

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using TorchSharp;
+using TripletSharp.Losses;
+using TripletSharp.Mining;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Benchmarks;
+
+/// <summary>
+/// Suite <c>train</c>: one training step of the default model on a P×K = 16×8 batch of 28×28 grey images.
+/// Full step = forward, mining, loss, backward, Adam step, with the loss and gradient finiteness checks the trainer
+/// does (its defaults: semi-hard miner, margin 0.2, avg-nonzero, Adam lr 1e-3). Floor = the same model's forward, a trivial loss
+/// (<c>output.sum()</c>), backward and the same Adam step, so the ratio isolates what mining and the loss cost.
+/// Data time (sampler + <c>index_select</c> from the in-memory tensor) is timed separately from both.
+/// </summary>
+internal sealed class TrainSuite
+{
+    public const int P = 16;
+    public const int K = 8;
+    public const int Batch = P * K;
+    public const int ImageSize = 28;
+    public const int DatasetClasses = 40;
+    public const int PerClass = 320;
+    public const double LearningRate = 1e-3;
+    public const double Margin = 0.2;
+
+    private readonly BenchmarkOptions _options;
+    private readonly Reporter _reporter;
+
+    public TrainSuite(BenchmarkOptions options, Reporter reporter)
+    {
+        _options = options;
+        _reporter = reporter;
+    }
+
+    private static double GradSquaredNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor? total = null;
+        foreach (var p in parameters)
+        {
+            var g = p.grad;
+            if (g is null) continue;
+            var sq = g.square().sum();
+            total = total is null ? sq : total.add_(sq);
+        }
+        return total is null ? 0 : total.item<float>();
+    }
+
+    /// <summary>The miner of the measured step (the trainer's default).</summary>
+    private static BaseMiner CreateMiner() => new SemiHardMiner(margin: Margin);
+
+    public void Run()
+    {
+        int warmup = _options.Quick ? 3 : 5;
+        int reps = _options.Quick ? 10 : 60;
+        int steps = _options.Steps ?? (_options.Quick ? 150 : 1000);
+        int earlyStep = Math.Max(1, Math.Min(100, steps / 3));
+
+        _reporter.BeginTable($"train: one step, batch {Batch} (P×K = {P}×{K}), {ImageSize}×{ImageSize} grey, Adam lr {LearningRate}",
+            new Column("miner", "miner", Width: 8, Left: true),
+            new Column("threads", "threads"),
+            new Column("step_ms", "step ms", "0.00"),
+            new Column("images_per_s", "img/s", "0"),
+            new Column("floor_ms", "floor ms", "0.00"),
+            new Column("floor_images_per_s", "floor img/s", "0"),
+            new Column("throughput_ratio", "ratio", "0.000"),
+            new Column("data_ms", "data ms", "0.000"),
+            new Column("data_share_pct", "data %", "0.00"),
+            new Column("rss_mib_early", $"RSS MiB @{earlyStep}", "0.0"),
+            new Column("rss_mib_end", $"RSS MiB @{steps}", "0.0"),
+            new Column("rss_growth_mib", "growth MiB", "0.0"),
+            new Column("live_tensor_growth", "live tensors Δ"),
+            new Column("status", "status", Width: 6, Left: true));
+
+        Reporter.Progress("train: building data and models");
+        long n = (long)DatasetClasses * PerClass;
+        var gen = new Generator(7);
+        using var features = rand(new[] { n, 1L, ImageSize, ImageSize }, generator: gen);
+        using var labelTensor = SyntheticData.BalancedLabels(n, DatasetClasses, seed: 8);
+        long[] labels = labelTensor.data<long>().ToArray();
+        var batches = new PkBatches(labels, P, K, seed: 0);
+
+        using var model = DefaultModel.Create(1, ImageSize, ImageSize, seed: 0);
+        using var floorModel = DefaultModel.Create(1, ImageSize, ImageSize, seed: 0);
+        model.train();
+        floorModel.train();
+        using var optimizer = optim.Adam(model.parameters(), lr: LearningRate);
+        using var floorOptimizer = optim.Adam(floorModel.parameters(), lr: LearningRate);
+        var miner = CreateMiner();
+        var loss = new TripletMarginLoss(margin: Margin);
+
+        (Tensor X, Tensor Y) Assemble()
+        {
+            int[] idx = batches.Next();
+            using var index = tensor(idx.Select(i => (long)i).ToArray());
+            return (features.index_select(0, index), labelTensor.index_select(0, index));
+        }
+
+        var parameters = model.parameters().ToArray();
+
+        // As Trainer.Fit's step: the loss value and the gradient norm are read back and checked for finiteness.
+        void FullStep(Tensor x, Tensor y)
+        {
+            var emb = model.forward(x);
+            using var mined = miner.Mine(emb, y);
+            var output = loss.ComputeDetailed(emb, y, mined);
+            double value = output.Loss.item<float>();
+            if (!double.IsFinite(value)) throw new InvalidOperationException($"non-finite loss {value}");
+            optimizer.zero_grad();
+            output.Loss.backward();
+            double g = GradSquaredNorm(parameters);
+            if (!double.IsFinite(g)) throw new InvalidOperationException($"non-finite gradient norm {g}");
+            optimizer.step();
+        }
+
+        void FloorStep(Tensor x)
+        {
+            var l = floorModel.forward(x).sum();
+            floorOptimizer.zero_grad();
+            l.backward();
+            floorOptimizer.step();
+        }
+
+        var row = new Row("train").Set("model", DefaultModel.Description).Set("batch", Batch).Set("p", P).Set("k", K)
+            .Set("miner", miner.Name).Set("loss", "TripletMarginLoss(margin 0.2)").Set("optimizer", $"Adam(lr {LearningRate})")
+            .Set("floor", "same model: forward + output.sum() + backward + the same Adam step")
+            .Set("sampler", batches.Description).Set("threads", get_num_threads());
+
+        // Interleaved: full step, floor step, full step, …; data assembly timed apart from the step.
+        string status = "ok";
+        var stepMs = new List<double>();
+        var dataMs = new List<double>();
+        var floorMs = new List<double>();
+        Reporter.Progress($"train: {warmup} warm-up + {reps} interleaved steps");
+        for (int i = 0; i < warmup + reps; i++)
+        {
+            if (status == "ok")
+            {
+                using var scope = NewDisposeScope();
+                var sw = Stopwatch.StartNew();
+                var (x, y) = Assemble();
+                double d = sw.Elapsed.TotalMilliseconds;
+                sw.Restart();
+                try { FullStep(x, y); }
+                catch (Exception e) when (Failures.IsExpected(e)) { status = Failures.Describe(e); }
+                double s = sw.Elapsed.TotalMilliseconds;
+                if (i >= warmup && status == "ok") { dataMs.Add(d); stepMs.Add(s); }
+            }
+            using (var scope = NewDisposeScope())
+            {
+                var (x, _) = Assemble();
+                var sw = Stopwatch.StartNew();
+                FloorStep(x);
+                if (i >= warmup) floorMs.Add(sw.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        double step = Stats.Median(stepMs), floor = Stats.Median(floorMs), data = Stats.Median(dataMs);
+        row.Set("status", status)
+           .Set("step_ms", step).Set("images_per_s", Stats.Ratio(Batch * 1000.0, step))
+           .Set("floor_ms", floor).Set("floor_images_per_s", Stats.Ratio(Batch * 1000.0, floor))
+           .Set("throughput_ratio", Stats.Ratio(floor, step))
+           .Set("data_ms", data).Set("data_share_pct", 100 * Stats.Ratio(data, step))
+           .Set("reps", floorMs.Count);
+
+        // Memory flatness: many consecutive steps, RSS and live tensors sampled early and at the end.
+        bool fullRuns = status == "ok";
+        row.Set("memory_run", fullRuns ? "full step" : "floor step (full step unavailable)").Set("steps", steps).Set("early_step", earlyStep);
+        Reporter.Progress($"train: {steps} consecutive {(fullRuns ? "full" : "floor")} steps for memory flatness");
+        MemoryProbe.Settle();
+        long rssEarly = 0, liveEarly = 0;
+        var wall = Stopwatch.StartNew();
+        for (int i = 1; i <= steps; i++)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                var (x, y) = Assemble();
+                if (fullRuns) FullStep(x, y);
+                else FloorStep(x);
+            }
+            if (i == earlyStep)
+            {
+                rssEarly = MemoryProbe.CurrentRss();
+                liveEarly = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+                wall.Restart();
+            }
+        }
+        double perStep = wall.Elapsed.TotalMilliseconds / Math.Max(1, steps - earlyStep);
+        long rssEnd = MemoryProbe.CurrentRss();
+        long liveEnd = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        row.Set("rss_mib_early", Stats.Mib(rssEarly)).Set("rss_mib_end", Stats.Mib(rssEnd))
+           .Set("rss_growth_mib", Stats.Mib(rssEnd - rssEarly))
+           .Set("live_tensors_early", liveEarly).Set("live_tensor_growth", liveEnd - liveEarly)
+           .Set("steady_ms_per_step", perStep)
+           .Set("load_avg_1m", MachineInfo.LoadAverage());
+        _reporter.Write(row);
+        _reporter.Note($"model: {DefaultModel.Description}; sampler: {batches.Description}. ratio = floor ms / step ms (= full-step throughput / floor throughput). " +
+                       $"data = sampler + index_select of the batch from the in-memory tensor, as a share of step ms.");
+    }
+}
