@@ -111,7 +111,8 @@ public sealed class Trainer
             Say($"No checkpoint in {run.Directory}: starting from the beginning.");
         }
 
-        torch.set_num_threads(o.Threads!.Value);
+        // Process-wide setting: change it only when it differs, so a run never disturbs concurrent torch work needlessly.
+        if (torch.get_num_threads() != o.Threads!.Value) torch.set_num_threads(o.Threads.Value);
         var train = data.Train;
         var test = data.Test;
         int epochs = o.Epochs;

@@ -12,6 +12,7 @@ namespace TripletSharp.Tests.Cli;
 /// Broken model folders, mismatched data and contradictory options through the CLI: a non-zero code, one line naming the
 /// file or option, and no output left behind.
 /// </summary>
+[Collection(TripletSharp.Tests.Cli.InProcessTrainingCollection.Name)]
 public class BadInputCliTests
 {
     private static string SaveConvModel(string dir)

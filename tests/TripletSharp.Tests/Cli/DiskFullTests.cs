@@ -9,6 +9,7 @@ namespace TripletSharp.Tests.Cli;
 /// previous checkpoint intact and resumable. Tests run as root in CI, where permission bits stop nothing, so the failure
 /// is injected at <see cref="AtomicFile"/> (the one place the tool writes files) with the exception the OS would raise.
 /// </summary>
+[Collection(TripletSharp.Tests.Cli.InProcessTrainingCollection.Name)]
 public class DiskFullTests
 {
     [Theory]

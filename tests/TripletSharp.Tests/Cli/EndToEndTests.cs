@@ -8,6 +8,7 @@ using TripletSharp.Tests.Models;
 namespace TripletSharp.Tests.Cli;
 
 /// <summary>train → save → load → eval → embed → search through the CLI, on a small slice of the bundled sample.</summary>
+[Collection(TripletSharp.Tests.Cli.InProcessTrainingCollection.Name)]
 public class EndToEndTests
 {
     private static readonly string[] MetricKeys =

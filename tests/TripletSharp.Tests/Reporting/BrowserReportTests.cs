@@ -11,6 +11,7 @@ namespace TripletSharp.Tests.Reporting;
 /// number of marks, thumbnails decoded, no overlapping chart labels, no horizontal overflow, and a working hover.
 /// Screenshots go to the test output folder (bin/.../report-screenshots).
 /// </summary>
+[Collection(TripletSharp.Tests.Cli.InProcessTrainingCollection.Name)]
 public class BrowserReportTests(ITestOutputHelper output)
 {
     internal const string CheckScript = """

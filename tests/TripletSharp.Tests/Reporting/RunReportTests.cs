@@ -37,6 +37,7 @@ public sealed class ShortRunFixture : IDisposable
 }
 
 /// <summary>The report every train run writes, <c>triplet report</c>, <c>--tensorboard</c> and <c>embed --projector</c>, on a real short run.</summary>
+[Collection(TripletSharp.Tests.Cli.InProcessTrainingCollection.Name)]
 public class RunReportTests(ShortRunFixture run, ITestOutputHelper output) : IClassFixture<ShortRunFixture>
 {
     private string ReportPath => Path.Combine(run.Run, RunReport.FileName);

@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 
 namespace TripletSharp.Tests.Training;
 
+[Collection(TripletSharp.Tests.Cli.InProcessTrainingCollection.Name)]
 public class TrainerTests
 {
     private static TrainerOptions Small(string outDir, int epochs = 3) => new()
