@@ -18,9 +18,10 @@ public class KillResumeTests(ITestOutputHelper log)
     /// <summary>Kills survived by the test (the README quotes it).</summary>
     internal const int Kills = 20;
 
-    // 4 epochs × 8 batches of 4×8 items on 320 + 100 bundled images: long enough to hold 20 kills, each process ~1-2 s.
+    // 8 epochs × 8 batches of 4×8 items on 320 + 100 bundled images: enough batches to hold 20 kills. Kill moments are
+    // scaled to this machine's measured start-up and batch times, so a fast machine gets as many kills as a slow one.
     private static readonly string[] TrainArgs =
-        ["train", "--max-train-items", "320", "--max-test-items", "100", "--epochs", "4", "--batches-per-epoch", "8",
+        ["train", "--max-train-items", "320", "--max-test-items", "100", "--epochs", "8", "--batches-per-epoch", "8",
          "--classes-per-batch", "4", "--samples-per-class", "8", "--threads", "1", "--seed", "7", "--checkpoint-every", "1",
          "--progress", "plain"];
 
@@ -31,8 +32,14 @@ public class KillResumeTests(ITestOutputHelper log)
         using var dir = new TestFolder("ts-kill");
         var watch = Stopwatch.StartNew();
         var reference = dir["reference"];
-        var (code, err) = RunToEnd([.. TrainArgs, "--out", reference]);
+        var (code, err) = RunToEnd([.. TrainArgs, "--out", reference], out var batchTimes);
         Assert.True(code == 0, err);
+        Assert.True(batchTimes.Count >= 2, "the reference run printed fewer than 2 batch lines");
+        // Start-up = process start to the first batch line; a batch = median gap between consecutive batch lines.
+        int startupMs = Math.Max(100, (int)batchTimes[0]);
+        var gaps = batchTimes.Zip(batchTimes.Skip(1), (x, y) => y - x).Order().ToList();
+        int batchMs = Math.Max(1, (int)gaps[gaps.Count / 2]);
+        log.WriteLine($"start-up {startupMs} ms, batch {batchMs} ms");
 
         var run = dir["run"];
         var rng = new Random(20261129);
@@ -43,14 +50,14 @@ public class KillResumeTests(ITestOutputHelper log)
             // A quarter of the kills land during start-up; the rest after the 1st or 2nd batch line, within ~one batch.
             bool startup = rng.NextDouble() < 0.25;
             int afterLines = rng.Next(1, 3);
-            int delayMs = startup ? rng.Next(50, 2500) : rng.Next(0, 250);
+            int delayMs = startup ? rng.Next(startupMs / 20, startupMs) : rng.Next(0, batchMs + 1);
             // Without a checkpoint yet (a kill during start-up), --resume starts from the beginning.
             string[] args = [.. TrainArgs, "--out", run, "--resume"];
             if (!Checkpoint.Exists(new RunLayout(run).CheckpointDirectory)) fresh++;
             else if (kills > 0) resumed++;
             if (kills >= Kills)
             {
-                (code, err) = RunToEnd(args);
+                (code, err) = RunToEnd(args, out _);
                 Assert.True(code == 0, err);
                 break;
             }
@@ -124,14 +131,27 @@ public class KillResumeTests(ITestOutputHelper log)
         return psi;
     }
 
-    private static (int Code, string Err) RunToEnd(string[] args)
+    /// <summary>Runs to the end; <paramref name="batchTimes"/> gets the milliseconds from start at which each batch line appeared.</summary>
+    private static (int Code, string Err) RunToEnd(string[] args, out List<double> batchTimes)
     {
+        var watch = Stopwatch.StartNew();
         using var p = Process.Start(Start(args))!;
-        var output = p.StandardOutput.ReadToEndAsync();
+        var times = new List<double>();
+        var text = new System.Text.StringBuilder();
+        var output = Task.Run(() =>
+        {
+            string? line;
+            while ((line = p.StandardOutput.ReadLine()) is not null)
+            {
+                if (line.Contains(" batch ", StringComparison.Ordinal)) times.Add(watch.Elapsed.TotalMilliseconds);
+                text.AppendLine(line);
+            }
+        });
         var err = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(180_000)) { p.Kill(entireProcessTree: true); Assert.Fail("triplet train did not finish"); }
         output.Wait();
-        return (p.ExitCode, err.Result + output.Result);
+        batchTimes = times;
+        return (p.ExitCode, err.Result + text);
     }
 
     /// <summary>Kills the process <paramref name="delayMs"/> after its start (<paramref name="afterLines"/> 0) or after that many batch lines; false when it finished first.</summary>
