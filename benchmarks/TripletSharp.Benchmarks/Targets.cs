@@ -79,7 +79,9 @@ internal static class Targets
                 T($"knn N={knn.Get("n")}: {what} peak extra MiB", v, "< 2048", v is null ? null : v < 2048, v is null ? Why(knn) : null);
             }
             var share = knn.GetDouble("eval_overhead_pct");
-            T($"knn N={knn.Get("n")}: metrics share of evaluate (%)", share, "< 10", share is null ? null : share < 10, share is null ? Why(knn) : null);
+            T($"knn N={knn.Get("n")}: metrics share of evaluate (%), from medians", share, "< 10", share is null ? null : share < 10, share is null ? Why(knn) : null);
+            var direct = knn.GetDouble("metrics_direct_pct");
+            T($"knn N={knn.Get("n")}: metrics share (%), timed directly", direct, "< 10", direct is null ? null : direct < 10, direct is null ? Why(knn) : null);
         }
 
         if (targets.Count == 0) return;
