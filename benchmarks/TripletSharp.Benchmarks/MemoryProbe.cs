@@ -5,7 +5,7 @@ namespace TripletSharp.Benchmarks;
 
 /// <summary>
 /// Peak extra resident memory of one call, for CPU runs on Linux.
-/// Method: collect the .NET heap, return freed malloc memory to the OS (glibc <c>malloc_trim</c>), reset the
+/// Method: collect the .NET heap (aggressively, so its free regions are decommitted), return freed malloc memory to the OS (glibc <c>malloc_trim</c>), reset the
 /// kernel's peak-RSS counter (write "5" to <c>/proc/self/clear_refs</c>), read VmRSS as the baseline, run the
 /// call once, read VmHWM. Peak extra = VmHWM − baseline. The kernel tracks the peak itself, so short spikes
 /// are not missed. Where clear_refs is refused, a background thread samples VmRSS every millisecond instead
@@ -59,7 +59,8 @@ internal static partial class MemoryProbe
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        // Aggressive also decommits the GC's free regions, which it otherwise keeps (tens of MiB) for reuse.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         try { if (OperatingSystem.IsLinux()) MallocTrim(UIntPtr.Zero); }
         catch (DllNotFoundException) { }
         catch (EntryPointNotFoundException) { }

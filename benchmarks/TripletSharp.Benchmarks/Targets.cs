@@ -55,12 +55,14 @@ internal static class Targets
             T("train: full-step / floor throughput", ratio, "≥ 0.85", ratio is null ? null : ratio >= 0.85, ratio is null ? Why(train) : null);
             var share = train.GetDouble("data_share_pct");
             T("train: data time share of step time (%)", share, "< 5", share is null ? null : share < 5, share is null ? Why(train) : null);
-            var growth = train.GetDouble("rss_growth_mib");
-            var early = train.GetDouble("rss_mib_early");
+            var growth = train.GetDouble("rss_settled_growth_mib");
+            var raw = train.GetDouble("rss_growth_mib");
+            var early = train.GetDouble("rss_settled_mib_early");
             var live = train.Get("live_tensor_growth") as long?;
             bool? flat = growth is null || early is null ? null : growth < Math.Max(16, 0.05 * early.Value) && live == 0;
-            T($"train: memory flat over {train.Get("steps")} steps ({train.Get("memory_run")})", growth is null ? null : $"{growth:0.0} MiB, live tensors Δ {live}",
-              "RSS growth < max(16 MiB, 5%), no live tensor growth", flat);
+            T($"train: memory flat over {train.Get("steps")} steps ({train.Get("memory_run")})",
+              growth is null ? null : $"settled {growth:0.0} MiB (raw {raw:0.0}), live tensors Δ {live}",
+              "settled RSS growth < max(16 MiB, 5%), no live tensor growth", flat);
             var threads = train.Get("threads") as int?;
             int want = options.Threads ?? Environment.ProcessorCount;
             T("train: torch threads", threads, options.Threads is null ? $"= cores ({want})" : $"= --threads ({want})", threads is null ? null : threads == want);
@@ -77,7 +79,9 @@ internal static class Targets
                 T($"knn N={knn.Get("n")}: {what} peak extra MiB", v, "< 2048", v is null ? null : v < 2048, v is null ? Why(knn) : null);
             }
             var share = knn.GetDouble("eval_overhead_pct");
-            T($"knn N={knn.Get("n")}: metrics share of evaluate (%)", share, "< 10", share is null ? null : share < 10, share is null ? Why(knn) : null);
+            T($"knn N={knn.Get("n")}: metrics share of evaluate (%), from medians", share, "< 10", share is null ? null : share < 10, share is null ? Why(knn) : null);
+            var direct = knn.GetDouble("metrics_direct_pct");
+            T($"knn N={knn.Get("n")}: metrics share (%), timed directly", direct, "< 10", direct is null ? null : direct < 10, direct is null ? Why(knn) : null);
         }
 
         if (targets.Count == 0) return;

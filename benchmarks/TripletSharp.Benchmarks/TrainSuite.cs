@@ -33,6 +33,16 @@ internal sealed class TrainSuite
         _reporter = reporter;
     }
 
+    private static int OsThreads()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Threads:", StringComparison.Ordinal));
+            return line is null ? 0 : int.Parse(line[8..].Trim());
+        }
+        catch (Exception e) when (e is IOException or FormatException) { return 0; }
+    }
+
     private static double GradSquaredNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)
     {
         using var noGrad = no_grad();
@@ -71,6 +81,7 @@ internal sealed class TrainSuite
             new Column("rss_mib_early", $"RSS MiB @{earlyStep}", "0.0"),
             new Column("rss_mib_end", $"RSS MiB @{steps}", "0.0"),
             new Column("rss_growth_mib", "growth MiB", "0.0"),
+            new Column("rss_settled_growth_mib", "settled growth MiB", "0.0"),
             new Column("live_tensor_growth", "live tensors Δ"),
             new Column("status", "status", Width: 6, Left: true));
 
@@ -165,12 +176,16 @@ internal sealed class TrainSuite
            .Set("data_ms", data).Set("data_share_pct", 100 * Stats.Ratio(data, step))
            .Set("reps", floorMs.Count);
 
-        // Memory flatness: many consecutive steps, RSS and live tensors sampled early and at the end.
+        // Memory flatness: many consecutive steps. At the early step and at the end: resident memory as it is, resident
+        // memory after a GC and malloc_trim (what the process really holds, without freed pages glibc keeps cached),
+        // the managed heap and the live TorchSharp tensors; raw RSS is also traced at four points in between.
         bool fullRuns = status == "ok";
         row.Set("memory_run", fullRuns ? "full step" : "floor step (full step unavailable)").Set("steps", steps).Set("early_step", earlyStep);
         Reporter.Progress($"train: {steps} consecutive {(fullRuns ? "full" : "floor")} steps for memory flatness");
         MemoryProbe.Settle();
-        long rssEarly = 0, liveEarly = 0;
+        long rssEarly = 0, settledEarly = 0, liveEarly = 0, heapEarly = 0, committedEarly = 0;
+        var trace = new List<string>();
+        int traceEvery = Math.Max(1, (steps - earlyStep) / 4);
         var wall = Stopwatch.StartNew();
         for (int i = 1; i <= steps; i++)
         {
@@ -183,20 +198,42 @@ internal sealed class TrainSuite
             if (i == earlyStep)
             {
                 rssEarly = MemoryProbe.CurrentRss();
+                committedEarly = GC.GetGCMemoryInfo().TotalCommittedBytes;
                 liveEarly = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+                MemoryProbe.Settle();
+                settledEarly = MemoryProbe.CurrentRss();
+                heapEarly = GC.GetTotalMemory(false);
+                trace.Add($"{i}:{Stats.Mib(rssEarly):0}");
                 wall.Restart();
+            }
+            else if (i > earlyStep && (i - earlyStep) % traceEvery == 0 && i < steps)
+            {
+                trace.Add($"{i}:{Stats.Mib(MemoryProbe.CurrentRss()):0}");
             }
         }
         double perStep = wall.Elapsed.TotalMilliseconds / Math.Max(1, steps - earlyStep);
         long rssEnd = MemoryProbe.CurrentRss();
+        long committedEnd = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        trace.Add($"{steps}:{Stats.Mib(rssEnd):0}");
         long liveEnd = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        MemoryProbe.Settle();
+        long settledEnd = MemoryProbe.CurrentRss();
+        long heapEnd = GC.GetTotalMemory(false);
         row.Set("rss_mib_early", Stats.Mib(rssEarly)).Set("rss_mib_end", Stats.Mib(rssEnd))
            .Set("rss_growth_mib", Stats.Mib(rssEnd - rssEarly))
+           .Set("rss_settled_mib_early", Stats.Mib(settledEarly)).Set("rss_settled_mib_end", Stats.Mib(settledEnd))
+           .Set("rss_settled_growth_mib", Stats.Mib(settledEnd - settledEarly))
+           .Set("gc_committed_mib_early", Stats.Mib(committedEarly)).Set("gc_committed_mib_end", Stats.Mib(committedEnd))
+           .Set("threads_os_end", OsThreads())
+           .Set("managed_heap_mib_early", Stats.Mib(heapEarly)).Set("managed_heap_mib_end", Stats.Mib(heapEnd))
+           .Set("rss_trace_mib", string.Join(" ", trace))
            .Set("live_tensors_early", liveEarly).Set("live_tensor_growth", liveEnd - liveEarly)
            .Set("steady_ms_per_step", perStep)
            .Set("load_avg_1m", MachineInfo.LoadAverage());
         _reporter.Write(row);
         _reporter.Note($"model: {DefaultModel.Description}; sampler: {batches.Description}. ratio = floor ms / step ms (= full-step throughput / floor throughput). " +
-                       $"data = sampler + index_select of the batch from the in-memory tensor, as a share of step ms.");
+                       $"data = sampler + index_select of the batch from the in-memory tensor, as a share of step ms. " +
+                       $"RSS trace (step:MiB): {row.Get("rss_trace_mib")}; settled = after GC + malloc_trim; live managed heap {row.GetDouble("managed_heap_mib_early"):0.0} → {row.GetDouble("managed_heap_mib_end"):0.0} MiB, " +
+                       $"GC committed (free regions the GC keeps for reuse, part of raw RSS) {row.GetDouble("gc_committed_mib_early"):0.0} → {row.GetDouble("gc_committed_mib_end"):0.0} MiB.");
     }
 }
