@@ -44,7 +44,7 @@ internal static class TrainCommand
         var quiet = With("--quiet", "Print only the final summary (same as --progress quiet).", false);
         quiet.Aliases.Add("-q");
         var flip = With("--random-flip", "Images: mirror training items left-right at random (augmentation).", d.RandomFlip);
-        var measureFloor = With("--measure-floor", "After each epoch, time the same model's forward+backward+optimiser step alone over the same batches (the floor).", false);
+        var measureFloor = With("--measure-floor", "Time the floor beside training: after every batch, a copy of the model does forward+backward+optimiser step alone on the same batch (about doubles the epoch time).", false);
         var maxTrain = Optional<int?>("--max-train-items", "Use a class-balanced slice of at most N training items.");
         var maxTest = Optional<int?>("--max-test-items", "Use a class-balanced slice of at most N test items.");
         var testFraction = With("--test-fraction", "Test share when the data has no split of its own.", dd.TestFraction);

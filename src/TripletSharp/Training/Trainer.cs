@@ -176,6 +176,13 @@ public sealed class Trainer
                 model.train();
                 int b = 0;
                 var epochWatch = new Stopwatch();
+                // The floor runs beside every batch of the epoch; an epoch resumed from a run that did not measure it
+                // has no complete floor, so none is reported for it.
+                bool floorThisEpoch = o.MeasureFloor && (state.NextBatch == 0 || state.EpochFloorSeconds is not null);
+                state.EpochFloorSeconds = floorThisEpoch ? state.EpochFloorSeconds ?? 0 : null;
+                using var floor = floorThisEpoch
+                    ? new FloorProbe(CreateModel(o, train.ItemShape), ModelBundle.SerializeModule(model), p => CreateOptimizer(o, p))
+                    : null;
                 foreach (var batch in sampler.GetEpoch(epoch))
                 {
                     if (b >= batchesPerEpoch) break;
@@ -218,6 +225,7 @@ public sealed class Trainer
                         activeFraction = output.ActiveFraction;
                     }
                     epochWatch.Stop();
+                    if (floor is not null) state.EpochFloorSeconds += floor.Step(trainX, indexBuffer);
                     state.EpochLossSum += lossValue;
                     state.EpochTrainSeconds += epochWatch.Elapsed.TotalSeconds;
                     state.GlobalStep++;
@@ -238,9 +246,6 @@ public sealed class Trainer
                 }
                 if (b < batchesPerEpoch)
                     throw new InvalidOperationException($"The sampler produced {b} batches for epoch {epoch + 1}, expected {batchesPerEpoch}.");
-
-                if (o.MeasureFloor && state.EpochFloorSeconds is null)
-                    state.EpochFloorSeconds = MeasureFloor(o, train.ItemShape, model, trainX, sampler, epoch, batchesPerEpoch, currentLr, cancellationToken);
 
                 bool evaluate = o.EvaluateEveryEpoch || epoch == epochs - 1;
                 RetrievalMetrics? metrics = null;
@@ -434,38 +439,6 @@ public sealed class Trainer
             total = total is null ? s : total.add_(s);
         }
         return total is null ? 0 : total.item<float>();
-    }
-
-    /// <summary>
-    /// The floor: the same model's forward + backward (sum of the embeddings as the loss) + optimiser step over the
-    /// epoch's batches, on a copy of the current weights with its own optimiser, so training is unaffected.
-    /// </summary>
-    private double? MeasureFloor(TrainerOptions o, long[] itemShape, nn.Module<Tensor, Tensor> model, Tensor trainX, ClassBalancedSampler sampler, int epoch, int batchesPerEpoch, double lr, CancellationToken cancellationToken)
-    {
-        using var copy = CreateModel(o, itemShape);
-        using (var ms = new MemoryStream(ModelBundle.SerializeModule(model))) copy.load(ms);
-        copy.train();
-        var parameters = copy.parameters().ToArray();
-        using var optimizer = CreateOptimizer(o with { LearningRate = double.IsFinite(lr) ? lr : o.LearningRate }, parameters);
-        var watch = new Stopwatch();
-        int b = 0;
-        foreach (var batch in sampler.GetEpoch(epoch))
-        {
-            if (b++ >= batchesPerEpoch) break;
-            if (cancellationToken.IsCancellationRequested) return null; // stopping wins over measuring
-            watch.Start();
-            using (var scope = torch.NewDisposeScope())
-            {
-                var idx = torch.tensor(batch.Select(i => (long)i).ToArray(), ScalarType.Int64);
-                var output = copy.forward(trainX.index_select(0, idx));
-                var trivial = output.sum();
-                optimizer.zero_grad();
-                trivial.backward();
-                optimizer.step();
-            }
-            watch.Stop();
-        }
-        return watch.Elapsed.TotalSeconds;
     }
 
     private static void CheckSameOptions(TrainerOptions saved, TrainerOptions now, string configPath)

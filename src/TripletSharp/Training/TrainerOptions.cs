@@ -96,8 +96,9 @@ public sealed record TrainerOptions
     public int CheckpointEveryBatches { get; init; }
 
     /// <summary>
-    /// After each epoch's training, time the floor in the same process: the same model's forward + backward (trivial
-    /// loss) + optimiser step over the same batches, on a copy so training is unaffected.
+    /// Time the floor side by side with training: after every real step, a copy of the model (made at the start of the
+    /// epoch, with its own optimiser, so training is unaffected) does forward + backward (trivial loss) + optimiser step
+    /// on the same batch. Reported per epoch as <see cref="EpochRecord.FloorSeconds"/>; it roughly doubles the epoch's time.
     /// </summary>
     public bool MeasureFloor { get; init; }
 

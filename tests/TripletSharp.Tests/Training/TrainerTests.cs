@@ -208,6 +208,32 @@ public class TrainerTests
     }
 
     [Fact]
+    public void MeasureFloor_AcrossAResume_IsCompleteOrAbsent()
+    {
+        using var dir = new TestFolder();
+        using var data = SyntheticData.Clusters();
+        // Interrupted in epoch 2 while measuring: the resumed epoch keeps the floor of its first batches and adds the rest.
+        using (var cts = new CancellationTokenSource())
+        {
+            var first = new Trainer(Small(dir["a"]) with { MeasureFloor = true });
+            first.BatchCompleted += (_, p) => { if (p.Epoch == 2 && p.Batch == 2) cts.Cancel(); };
+            Assert.Equal(TrainingStatus.Interrupted, first.Fit(data, cancellationToken: cts.Token).Status);
+        }
+        var resumed = new Trainer(Small(dir["a"]) with { MeasureFloor = true, Resume = true }).Fit(data);
+        Assert.All(resumed.History, h => Assert.True(h.FloorSeconds > 0));
+
+        // Interrupted in epoch 2 without measuring: that epoch has no complete floor, so none is reported; later ones have one.
+        using (var cts = new CancellationTokenSource())
+        {
+            var first = new Trainer(Small(dir["b"]));
+            first.BatchCompleted += (_, p) => { if (p.Epoch == 2 && p.Batch == 2) cts.Cancel(); };
+            Assert.Equal(TrainingStatus.Interrupted, first.Fit(data, cancellationToken: cts.Token).Status);
+        }
+        var late = new Trainer(Small(dir["b"]) with { MeasureFloor = true, Resume = true }).Fit(data);
+        Assert.Equal([false, false, true], late.History.Select(h => h.FloorSeconds is not null));
+    }
+
+    [Fact]
     public void ExistingRun_IsNotOverwritten_WithoutResume()
     {
         using var dir = new TestFolder();
