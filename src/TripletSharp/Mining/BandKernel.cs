@@ -12,6 +12,9 @@ namespace TripletSharp.Mining;
 /// </summary>
 internal static class BandKernel
 {
+    /// <summary>Row blocks per call: enough to balance many threads, few enough that per-block column sums stay small.</summary>
+    private const long MaxBlocks = 256;
+
     /// <summary>
     /// Evaluates a band on the raw matrix <paramref name="m"/> (negated on the fly when <paramref name="negate"/>, giving the
     /// distance-like E). See <see cref="BandMath.Evaluate"/>; <paramref name="grad"/> (if any) is fully overwritten.
@@ -30,7 +33,9 @@ internal static class BandKernel
         int b = t.Batch, width = t.Width;
         var (activeHigh, activeInclusive) = margin is double mg ? BandMath.Cap(band.High, band.HighInclusive, mg) : (band.High, band.HighInclusive);
         var p = new Params<T>(band, activeHigh, activeInclusive);
-        long rowsPerBlock = Math.Max(1, Math.Min(HostTensor.RowsPerSpan(b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>()), (b + 4L * HostTensor.Threads - 1) / (4L * HostTensor.Threads)));
+        // A fixed split (not one per thread count): block totals are added in block order, so the result is
+        // bit-identical whatever the number of threads and whichever thread runs which block.
+        long rowsPerBlock = Math.Max(1, Math.Min(HostTensor.RowsPerSpan(b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>()), (b + MaxBlocks - 1) / MaxBlocks));
         int blocks = (int)((b + rowsPerBlock - 1) / rowsPerBlock);
         var mViews = new Tensor[blocks];
         var gViews = new Tensor?[blocks];
@@ -40,15 +45,16 @@ internal static class BandKernel
             mViews[i] = m.narrow(0, r0, c);
             gViews[i] = grad?.narrow(0, r0, c);
         }
-        long count = 0, active = 0, anchors = 0;
-        double sumAp = 0, sumAn = 0, bandAp = 0, bandAn = 0;
-        var gate = new object();
+        // Each block's totals are kept apart and added in block order afterwards.
+        var totals = new BlockTotals[blocks];
+        var blockCols = colSums is null ? null : new T[blocks][];
         try
         {
             Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = HostTensor.Threads },
                 () => new Scratch<T>(width, colSums is null ? 0 : b),
                 (block, _, s) =>
                 {
+                    s.Reset();
                     long r0 = block * rowsPerBlock;
                     var mRows = HostTensor.Span<T>(mViews[block]);
                     var gRows = gViews[block] is Tensor gv ? HostTensor.Span<T>(gv) : default;
@@ -66,23 +72,26 @@ internal static class BandKernel
                         Row(a, row, g, negate, t, p, s);
                         if (!g.IsEmpty) Finish(a, row, g, divide, rowSums, s.ColSums);
                     }
+                    totals[block] = new BlockTotals(s.Count, s.Active, s.Anchors, s.SumAp, s.SumAn, s.BandAp, s.BandAn);
+                    if (blockCols is not null) blockCols[block] = (T[])s.ColSums.Clone();
                     return s;
                 },
-                s =>
-                {
-                    lock (gate)
-                    {
-                        count += s.Count; active += s.Active; anchors += s.Anchors; sumAp += s.SumAp; sumAn += s.SumAn;
-                        bandAp += s.BandAp; bandAn += s.BandAn;
-                        if (colSums is not null)
-                            for (int j = 0; j < b; j++) colSums[j] += double.CreateTruncating(s.ColSums[j]);
-                    }
-                });
+                _ => { });
         }
         finally
         {
             foreach (var v in mViews) v.Dispose();
             foreach (var v in gViews) v?.Dispose();
+        }
+        long count = 0, active = 0, anchors = 0;
+        double sumAp = 0, sumAn = 0, bandAp = 0, bandAn = 0;
+        for (int i = 0; i < blocks; i++)
+        {
+            var x = totals[i];
+            count += x.Count; active += x.Active; anchors += x.Anchors; sumAp += x.SumAp; sumAn += x.SumAn;
+            bandAp += x.BandAp; bandAn += x.BandAn;
+            if (blockCols is not null)
+                for (int j = 0; j < b; j++) colSums![j] += double.CreateTruncating(blockCols[i][j]);
         }
         // In stats mode the band is the selection; with a margin the band sums come from the second difference array.
         return new BandTotals(count, active, anchors, sumAp, sumAn, p.Separate ? (bandAp, bandAn) : (sumAp, sumAn));
@@ -288,5 +297,15 @@ internal static class BandKernel
         public double SumAn;
         public double BandAp;
         public double BandAn;
+
+        /// <summary>Clears the totals (not the work buffers) before a block.</summary>
+        public void Reset()
+        {
+            Array.Clear(ColSums);
+            Count = Active = Anchors = 0;
+            SumAp = SumAn = BandAp = BandAn = 0;
+        }
     }
+
+    private readonly record struct BlockTotals(long Count, long Active, long Anchors, double SumAp, double SumAn, double BandAp, double BandAn);
 }

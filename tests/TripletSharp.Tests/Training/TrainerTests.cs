@@ -113,14 +113,16 @@ public class TrainerTests
         Assert.Equal(45, sampledAp.Length + sampledAn.Length);
     }
 
-    [Fact]
-    public void SameSeedAndThreads_GiveIdenticalRuns()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void SameSeedAndThreads_GiveIdenticalRuns(int threads)
     {
         using var a = new TestFolder();
         using var b = new TestFolder();
         using var data = SyntheticData.Clusters();
-        var ra = new Trainer(Small(a.Path, 2)).Fit(data);
-        var rb = new Trainer(Small(b.Path, 2)).Fit(data);
+        var ra = new Trainer(Small(a.Path, 2) with { Threads = threads }).Fit(data);
+        var rb = new Trainer(Small(b.Path, 2) with { Threads = threads }).Fit(data);
         Assert.Equal(ra.History.Select(h => (h.Loss, h.Metrics)), rb.History.Select(h => (h.Loss, h.Metrics)));
         Assert.Equal(File.ReadAllText(new RunLayout(a.Path).MetricsPath), File.ReadAllText(new RunLayout(b.Path).MetricsPath));
         Assert.Equal(WeightsOf(a.Path), WeightsOf(b.Path));

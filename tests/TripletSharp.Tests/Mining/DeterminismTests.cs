@@ -1,0 +1,52 @@
+using TripletSharp.Mining;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Tests.Mining;
+
+/// <summary>
+/// The CPU band kernel splits the rows into blocks that any thread may run. Its totals, gradient weights and column
+/// sums must not depend on that: bit-identical with 1 and with 4 threads, and from call to call (same seed and
+/// threads = same training run).
+/// </summary>
+[Collection(TripletSharp.Tests.Cli.InProcessTrainingCollection.Name)]
+public class DeterminismTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BandKernel_IsBitIdentical_WhateverTheThreads(bool margin)
+    {
+        int before = get_num_threads();
+        try
+        {
+            using var scope = NewDisposeScope();
+            var gen = new Generator(11);
+            var x = randn([1500, 16], generator: gen);
+            var labels = randint(0, 12, [1500], generator: gen);
+            var m = cdist(x, x);
+            var table = PairTable.Build(labels);
+            var band = new SemiHardMiner(0.3).Selection;
+            (BandTotals Totals, float[] Weights, double[] Rows, double[] Cols) Run(int threads)
+            {
+                set_num_threads(threads);
+                var w = new GradientWeights(empty_like(m), divideByValue: true, wantSums: true);
+                var totals = BandMath.Evaluate(m, false, table, band, margin ? 0.3 : null, w);
+                return (totals, w.Weights.data<float>().ToArray(), w.RowSums!, w.ColSums!);
+            }
+            var one = Run(1);
+            Assert.True(one.Totals.Count > 0 && one.Cols.Any(c => c != 0));
+            for (int i = 0; i < 6; i++)
+            {
+                var many = Run(4);
+                Assert.Equal(one.Totals, many.Totals);
+                Assert.True(one.Weights.AsSpan().SequenceEqual(many.Weights), "gradient weights differ");
+                Assert.True(one.Rows.AsSpan().SequenceEqual(many.Rows), "row sums differ");
+                Assert.True(one.Cols.AsSpan().SequenceEqual(many.Cols), "column sums differ");
+            }
+        }
+        finally
+        {
+            set_num_threads(before);
+        }
+    }
+}
