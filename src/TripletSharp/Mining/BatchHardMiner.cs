@@ -1,4 +1,5 @@
 using TripletSharp.Distances;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;
@@ -22,11 +23,14 @@ public sealed class BatchHardMiner : BaseMiner
         var table = PairTable.Build(labels);
         if (table.ValidAnchorCount == 0) return Empty(distances);
         var e = Distance.ToDistanceLike(distances);
-        var ep = e.gather(1, table.PosIdx).masked_fill(table.PosValid.logical_not(), double.NegativeInfinity);
+        using var negInf = double.NegativeInfinity.ToScalar();
+        using var posInf = double.PositiveInfinity.ToScalar();
+        using var zero = 0.ToScalar();
+        var ep = e.gather(1, table.PosIdx).masked_fill(table.PosValid.logical_not(), negInf);
         // argmax/argmin return the first extreme index; positives are stored in ascending index order.
         var hardestPositive = table.PosIdx.gather(1, ep.argmax(1, keepdim: true)).squeeze(1);
-        var hardestNegative = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), double.PositiveInfinity).argmin(1);
-        var valid = table.PosCount.gt(0).logical_and(table.NegCount.gt(0));
+        var hardestNegative = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), posInf).argmin(1);
+        var valid = table.PosCount.gt(zero).logical_and(table.NegCount.gt(zero));
         var anchors = valid.nonzero().squeeze(1);
         return Explicit(distances, anchors, hardestPositive.index_select(0, anchors), hardestNegative.index_select(0, anchors));
     }
