@@ -52,4 +52,11 @@ internal static class Scalars
 
     /// <summary>A new integer scalar for one call; the caller disposes it.</summary>
     public static Scalar Make(long value) => value.ToScalar();
+
+    /// <summary><c>torch.arange(n)</c> (int64) with rooted start, stop and step.</summary>
+    public static torch.Tensor Arange(long n, torch.Device device)
+    {
+        using var stop = Make(n);
+        return torch.arange(I0, stop, I1, torch.ScalarType.Int64, device);
+    }
 }

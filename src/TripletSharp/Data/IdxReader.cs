@@ -113,7 +113,7 @@ public static class IdxReader
     {
         using var scope = torch.NewDisposeScope();
         var bytes = torch.tensor(images.Pixels, new long[] { images.Count, 1, images.Rows, images.Cols }, ScalarType.Byte);
-        var result = bytes.div(255f); // true division of uint8 gives float32 in one pass
+        var result = bytes.div(Scalars.Of(255.0)); // true division of uint8 gives float32 in one pass
         return result.MoveToOuterDisposeScope();
     }
 

@@ -89,7 +89,7 @@ public abstract class BaseDistance
         if (self && ZeroSelf && m.shape[0] > 0)
         {
             // In place is safe: the overriding kernels' last op does not save its output for backward.
-            var idx = arange(m.shape[0], device: m.device);
+            var idx = Scalars.Arange(m.shape[0], m.device);
             m = m.index_put_(zeros(m.shape[0], dtype: m.dtype, device: m.device), idx, idx);
         }
         return m;
@@ -101,7 +101,7 @@ public abstract class BaseDistance
         var m = ComputeMatrix(prepared, prepared);
         if (ZeroSelf && m.shape[0] > 0)
         {
-            var idx = arange(m.shape[0], device: m.device);
+            var idx = Scalars.Arange(m.shape[0], m.device);
             m = m.index_put_(zeros(m.shape[0], dtype: m.dtype, device: m.device), idx, idx);
         }
         return m;

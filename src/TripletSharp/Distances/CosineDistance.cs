@@ -15,11 +15,11 @@ public sealed class CosineDistance : BaseDistance
     private protected override bool ZeroSelf => true;
 
     /// <inheritdoc />
-    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => query.mm(reference.t()).neg().add_(1.0);
+    protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => query.mm(reference.t()).neg().add_(Scalars.One, Scalars.One);
 
     /// <summary>∂(1 − x̂_i·x̂_j)/∂x̂_i = −x̂_j (the zeroed diagonal never carries weight: a row is never its own positive or negative).</summary>
     internal override SelfGradientRule? GradientRule { get; } = new(false, false, -1.0);
 
     /// <inheritdoc />
-    protected override Tensor ComputePairwise(Tensor x, Tensor y) => (x * y).sum(1).neg().add_(1.0);
+    protected override Tensor ComputePairwise(Tensor x, Tensor y) => (x * y).sum(1).neg().add_(Scalars.One, Scalars.One);
 }

@@ -27,6 +27,9 @@ internal static class DistanceMath
         return self ? EuclideanSelfFunction.apply(q, root) : EuclideanCrossFunction.apply(q, r, root);
     }
 
+    /// <summary>x², element-wise (without <c>Tensor.square</c>, which makes an unrooted scalar inside; see <see cref="Scalars"/>).</summary>
+    public static Tensor Square(Tensor x) => x.mul(x);
+
     /// <summary>
     /// The values, without autograd: one matmul on [−2q, |q|², 1]·[r, 1, |r|²]ᵀ, then the few entries where that expansion
     /// cancels (near-duplicates, the diagonal) are replaced by the exact Σ(q−r)², so coincident points give exactly 0 and
@@ -39,9 +42,9 @@ internal static class DistanceMath
         q = q.detach();
         r = self ? q : r.detach();
         long nq = q.shape[0], nr = r.shape[0];
-        var qn = q.square().sum(1, keepdim: true);
-        var rn = self ? qn : r.square().sum(1, keepdim: true);
-        var qa = cat(new[] { q * -2.0, qn, ones(nq, 1, dtype: q.dtype, device: q.device) }, 1);
+        var qn = q.mul(q).sum(1, keepdim: true);
+        var rn = self ? qn : r.mul(r).sum(1, keepdim: true);
+        var qa = cat(new[] { q.mul(Scalars.Of(-2.0)), qn, ones(nq, 1, dtype: q.dtype, device: q.device) }, 1);
         var ra = cat(new[] { r, ones(nr, 1, dtype: r.dtype, device: r.device), rn }, 1);
         var sq = qa.mm(ra.t());
         if (nq == 0 || nr == 0) return sq;
@@ -52,7 +55,7 @@ internal static class DistanceMath
         }
 
         // Cheap superset of {sq < f·(|q_i|² + |r_j|²)}: one broadcast comparison against a per-row bound.
-        var bound = (qn + rn.max()) * RefineFraction;
+        var bound = qn.add(rn.max(), Scalars.One).mul_(Scalars.Of(RefineFraction));
         var candidates = sq.lt(bound).nonzero();
         long k = candidates.shape[0];
         if (k > 0)
@@ -66,11 +69,11 @@ internal static class DistanceMath
                 long e = Math.Min(k, s + chunk);
                 using var inner = torch.NewDisposeScope();
                 var d = q.index_select(0, rowsIdx.narrow(0, s, e - s)) - r.index_select(0, colsIdx.narrow(0, s, e - s));
-                exact.narrow(0, s, e - s).copy_(d.square().sum(1));
+                exact.narrow(0, s, e - s).copy_(d.mul(d).sum(1));
             }
             sq.index_put_(exact, rowsIdx, colsIdx);
         }
-        sq.clamp_min_(0);
+        sq.clamp_min_(Scalars.Zero);
         return root ? sq.sqrt_() : sq;
     }
 
@@ -81,7 +84,7 @@ internal static class DistanceMath
     public static (Tensor Query, Tensor Reference) EuclideanBackward(Tensor grad, Tensor q, Tensor r, Tensor m, bool root)
     {
         using var noGrad = torch.no_grad();
-        var v = root ? grad.div(m).masked_fill_(m.eq(0), 0) : grad * 2.0;
+        var v = root ? grad.div(m).masked_fill_(m.eq(Scalars.Zero), Scalars.Zero) : grad.mul(Scalars.Two);
         var dq = (q * v.sum(1, keepdim: true)).sub_(v.mm(r));
         var dr = (r * v.sum(new long[] { 0 }).unsqueeze(1)).sub_(v.t().mm(q));
         return (dq, dr);
@@ -91,9 +94,9 @@ internal static class DistanceMath
     public static Tensor SafeSqrt(Tensor sq)
     {
         // Without autograd the cheap in-place form is exact: 0 stays 0.
-        if (!sq.requires_grad) return sq.clamp_min_(0).sqrt_();
-        var positive = sq.gt(0);
-        var root = sq.clamp_min(1e-30).sqrt();
+        if (!sq.requires_grad) return sq.clamp_min_(Scalars.Zero).sqrt_();
+        var positive = sq.gt(Scalars.Zero);
+        var root = sq.clamp_min(Scalars.Of(1e-30)).sqrt();
         return root.where(positive, zeros(1, dtype: sq.dtype, device: sq.device));
     }
 }

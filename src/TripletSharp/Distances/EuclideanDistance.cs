@@ -22,5 +22,5 @@ public sealed class EuclideanDistance : BaseDistance
     internal override SelfGradientRule? GradientRule { get; } = new(true, true, 1.0);
 
     /// <inheritdoc />
-    protected override Tensor ComputePairwise(Tensor x, Tensor y) => DistanceMath.SafeSqrt((x - y).square().sum(1));
+    protected override Tensor ComputePairwise(Tensor x, Tensor y) => DistanceMath.SafeSqrt(DistanceMath.Square(x - y).sum(1));
 }

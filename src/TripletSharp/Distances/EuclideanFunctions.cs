@@ -22,7 +22,7 @@ internal sealed class EuclideanSelfFunction : autograd.SingleTensorFunction<Eucl
     {
         var saved = ctx.get_saved_variables();
         var (dq, dr) = DistanceMath.EuclideanBackward(grad, saved[0], saved[0], saved[1], (bool)ctx.get_data("root"));
-        return new List<Tensor> { dq.add_(dr), null! };
+        return new List<Tensor> { dq.add_(dr, Scalars.One), null! };
     }
 }
 

@@ -18,5 +18,5 @@ public sealed class SquaredEuclideanDistance : BaseDistance
     internal override SelfGradientRule? GradientRule { get; } = new(true, false, 2.0);
 
     /// <inheritdoc />
-    protected override Tensor ComputePairwise(Tensor x, Tensor y) => (x - y).square().sum(1);
+    protected override Tensor ComputePairwise(Tensor x, Tensor y) => DistanceMath.Square(x - y).sum(1);
 }

@@ -28,7 +28,7 @@ public static class KMeans
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
         var pts = x.detach().to_type(ScalarType.Float32).contiguous();
-        var norms = pts.square().sum(1);
+        var norms = pts.mul(pts).sum(1);
         var rng = new Random(seed);
 
         // k-means++.
@@ -61,7 +61,7 @@ public static class KMeans
         long rowsPerBlock = Math.Max(1, (1L << 24) / clusters);
         for (int it = 0; it < maxIterations; it++)
         {
-            var cn = centres.square().sum(1);
+            var cn = centres.mul(centres).sum(1);
             var parts = new List<Tensor>();
             for (long s = 0; s < n; s += rowsPerBlock)
             {
@@ -76,8 +76,8 @@ public static class KMeans
             var sums = torch.zeros(clusters, pts.shape[1], dtype: ScalarType.Float32, device: pts.device)
                 .scatter_add_(0, assign.unsqueeze(1).expand(n, pts.shape[1]), pts);
             var counts = torch.bincount(assign, minlength: clusters).to_type(ScalarType.Float32);
-            var nonEmpty = counts.gt(0);
-            centres = torch.where(nonEmpty.unsqueeze(1), sums / counts.clamp_min(1).unsqueeze(1), centres);
+            var nonEmpty = counts.gt(Scalars.Zero);
+            centres = torch.where(nonEmpty.unsqueeze(1), sums / counts.clamp_min(Scalars.One).unsqueeze(1), centres);
             if (!changed) break;
         }
         return assign!.cpu().data<long>().ToArray();
@@ -86,6 +86,6 @@ public static class KMeans
     private static Tensor SquaredDistanceTo(Tensor pts, Tensor norms, long index)
     {
         var c = pts[index];
-        return (norms - 2 * pts.mv(c) + c.square().sum()).clamp_min(0);
+        return norms.add(pts.mv(c), Scalars.Of(-2.0)).add_(c.mul(c).sum(), Scalars.One).clamp_min(Scalars.Zero);
     }
 }

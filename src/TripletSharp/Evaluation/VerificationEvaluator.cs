@@ -141,9 +141,9 @@ public sealed class VerificationEvaluator
             var yb = y.index_select(0, torch.tensor(ib.AsSpan(s, len).ToArray(), device: y.device));
             var v = Distance switch
             {
-                EuclideanDistance => (xa - yb).square().sum(1).sqrt(),
-                SquaredEuclideanDistance => (xa - yb).square().sum(1),
-                CosineDistance => 1 - (xa * yb).sum(1),
+                EuclideanDistance => DistanceMath.Square(xa - yb).sum(1).sqrt(),
+                SquaredEuclideanDistance => DistanceMath.Square(xa - yb).sum(1),
+                CosineDistance => (xa * yb).sum(1).neg().add_(Scalars.One, Scalars.One),
                 DotProductSimilarity => (xa * yb).sum(1),
                 _ => Distance.Pairwise(xa, yb),
             };

@@ -13,6 +13,8 @@ public sealed class AvgNonZeroReducer : BaseReducer
     {
         Guard.NotNull(lossSum, nameof(lossSum));
         // Multiplying by 0 (not returning a fresh 0) keeps the result connected to the graph.
-        return nonZeroCount == 0 ? lossSum * 0.0 : lossSum / (double)nonZeroCount;
+        if (nonZeroCount == 0) return lossSum.mul(Scalars.Zero);
+        using var count = Scalars.Make((double)nonZeroCount);
+        return lossSum.div(count);
     }
 }

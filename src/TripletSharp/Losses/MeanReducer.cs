@@ -12,6 +12,8 @@ public sealed class MeanReducer : BaseReducer
     public override Tensor Reduce(Tensor lossSum, long tripletCount, long nonZeroCount)
     {
         Guard.NotNull(lossSum, nameof(lossSum));
-        return tripletCount == 0 ? lossSum * 0.0 : lossSum / (double)tripletCount;
+        if (tripletCount == 0) return lossSum.mul(Scalars.Zero);
+        using var count = Scalars.Make((double)tripletCount);
+        return lossSum.div(count);
     }
 }

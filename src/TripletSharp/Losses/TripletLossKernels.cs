@@ -14,7 +14,7 @@ internal static class TripletLossKernels
     /// <summary>Exactly 0, connected to the graph of the embeddings so backward works and gives zero gradients.</summary>
     public static LossOutput Empty(TripletMarginLoss loss, Tensor embeddings)
     {
-        var zero = embeddings.sum() * 0.0;
+        var zero = embeddings.sum().mul(Scalars.Zero);
         return loss.Reducer is NoReducer
             ? new LossOutput(zero.unsqueeze(0).narrow(0, 0, 0), 0, 0)
             : new LossOutput(loss.Reducer.Reduce(zero, 0, 0), 0, 0);
@@ -61,8 +61,8 @@ internal static class TripletLossKernels
         }
         var negative = epn is null ? ean : torch.minimum(ean, epn);
         var z = eap - negative;
-        var perTriplet = loss.SoftMargin ? nn.functional.softplus(z) : nn.functional.relu(z + loss.Margin);
-        long nonZero = perTriplet.detach().gt(0).sum().item<long>();
+        var perTriplet = loss.SoftMargin ? Softplus(z) : nn.functional.relu(z.add(Scalars.Of(loss.Margin), Scalars.One));
+        long nonZero = perTriplet.detach().gt(Scalars.Zero).sum().item<long>();
         if (loss.Reducer is NoReducer) return new LossOutput(perTriplet, t, nonZero);
         return new LossOutput(loss.Reducer.Reduce(perTriplet.sum(), t, nonZero), t, nonZero);
     }
@@ -85,11 +85,11 @@ internal static class TripletLossKernels
             var epn = loss.Swap ? e.index(new[] { p, n }) : null;
             var negative = epn is null ? ean : torch.minimum(ean, epn);
             var z = eap - negative;
-            if (!loss.SoftMargin) z = z.add_(loss.Margin);
-            var perTriplet = loss.SoftMargin ? nn.functional.softplus(z) : nn.functional.relu(z);
+            if (!loss.SoftMargin) z = z.add_(Scalars.Of(loss.Margin), Scalars.One);
+            var perTriplet = loss.SoftMargin ? Softplus(z) : nn.functional.relu(z);
             value = perTriplet.sum(type: ScalarType.Float64).item<double>();
-            nonZero = perTriplet.gt(0).sum().item<long>();
-            var w = loss.SoftMargin ? SoftplusDerivative(z) : z.gt(0).to(e.dtype);
+            nonZero = perTriplet.gt(Scalars.Zero).sum().item<long>();
+            var w = loss.SoftMargin ? SoftplusDerivative(z) : z.gt(Scalars.Zero).to(e.dtype);
             grad = zeros_like(e);
             grad.index_put_(w, new[] { a, p }, accumulate: true);
             if (epn is null)
@@ -98,9 +98,9 @@ internal static class TripletLossKernels
             }
             else
             {
-                var toAnchor = ean.lt(epn).to(e.dtype).add_(ean.eq(epn).to(e.dtype).mul_(0.5));
+                var toAnchor = ean.lt(epn).to(e.dtype).add_(ean.eq(epn).to(e.dtype).mul_(Scalars.Of(0.5)), Scalars.One);
                 grad.index_put_((w * toAnchor).neg_(), new[] { a, n }, accumulate: true);
-                grad.index_put_((w * (1.0 - toAnchor)).neg_(), new[] { p, n }, accumulate: true);
+                grad.index_put_((w * toAnchor.neg().add_(Scalars.One, Scalars.One)).neg_(), new[] { p, n }, accumulate: true);
             }
         }
         var lossSum = Attach(dist, embeddings, prepared, m, new GradientWeights(grad, false, false), value);
@@ -150,7 +150,16 @@ internal static class TripletLossKernels
     }
 
     /// <summary>d softplus/dz as torch computes it (softplus is linear above its threshold of 20).</summary>
-    private static Tensor SoftplusDerivative(Tensor z) => torch.sigmoid(z).masked_fill_(z.gt(20), 1.0);
+    private static Tensor SoftplusDerivative(Tensor z) => torch.sigmoid(z).masked_fill_(z.gt(Scalars.Of(SoftplusThreshold)), Scalars.One);
+
+    /// <summary>torch's softplus (β = 1, linear above 20) from rooted scalars: <c>functional.softplus</c> makes unrooted ones inside.</summary>
+    private static Tensor Softplus(Tensor z)
+    {
+        var threshold = Scalars.Of(SoftplusThreshold);
+        return torch.where(z.gt(threshold), z, z.clamp_max(threshold).exp().log1p());
+    }
+
+    private const double SoftplusThreshold = 20;
 
     private static bool NeedsGradient(Tensor embeddings) => embeddings.requires_grad && torch.is_grad_enabled();
 
@@ -187,17 +196,18 @@ internal static class TripletLossKernels
                 }
                 else
                 {
-                    if (rule.DivideByValue) v = v.div(matrix).masked_fill_(matrix.eq(0), 0);
+                    if (rule.DivideByValue) v = v.div(matrix).masked_fill_(matrix.eq(Scalars.Zero), Scalars.Zero);
                     rows = v.sum(1, keepdim: true);
                     cols = v.sum(new long[] { 0 }).unsqueeze(1);
                 }
-                var vx = v.mm(x).add_(v.t().mm(x));
-                gx = rule.Laplacian ? (x * (rows + cols)).sub_(vx) : vx;
-                if (rule.Scale != 1.0) gx = gx.mul_(rule.Scale);
+                var vx = v.mm(x).add_(v.t().mm(x), Scalars.One);
+                gx = rule.Laplacian ? (x * rows.add(cols, Scalars.One)).sub_(vx) : vx;
+                if (rule.Scale != 1.0) gx = gx.mul_(Scalars.Of(rule.Scale));
             }
             s = (prepared * gx).sum();
         }
-        return s - s.detach() + value;
+        using var valueScalar = Scalars.Make(value);
+        return (s - s.detach()).add_(valueScalar, Scalars.One);
     }
 
     /// <summary>
@@ -222,14 +232,14 @@ internal static class TripletLossKernels
             Tensor? epn = loss.Swap ? e.index_select(0, posIdx.flatten()).view(c, k, b) : null;
             var negative = epn is null ? en : torch.minimum(en, epn);
             var z = ep - negative;
-            if (!loss.SoftMargin) z = z.add_(loss.Margin);
-            var perTriplet = loss.SoftMargin ? nn.functional.softplus(z) : nn.functional.relu(z);
+            if (!loss.SoftMargin) z = z.add_(Scalars.Of(loss.Margin), Scalars.One);
+            var perTriplet = loss.SoftMargin ? Softplus(z) : nn.functional.relu(z);
             var selectedF = selected.to(e.dtype);
             value += (perTriplet * selectedF).sum(type: ScalarType.Float64).item<double>();
             count += selected.sum().item<long>();
-            active += perTriplet.gt(0).logical_and_(selected).sum().item<long>();
+            active += perTriplet.gt(Scalars.Zero).logical_and_(selected).sum().item<long>();
 
-            var w = (loss.SoftMargin ? SoftplusDerivative(z) : z.gt(0).to(e.dtype)).mul_(selectedF);
+            var w = (loss.SoftMargin ? SoftplusDerivative(z) : z.gt(Scalars.Zero).to(e.dtype)).mul_(selectedF);
             var gRows = grad.narrow(0, r0, c);
             gRows.scatter_add_(1, posIdx, w.sum(2));
             if (epn is null)
@@ -239,9 +249,9 @@ internal static class TripletLossKernels
             else
             {
                 // d min(x, y): to the smaller one; ties split evenly, as torch.minimum's backward does.
-                var toAnchor = en.lt(epn).to(e.dtype).add_(en.eq(epn).to(e.dtype).mul_(0.5));
+                var toAnchor = en.lt(epn).to(e.dtype).add_(en.eq(epn).to(e.dtype).mul_(Scalars.Of(0.5)), Scalars.One);
                 gRows.sub_((w * toAnchor).sum(1));
-                grad.index_add_(0, posIdx.flatten(), (w * (1.0 - toAnchor)).view(c * k, b), -1.0);
+                grad.index_add_(0, posIdx.flatten(), (w * toAnchor.neg().add_(Scalars.One, Scalars.One)).view(c * k, b), Scalars.Of(-1.0));
             }
         }
         return (value, count, active);
@@ -253,9 +263,9 @@ internal static class TripletLossKernels
         var delta = mRows.unsqueeze(1) - mRows.gather(1, posIdx).unsqueeze(2);
         var selected = posValid.unsqueeze(2).logical_and(negMask.unsqueeze(1));
         if (!double.IsNegativeInfinity(band.Low))
-            selected = selected.logical_and_(band.LowInclusive ? delta.ge(band.Low) : delta.gt(band.Low));
+            selected = selected.logical_and_(band.LowInclusive ? delta.ge(Scalars.Of(band.Low)) : delta.gt(Scalars.Of(band.Low)));
         if (!double.IsPositiveInfinity(band.High))
-            selected = selected.logical_and_(band.HighInclusive ? delta.le(band.High) : delta.lt(band.High));
+            selected = selected.logical_and_(band.HighInclusive ? delta.le(Scalars.Of(band.High)) : delta.lt(Scalars.Of(band.High)));
         return selected;
     }
 
@@ -281,7 +291,7 @@ internal static class TripletLossKernels
             var posIdx = table.PosIdx.narrow(0, r0, c);
             var found = Selection(m.narrow(0, r0, c), posIdx, table.PosValid.narrow(0, r0, c), table.NegativeMask(r0, c), band).nonzero();
             var rows = found[.., 0];
-            anchors.Add(rows + r0);
+            anchors.Add(rows.add(Scalars.Of(r0), Scalars.I1));
             positives.Add(posIdx.index(new[] { rows, found[.., 1] }));
             negatives.Add(found[.., 2]);
         }

@@ -79,21 +79,21 @@ internal static class BandMath
             var posValid = t.PosValid.narrow(0, r0, c);
             var npos = t.PosCount.narrow(0, r0, c).unsqueeze(1);
             var neg = t.NegativeMask(r0, c);
-            var ep = rows.gather(1, posIdx).masked_fill(posValid.logical_not(), double.PositiveInfinity);
+            var ep = rows.gather(1, posIdx).masked_fill(posValid.logical_not(), Scalars.PositiveInfinity);
             var (sorted, perm) = ep.sort(1);
 
             // Sorted positions [lower, upper) of the positives forming a selected triplet with each negative.
             var upper = double.IsNegativeInfinity(band.Low)
                 ? npos.expand(c, b)
-                : torch.searchsorted(sorted, band.Low == 0 ? rows : rows - band.Low, right: band.LowInclusive);
+                : torch.searchsorted(sorted, band.Low == 0 ? rows : rows.sub(Scalars.Of(band.Low)), right: band.LowInclusive);
             var lower = Lower(sorted, rows, band.High, band.HighInclusive, c, b);
-            var bandCount = (upper - lower).clamp_min(0).mul_(neg);
+            var bandCount = (upper - lower).clamp_min(Scalars.I0).mul_(neg);
             var perAnchor = bandCount.sum(1);
             count += perAnchor.sum().item<long>();
-            anchors += perAnchor.gt(0).sum().item<long>();
+            anchors += perAnchor.gt(Scalars.I0).sum().item<long>();
 
             var lowerActive = separateActive ? Lower(sorted, rows, activeHigh, activeHighInclusive, c, b) : lower;
-            var activeCount = separateActive ? (upper - lowerActive).clamp_min(0).mul_(neg) : bandCount;
+            var activeCount = separateActive ? (upper - lowerActive).clamp_min(Scalars.I0).mul_(neg) : bandCount;
             active += separateActive ? activeCount.sum().item<long>() : perAnchor.sum().item<long>();
 
             // How many negatives select each sorted positive: histogram of range starts minus range ends, cumulated.
@@ -103,7 +103,7 @@ internal static class BandMath
                 .scatter_add_(1, lowerActive, weights)
                 .scatter_add_(1, upperClamped, weights.neg());
             var perPositive = hist.cumsum(1).narrow(1, 0, Math.Max(k, 1));
-            var finiteSorted = sorted.masked_fill(sorted.isinf(), 0);
+            var finiteSorted = sorted.masked_fill(sorted.isinf(), Scalars.Zero);
             sumAp += (perPositive * finiteSorted).sum(type: ScalarType.Float64).item<double>();
             var activeF = activeCount.to(e.dtype);
             sumAn += (activeF * rows).sum(type: ScalarType.Float64).item<double>();
@@ -126,5 +126,5 @@ internal static class BandMath
     private static Tensor Lower(Tensor sorted, Tensor rows, double high, bool inclusive, long c, long b) =>
         double.IsPositiveInfinity(high)
             ? zeros(c, b, dtype: ScalarType.Int64, device: rows.device)
-            : torch.searchsorted(sorted, high == 0 ? rows : rows - high, right: !inclusive);
+            : torch.searchsorted(sorted, high == 0 ? rows : rows.sub(Scalars.Of(high)), right: !inclusive);
 }

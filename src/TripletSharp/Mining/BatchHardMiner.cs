@@ -1,5 +1,4 @@
 using TripletSharp.Distances;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;
@@ -23,14 +22,11 @@ public sealed class BatchHardMiner : BaseMiner
         var table = PairTable.Build(labels);
         if (table.ValidAnchorCount == 0) return Empty(distances);
         var e = Distance.ToDistanceLike(distances);
-        using var negInf = double.NegativeInfinity.ToScalar();
-        using var posInf = double.PositiveInfinity.ToScalar();
-        using var zero = 0.ToScalar();
-        var ep = e.gather(1, table.PosIdx).masked_fill(table.PosValid.logical_not(), negInf);
+        var ep = e.gather(1, table.PosIdx).masked_fill(table.PosValid.logical_not(), Scalars.NegativeInfinity);
         // argmax/argmin return the first extreme index; positives are stored in ascending index order.
         var hardestPositive = table.PosIdx.gather(1, ep.argmax(1, keepdim: true)).squeeze(1);
-        var hardestNegative = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), posInf).argmin(1);
-        var valid = table.PosCount.gt(zero).logical_and(table.NegCount.gt(zero));
+        var hardestNegative = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), Scalars.PositiveInfinity).argmin(1);
+        var valid = table.PosCount.gt(Scalars.I0).logical_and(table.NegCount.gt(Scalars.I0));
         var anchors = valid.nonzero().squeeze(1);
         return Explicit(distances, anchors, hardestPositive.index_select(0, anchors), hardestNegative.index_select(0, anchors));
     }

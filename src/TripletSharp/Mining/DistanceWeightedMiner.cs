@@ -48,15 +48,15 @@ public sealed class DistanceWeightedMiner : BaseMiner
         if (table.ValidAnchorCount == 0) return Empty(distances);
         double n = EmbeddingDimension;
         // In place where possible: this runs on B×B matrices.
-        var d = distances.clamp_min(Cutoff);
-        var logW = d.log().mul_(2.0 - n);
-        logW.sub_(d.mul_(d).mul_(-0.25).add_(1.0).clamp_min_(1e-8).log_().mul_((n - 3.0) / 2.0));
+        var d = distances.clamp_min(Scalars.Of(Cutoff));
+        var logW = d.log().mul_(Scalars.Of(2.0 - n));
+        logW.sub_(d.mul_(d).mul_(Scalars.Of(-0.25)).add_(Scalars.One, Scalars.One).clamp_min_(Scalars.Of(1e-8)).log_().mul_(Scalars.Of((n - 3.0) / 2.0)));
         d.Dispose();
-        var blocked = table.NegativeMask(0, table.Batch).logical_not_().logical_or_(distances.ge(NonzeroLossCutoff));
-        logW.masked_fill_(blocked, double.NegativeInfinity);
+        var blocked = table.NegativeMask(0, table.Batch).logical_not_().logical_or_(distances.ge(Scalars.Of(NonzeroLossCutoff)));
+        logW.masked_fill_(blocked, Scalars.NegativeInfinity);
         var hasAny = blocked.logical_not_().any(1);
         blocked.Dispose();
-        var rowMax = logW.amax(new long[] { 1 }, keepdim: true).masked_fill_(hasAny.logical_not().unsqueeze(1), 0);
+        var rowMax = logW.amax(new long[] { 1 }, keepdim: true).masked_fill_(hasAny.logical_not().unsqueeze(1), Scalars.Zero);
         var cdf = logW.sub_(rowMax).exp_().cumsum(1);
         logW.Dispose();
         var total = cdf.narrow(1, cdf.shape[1] - 1, 1);
@@ -65,9 +65,10 @@ public sealed class DistanceWeightedMiner : BaseMiner
         var u = new double[b * k];
         for (int i = 0; i < u.Length; i++) u[i] = _random.NextDouble();
         var draw = tensor(u, new long[] { b, k }, dtype: distances.dtype, device: distances.device).mul_(total);
-        var choice = torch.searchsorted(cdf, draw, right: true).clamp_max_(b - 1);
+        using var last = Scalars.Make(b - 1L);
+        var choice = torch.searchsorted(cdf, draw, right: true).clamp_max_(last);
         var valid = table.PosValid.logical_and(hasAny.unsqueeze(1));
-        var anchors = arange(b, device: distances.device).unsqueeze(1).expand(b, k).masked_select(valid);
+        var anchors = Scalars.Arange(b, distances.device).unsqueeze(1).expand(b, k).masked_select(valid);
         return Explicit(distances, anchors, table.PosIdx.masked_select(valid), choice.masked_select(valid));
     }
 }

@@ -29,23 +29,23 @@ public sealed class FaceNetSemiHardMiner : BaseMiner
         {
             var chosen = FaceNetKernel.Select(distances, Distance.IsInverted, table);
             var negativesAll = tensor(chosen, new long[] { table.Batch, table.Width }, device: distances.device);
-            var ok = table.PosValid.logical_and(negativesAll.ge(0));
-            var rows = arange(table.Batch, device: distances.device).unsqueeze(1).expand_as(table.PosIdx);
+            var ok = table.PosValid.logical_and(negativesAll.ge(Scalars.I0));
+            var rows = Scalars.Arange(table.Batch, distances.device).unsqueeze(1).expand_as(table.PosIdx);
             return Explicit(distances, rows.masked_select(ok), table.PosIdx.masked_select(ok), negativesAll.masked_select(ok));
         }
         var e = Distance.ToDistanceLike(distances);
-        var key = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), double.PositiveInfinity);
+        var key = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), Scalars.PositiveInfinity);
         var (sorted, order) = key.sort(1, stable: true);
         var ep = e.gather(1, table.PosIdx);
         var beyond = torch.searchsorted(sorted, ep, right: true);
-        var lastNegative = (table.NegCount - 1).clamp_min(0).unsqueeze(1);
+        var lastNegative = table.NegCount.sub(Scalars.I1).clamp_min(Scalars.I0).unsqueeze(1);
         // Farthest negative: the first sorted position holding the largest value (lowest index among ties).
         var farthestValue = sorted.gather(1, lastNegative);
         var farthest = torch.searchsorted(sorted, farthestValue, right: false);
         var position = torch.where(beyond.lt(table.NegCount.unsqueeze(1)), beyond, farthest.expand_as(beyond));
         var negatives = order.gather(1, position);
-        var valid = table.PosValid.logical_and(table.NegCount.gt(0).unsqueeze(1));
-        var anchors = arange(table.Batch, device: distances.device).unsqueeze(1).expand_as(table.PosIdx).masked_select(valid);
+        var valid = table.PosValid.logical_and(table.NegCount.gt(Scalars.I0).unsqueeze(1));
+        var anchors = Scalars.Arange(table.Batch, distances.device).unsqueeze(1).expand_as(table.PosIdx).masked_select(valid);
         return Explicit(distances, anchors, table.PosIdx.masked_select(valid), negatives.masked_select(valid));
     }
 }

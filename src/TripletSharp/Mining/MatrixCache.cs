@@ -30,7 +30,8 @@ internal sealed class MatrixCache : IDisposable
     {
         using var noGrad = torch.no_grad();
         var x = embeddings.detach().to(ScalarType.Float64);
-        var w = arange(1, x.shape[0] + 1, dtype: ScalarType.Float64, device: x.device).unsqueeze(1);
+        using var stop = Scalars.Make(x.shape[0] + 1);
+        var w = arange(Scalars.I1, stop, Scalars.I1, ScalarType.Float64, x.device).unsqueeze(1);
         return cat(new[] { x.sum(new long[] { 0 }), (x * w).sum(new long[] { 0 }) }, 0);
     }
 

@@ -42,16 +42,18 @@ public sealed class RandomTripletMiner : BaseMiner
         var dev = distances.device;
         var npos = table.PosCount.unsqueeze(1);
         var nneg = table.NegCount.unsqueeze(1);
-        var pj = (tensor(up, new long[] { b, k }, dtype: ScalarType.Float64, device: dev) * npos).floor_().to(ScalarType.Int64).clamp_max_(Math.Max(table.K, 1) - 1);
+        using var lastSlot = Scalars.Make(Math.Max(table.K, 1) - 1L);
+        using var lastItem = Scalars.Make(b - 1L);
+        var pj = (tensor(up, new long[] { b, k }, dtype: ScalarType.Float64, device: dev) * npos).floor_().to(ScalarType.Int64).clamp_max_(lastSlot);
         var nj = (tensor(un, new long[] { b, k }, dtype: ScalarType.Float64, device: dev) * nneg).floor_().to(ScalarType.Int64);
-        nj = torch.minimum(nj, (nneg - 1).clamp_min(0));
+        nj = torch.minimum(nj, nneg.sub(Scalars.I1).clamp_min(Scalars.I0));
         var positives = table.PosIdx.gather(1, pj);
         // The j-th negative of an anchor is the j-th item outside its class in label order.
         var start = table.ClassStart.unsqueeze(1);
-        var slot = nj + nj.ge(start).to(ScalarType.Int64) * table.ClassSize.unsqueeze(1);
-        var negatives = table.Order.index_select(0, slot.flatten().clamp_max(b - 1)).view(b, k);
-        var valid = npos.gt(0).logical_and(nneg.gt(0)).expand(b, k);
-        var anchors = arange(b, device: dev).unsqueeze(1).expand(b, k).masked_select(valid);
+        var slot = nj.add(nj.ge(start).to(ScalarType.Int64) * table.ClassSize.unsqueeze(1), Scalars.I1);
+        var negatives = table.Order.index_select(0, slot.flatten().clamp_max(lastItem)).view(b, k);
+        var valid = npos.gt(Scalars.I0).logical_and(nneg.gt(Scalars.I0)).expand(b, k);
+        var anchors = Scalars.Arange(b, dev).unsqueeze(1).expand(b, k).masked_select(valid);
         return Explicit(distances, anchors, positives.masked_select(valid), negatives.masked_select(valid));
     }
 }

@@ -43,10 +43,10 @@ internal static class NeighborSearch
             var score = measure switch
             {
                 Measure.Dot => -dot,
-                Measure.Cosine => 1 - dot,
-                _ => (sq.index_select(0, qIdx).unsqueeze(1) + sq.unsqueeze(0) - 2 * dot).clamp_min(0),
+                Measure.Cosine => dot.neg().add(Scalars.I1, Scalars.I1),
+                _ => (sq.index_select(0, qIdx).unsqueeze(1).add(sq.unsqueeze(0), Scalars.One) - dot.mul(Scalars.Of(2L))).clamp_min(Scalars.I0),
             };
-            score = score.scatter(1, qIdx.unsqueeze(1), torch.full(count, 1, double.PositiveInfinity, dtype: ScalarType.Float64, device: x.device));
+            score = score.scatter(1, qIdx.unsqueeze(1), torch.full(count, 1, Scalars.PositiveInfinity, dtype: ScalarType.Float64, device: x.device));
             Tensor top, topScore;
             if (k == 1)
             {

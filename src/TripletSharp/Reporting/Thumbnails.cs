@@ -14,9 +14,9 @@ internal static class Thumbnails
         using var noGrad = torch.no_grad();
         int c = (int)images.shape[1], h = (int)images.shape[2], w = (int)images.shape[3];
         var idx = torch.tensor(indices.Select(i => (long)i).ToArray(), device: images.device);
-        var sel = images.index_select(0, idx).to_type(ScalarType.Float32).nan_to_num(0).clamp(0, 1).mul(255).round().to_type(ScalarType.Byte);
+        var sel = images.index_select(0, idx).to_type(ScalarType.Float32).nan_to_num(0).clamp(Scalars.I0, Scalars.I1).mul(Scalars.Of(255L)).round().to_type(ScalarType.Byte);
         if (c == 1) sel = sel.expand(-1, 3, -1, -1);
-        var alpha = torch.full(indices.Count, 1, h, w, 255, dtype: ScalarType.Byte, device: sel.device);
+        var alpha = torch.full(indices.Count, 1, h, w, Scalars.Of(255L), dtype: ScalarType.Byte, device: sel.device);
         var hwc = torch.cat([sel, alpha], 1).permute(0, 2, 3, 1).contiguous().cpu();
         var all = hwc.data<byte>().ToArray();
         int per = h * w * 4;

@@ -40,20 +40,22 @@ public sealed class Tsne
         var p = JointProbabilities(SquaredDistances(x.to_type(ScalarType.Float64)), perplexity).to_type(ScalarType.Float32);
         var y = Initialise(x);
         double lr = Options.LearningRate ?? Math.Max(n / Options.EarlyExaggeration / 4.0, 50.0);
+        using var lrScalar = Scalars.Make(lr);
+        using var exaggeration = Scalars.Make(Options.EarlyExaggeration);
         var update = torch.zeros_like(y);
         var gains = torch.ones_like(y);
-        var pExaggerated = p * Options.EarlyExaggeration;
+        var pExaggerated = p.mul(exaggeration);
         for (int it = 0; it < Options.Iterations; it++)
         {
             bool early = it < Options.ExaggerationIterations;
-            double momentum = early ? 0.5 : 0.8;
+            var momentum = Scalars.Of(early ? 0.5 : 0.8);
             using var step = torch.NewDisposeScope();
             var grad = Gradient(early ? pExaggerated : p, y);
             // Gains grow where the gradient keeps the step's direction reversed, shrink where it agrees (Jacobs 1988).
-            var flip = (update * grad) < 0;
-            gains.copy_(torch.where(flip, gains + 0.2, gains * 0.8).clamp_min(0.01));
-            update.mul_(momentum).sub_(gains * grad * lr);
-            y.add_(update);
+            var flip = (update * grad).lt(Scalars.I0);
+            gains.copy_(torch.where(flip, gains.add(Scalars.Of(0.2), Scalars.One), gains.mul(Scalars.Of(0.8))).clamp_min(Scalars.Of(0.01)));
+            update.mul_(momentum).sub_((gains * grad).mul(lrScalar));
+            y.add_(update, Scalars.One);
         }
         double kl = KlDivergence(p, y);
         return (y.MoveToOuterDisposeScope(), kl);
@@ -67,8 +69,8 @@ public sealed class Tsne
     {
         using var scope = torch.NewDisposeScope();
         var sq = (x * x).sum(1);
-        var d = (sq.unsqueeze(1) + sq.unsqueeze(0) - 2 * x.matmul(x.t())).clamp_min(0);
-        d.diagonal().fill_(0);
+        var d = (sq.unsqueeze(1).add(sq.unsqueeze(0), Scalars.One) - x.matmul(x.t()).mul(Scalars.Of(2L))).clamp_min(Scalars.I0);
+        d.diagonal().fill_(Scalars.I0);
         return d.MoveToOuterDisposeScope();
     }
 
@@ -86,27 +88,29 @@ public sealed class Tsne
         var self = torch.eye(n, dtype: ScalarType.Bool, device: device);
         // Shifting each row by its smallest off-diagonal distance changes neither p(j|i) nor the entropy but keeps
         // exp() from underflowing to an all-zero row for far-apart points.
-        var rowMin = d.masked_fill(self, double.PositiveInfinity).amin([1], keepdim: true);
-        d = (d - rowMin).masked_fill(self, 0);
+        var rowMin = d.masked_fill(self, Scalars.PositiveInfinity).amin([1], keepdim: true);
+        d = (d - rowMin).masked_fill(self, Scalars.I0);
         var beta = torch.ones(n, 1, dtype: ScalarType.Float64, device: device);
-        var betaMin = torch.full(n, 1, double.NegativeInfinity, dtype: ScalarType.Float64, device: device);
-        var betaMax = torch.full(n, 1, double.PositiveInfinity, dtype: ScalarType.Float64, device: device);
-        double target = Math.Log(perplexity);
+        var betaMin = torch.full(n, 1, Scalars.NegativeInfinity, dtype: ScalarType.Float64, device: device);
+        var betaMax = torch.full(n, 1, Scalars.PositiveInfinity, dtype: ScalarType.Float64, device: device);
+        using var target = Scalars.Make(Math.Log(perplexity));
+        using var tol = Scalars.Make(tolerance);
+        var two = Scalars.Of(2L);
         Tensor pRows = null!;
         for (int s = 0; s < maxSteps; s++)
         {
-            pRows = torch.exp(-d * beta).masked_fill(self, 0);
-            var sum = pRows.sum(1, keepdim: true).clamp_min(1e-8);
+            pRows = torch.exp(-d * beta).masked_fill(self, Scalars.I0);
+            var sum = pRows.sum(1, keepdim: true).clamp_min(Scalars.Of(1e-8));
             pRows = pRows / sum;
-            var entropy = sum.log() + beta * (d * pRows).sum(1, keepdim: true);
-            var diff = entropy - target;
-            var active = diff.abs() > tolerance;
+            var entropy = sum.log().add(beta * (d * pRows).sum(1, keepdim: true), Scalars.One);
+            var diff = entropy.sub(target);
+            var active = diff.abs().gt(tol);
             if (!active.any().item<bool>()) break;
-            var tooFlat = diff > 0; // entropy too high: narrow the kernel (raise β)
+            var tooFlat = diff.gt(Scalars.I0); // entropy too high: narrow the kernel (raise β)
             betaMin = torch.where(active & tooFlat, beta, betaMin);
             betaMax = torch.where(active & ~tooFlat, beta, betaMax);
-            var up = torch.where(betaMax.isinf(), beta * 2, (beta + betaMax) / 2);
-            var down = torch.where(betaMin.isinf(), beta / 2, (beta + betaMin) / 2);
+            var up = torch.where(betaMax.isinf(), beta.mul(two), beta.add(betaMax, Scalars.One).div(two));
+            var down = torch.where(betaMin.isinf(), beta.div(two), beta.add(betaMin, Scalars.One).div(two));
             beta = torch.where(active, torch.where(tooFlat, up, down), beta);
         }
         return pRows.MoveToOuterDisposeScope();
@@ -117,9 +121,9 @@ public sealed class Tsne
     {
         using var scope = torch.NewDisposeScope();
         var cond = ConditionalProbabilities(squaredDistances, perplexity);
-        var p = cond + cond.t();
-        p = (p / p.sum()).clamp_min(MachineEpsilon);
-        p.diagonal().fill_(0);
+        var p = cond.add(cond.t(), Scalars.One);
+        p = (p / p.sum()).clamp_min(Scalars.Of(MachineEpsilon));
+        p.diagonal().fill_(Scalars.I0);
         return p.MoveToOuterDisposeScope();
     }
 
@@ -135,7 +139,7 @@ public sealed class Tsne
         long n = y.shape[0];
         if (blockRows <= 0) blockRows = (int)Math.Clamp(1_048_576 / n, 1, n);
         var sq = (y * y).sum(1);
-        var sqPlusOne = (sq + 1).unsqueeze(0);
+        var sqPlusOne = sq.add(Scalars.I1, Scalars.One).unsqueeze(0);
         var yT = y.t();
         var y1 = torch.cat([y, torch.ones(n, 1, dtype: y.dtype, device: y.device)], 1);
         var attract = new List<Tensor>();
@@ -144,16 +148,16 @@ public sealed class Tsne
         for (long start = 0; start < n; start += blockRows)
         {
             long rows = Math.Min(blockRows, n - start);
-            var num = sq.narrow(0, start, rows).unsqueeze(1) + sqPlusOne;
+            var num = sq.narrow(0, start, rows).unsqueeze(1).add(sqPlusOne, Scalars.One);
             num.addmm_(y.narrow(0, start, rows), yT, beta: 1, alpha: -2);
             num.reciprocal_();
-            num.diagonal(start).fill_(0);
-            z.add_(num.sum());
+            num.diagonal(start).fill_(Scalars.I0);
+            z.add_(num.sum(), Scalars.One);
             attract.Add((num * p.narrow(0, start, rows)).matmul(y1));
             repel.Add(num.mul_(num).matmul(y1));
         }
         var wy1 = torch.cat(attract, 0) - torch.cat(repel, 0) / z;
-        var grad = (wy1.narrow(1, 2, 1) * y - wy1.narrow(1, 0, 2)).mul_(4);
+        var grad = (wy1.narrow(1, 2, 1) * y - wy1.narrow(1, 0, 2)).mul_(Scalars.Of(4L));
         return grad.MoveToOuterDisposeScope();
     }
 
@@ -161,11 +165,11 @@ public sealed class Tsne
     private static Tensor StudentT(Tensor y)
     {
         var sq = (y * y).sum(1);
-        var num = sq.unsqueeze(1) + (sq + 1).unsqueeze(0);
+        var num = sq.unsqueeze(1).add(sq.add(Scalars.I1, Scalars.One).unsqueeze(0), Scalars.One);
         num.addmm_(y, y.t(), beta: 1, alpha: -2);
         // Rounding can make 1 + ‖·‖² a hair below 1 for coincident points; it never reaches 0.
-        num.clamp_min_(1).reciprocal_();
-        num.diagonal().fill_(0);
+        num.clamp_min_(Scalars.I1).reciprocal_();
+        num.diagonal().fill_(Scalars.I0);
         return num;
     }
 
@@ -174,9 +178,9 @@ public sealed class Tsne
     {
         using var scope = torch.NewDisposeScope();
         var num = StudentT(y.to_type(ScalarType.Float64));
-        var q = (num / num.sum()).clamp_min(MachineEpsilon);
+        var q = (num / num.sum()).clamp_min(Scalars.Of(MachineEpsilon));
         var pd = p.to_type(ScalarType.Float64);
-        return (pd * (pd / q).log()).masked_fill(pd <= 0, 0).sum().item<double>();
+        return (pd * (pd / q).log()).masked_fill(pd.le(Scalars.I0), Scalars.I0).sum().item<double>();
     }
 
     private Tensor Initialise(Tensor x)
@@ -188,12 +192,13 @@ public sealed class Tsne
         if (std > 1e-12 && double.IsFinite(std))
         {
             // scikit-learn's "pca" init: first axis scaled to std 1e-4 so that early steps are not dominated by it.
-            y = pca / std * 1e-4;
+            using var stdScalar = Scalars.Make(std);
+            y = pca.div(stdScalar).mul(Scalars.Of(1e-4));
         }
         else
         {
             var gen = new torch.Generator((ulong)Options.Seed, x.device);
-            y = torch.randn(x.shape[0], 2, dtype: ScalarType.Float64, device: x.device, generator: gen) * 1e-4;
+            y = torch.randn(x.shape[0], 2, dtype: ScalarType.Float64, device: x.device, generator: gen).mul(Scalars.Of(1e-4));
         }
         return y.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }

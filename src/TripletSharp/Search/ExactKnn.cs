@@ -156,7 +156,7 @@ public static class ExactKnn
         int ng = (int)g.shape[0];
         int dim = (int)g.shape[1];
         bool euclidean = kind is Kind.Euclidean or Kind.SquaredEuclidean;
-        var gn = euclidean ? g.square().sum(1).contiguous() : null;
+        var gn = euclidean ? g.mul(g).sum(1).contiguous() : null;
         float scale = kind switch
         {
             Kind.Euclidean or Kind.SquaredEuclidean => -2f,
@@ -201,16 +201,16 @@ public static class ExactKnn
                 if (method == Method.Sort)
                 {
                     var m = kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t());
-                    var u = euclidean ? m.mul(-2).add_(gn!) : scale == 1f ? m.clone() : m.neg();
-                    if (excludeSelf) u.diagonal(start, 0, 1).fill_(double.PositiveInfinity);
+                    var u = euclidean ? m.mul(Scalars.Of(-2L)).add_(gn!, Scalars.One) : scale == 1f ? m.clone() : m.neg();
+                    if (excludeSelf) u.diagonal(start, 0, 1).fill_(Scalars.PositiveInfinity);
                     var (sv, si) = u.sort(1, false, true);
                     var keys = sv.narrow(1, 0, k);
-                    var qn = euclidean ? qb.square().sum(1, keepdim: true) : null;
+                    var qn = euclidean ? qb.mul(qb).sum(1, keepdim: true) : null;
                     var val = kind switch
                     {
-                        Kind.Euclidean => keys.add(qn!).clamp_min(0).sqrt(),
-                        Kind.SquaredEuclidean => keys.add(qn!).clamp_min(0),
-                        Kind.Cosine => keys.add(1.0),
+                        Kind.Euclidean => keys.add(qn!, Scalars.One).clamp_min(Scalars.Zero).sqrt(),
+                        Kind.SquaredEuclidean => keys.add(qn!, Scalars.One).clamp_min(Scalars.Zero),
+                        Kind.Cosine => keys.add(Scalars.One, Scalars.One),
                         _ => scale == 1f ? keys.clone() : keys.neg(),
                     };
                     onBlock(new KnnBlock(start, si.narrow(1, 0, k).contiguous(), val.contiguous()));
@@ -222,7 +222,7 @@ public static class ExactKnn
                 var idx = idxBuf.narrow(0, 0, b);
                 var vals = valBuf.narrow(0, 0, b);
                 long self = excludeSelf ? start : -1;
-                float[]? qnArr = euclidean ? qb.square().sum(1).data<float>().ToArray() : null;
+                float[]? qnArr = euclidean ? qb.mul(qb).sum(1).data<float>().ToArray() : null;
                 RowTransform transform = (r, keys) => ToValues(kind, scale, qnArr is null ? 0f : qnArr[r], keys);
                 if (fused is not null)
                 {

@@ -200,7 +200,7 @@ public sealed class Trainer
                         var idx = torch.tensor(indexBuffer, ScalarType.Int64);
                         var x = trainX.index_select(0, idx);
                         if (o.RandomFlip && x.dim() == 4)
-                            x = torch.where((torch.rand(x.shape[0]) < 0.5).reshape(-1, 1, 1, 1), x.flip(3), x);
+                            x = torch.where(torch.rand(x.shape[0]).lt(Scalars.Of(0.5)).reshape(-1, 1, 1, 1), x.flip(3), x);
                         var y = trainLabels.index_select(0, idx);
                         var embeddings = model.forward(x);
                         // Miners reject NaN input; a diverged network is a non-finite loss, reported as such.
@@ -435,8 +435,8 @@ public sealed class Trainer
         {
             var g = p.grad;
             if (g is null) continue;
-            var s = g.square().sum();
-            total = total is null ? s : total.add_(s);
+            var s = g.mul(g).sum();
+            total = total is null ? s : total.add_(s, Scalars.One);
         }
         return total is null ? 0 : total.item<float>();
     }
