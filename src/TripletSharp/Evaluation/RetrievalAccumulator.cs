@@ -15,6 +15,8 @@ internal sealed class RetrievalAccumulator
 {
     private static readonly int[] RecallKs = [1, 2, 4, 8];
     private readonly long[] _labels;
+    private readonly int[] _labels32;
+    private double[] _inverse = [];
     private readonly long[] _r;
     private readonly int _knnK;
     private double _p1, _rp, _map, _knn;
@@ -28,6 +30,8 @@ internal sealed class RetrievalAccumulator
     public RetrievalAccumulator(long[] labels, long[] r, int knnK)
     {
         _labels = labels;
+        // Dense class ids fit in an int; half the bytes per lookup in the inner loop.
+        _labels32 = Array.ConvertAll(labels, l => checked((int)l));
         _r = r;
         _knnK = knnK;
     }
@@ -45,11 +49,18 @@ internal sealed class RetrievalAccumulator
             _mapRow = new double[b];
             _flags = new byte[b];
         }
+        if (_inverse.Length < k)
+        {
+            _inverse = new double[k];
+            for (int i = 0; i < k; i++) _inverse[i] = 1.0 / (i + 1);
+        }
         int kv = Math.Min(_knnK, k);
         int threads = Math.Max(1, torch.get_num_threads());
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, w =>
         {
             ReadOnlySpan<long> all = MemoryMarshal.Cast<byte, long>(idx.bytes);
+            ReadOnlySpan<int> labels = _labels32;
+            ReadOnlySpan<double> inverse = _inverse;
             Span<long> votes = stackalloc long[kv];
             for (int q = w; q < b; q += threads)
             {
@@ -62,24 +73,27 @@ internal sealed class RetrievalAccumulator
                 }
                 var row = all.Slice(q * k, k);
                 int scan = (int)Math.Max(r, Math.Min(8, k));
-                int hits = 0, firstHit = -1;
-                double ap = 0;
+                int within = (int)Math.Min(r, scan);
+                // The first hit (for recall@k), then a branch-free pass over the first R (whether a neighbour matches
+                // is data, so a branch on it is mispredicted about half the time); 1/(i+1) from a table.
+                int firstHit = -1;
                 for (int i = 0; i < scan; i++)
-                {
-                    if (_labels[row[i]] != own) continue;
-                    if (firstHit < 0) firstHit = i;
-                    if (i < r)
+                    if (labels[(int)row[i]] == own) { firstHit = i; break; }
+                int hits = 0;
+                double ap = 0;
+                if (firstHit >= 0)
+                    for (int i = firstHit; i < within; i++)
                     {
-                        hits++;
-                        ap += (double)hits / (i + 1);
+                        int match = labels[(int)row[i]] == own ? 1 : 0;
+                        hits += match;
+                        ap += match * hits * inverse[i];
                     }
-                }
                 _rpRow[q] = (double)hits / r;
                 _mapRow[q] = ap / r;
                 byte f = 1; // bit 0: counted; bits 1..4: recall@1,2,4,8; bit 5: k-NN vote correct
                 for (int j = 0; j < RecallKs.Length; j++)
                     if (firstHit >= 0 && firstHit < RecallKs[j]) f |= (byte)(2 << j);
-                for (int i = 0; i < kv; i++) votes[i] = _labels[row[i]];
+                for (int i = 0; i < kv; i++) votes[i] = labels[(int)row[i]];
                 if (Vote(votes) == own) f |= 32;
                 _flags[q] = f;
             }
