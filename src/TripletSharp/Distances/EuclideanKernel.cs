@@ -27,39 +27,29 @@ internal static class EuclideanKernel
         var qn = qNorms.contiguous().data<T>().ToArray();
         var rn = ReferenceEquals(qNorms, rNorms) ? qn : rNorms.contiguous().data<T>().ToArray();
         int threads = HostTensor.Threads;
-        long rowsPerBlock = Math.Max(1, Math.Min(HostTensor.RowsPerSpan(nr, System.Runtime.CompilerServices.Unsafe.SizeOf<T>()), (nq + 4L * threads - 1) / (4L * threads)));
-        int blocks = (int)((nq + rowsPerBlock - 1) / rowsPerBlock);
-        var views = new Tensor[blocks];
-        for (int i = 0; i < blocks; i++) views[i] = sq.narrow(0, i * rowsPerBlock, Math.Min(rowsPerBlock, nq - i * rowsPerBlock));
-        try
+        using var blocks = new Mining.RowBlocks(sq, Mining.RowBlocks.Size(nq, nr, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), 4L * threads));
+        Parallel.For(0, blocks.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
         {
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
+            var rows = HostTensor.Span<T>(blocks[block]);
+            ReadOnlySpan<T> qAll = HostTensor.Span<T>(q);
+            ReadOnlySpan<T> rAll = HostTensor.Span<T>(r);
+            long r0 = block * blocks.RowsPerBlock;
+            int count = (int)(rows.Length / nr);
+            for (int ii = 0; ii < count; ii++)
             {
-                var rows = HostTensor.Span<T>(views[block]);
-                ReadOnlySpan<T> qAll = HostTensor.Span<T>(q);
-                ReadOnlySpan<T> rAll = HostTensor.Span<T>(r);
-                long r0 = block * rowsPerBlock;
-                int count = (int)(rows.Length / nr);
-                for (int ii = 0; ii < count; ii++)
+                long i = r0 + ii;
+                var row = rows.Slice((int)(ii * nr), (int)nr);
+                T qi = qn[i];
+                var qRow = qAll.Slice((int)(i * dim), dim);
+                for (int j = 0; j < row.Length; j++)
                 {
-                    long i = r0 + ii;
-                    var row = rows.Slice((int)(ii * nr), (int)nr);
-                    T qi = qn[i];
-                    var qRow = qAll.Slice((int)(i * dim), dim);
-                    for (int j = 0; j < row.Length; j++)
-                    {
-                        T s = row[j];
-                        if (s < f * (qi + rn[j])) s = Exact(qRow, rAll.Slice(j * dim, dim));
-                        if (s < T.Zero) s = T.Zero;
-                        row[j] = root ? T.Sqrt(s) : s;
-                    }
+                    T s = row[j];
+                    if (s < f * (qi + rn[j])) s = Exact(qRow, rAll.Slice(j * dim, dim));
+                    if (s < T.Zero) s = T.Zero;
+                    row[j] = root ? T.Sqrt(s) : s;
                 }
-            });
-        }
-        finally
-        {
-            foreach (var v in views) v.Dispose();
-        }
+            }
+        });
     }
 
     private static T Exact<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, IFloatingPointIeee754<T>

@@ -35,54 +35,40 @@ internal static class BandKernel
         var p = new Params<T>(band, activeHigh, activeInclusive);
         // A fixed split (not one per thread count): block totals are added in block order, so the result is
         // bit-identical whatever the number of threads and whichever thread runs which block.
-        long rowsPerBlock = Math.Max(1, Math.Min(HostTensor.RowsPerSpan(b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>()), (b + MaxBlocks - 1) / MaxBlocks));
-        int blocks = (int)((b + rowsPerBlock - 1) / rowsPerBlock);
-        var mViews = new Tensor[blocks];
-        var gViews = new Tensor?[blocks];
-        for (int i = 0; i < blocks; i++)
-        {
-            long r0 = i * rowsPerBlock, c = Math.Min(rowsPerBlock, b - r0);
-            mViews[i] = m.narrow(0, r0, c);
-            gViews[i] = grad?.narrow(0, r0, c);
-        }
+        long rowsPerBlock = RowBlocks.Size(b, b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), MaxBlocks);
+        using var mBlocks = new RowBlocks(m, rowsPerBlock);
+        using var gBlocks = grad is null ? null : new RowBlocks(grad, rowsPerBlock);
+        int blocks = mBlocks.Count;
         // Each block's totals are kept apart and added in block order afterwards.
         var totals = new BlockTotals[blocks];
         var blockCols = colSums is null ? null : new T[blocks][];
-        try
-        {
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = HostTensor.Threads },
-                () => new Scratch<T>(width, colSums is null ? 0 : b),
-                (block, _, s) =>
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = HostTensor.Threads },
+            () => new Scratch<T>(width, colSums is null ? 0 : b),
+            (block, _, s) =>
+            {
+                s.Reset();
+                long r0 = block * rowsPerBlock;
+                var mRows = HostTensor.Span<T>(mBlocks[block]);
+                var gRows = gBlocks is null ? default : HostTensor.Span<T>(gBlocks[block]);
+                int rows = mRows.Length / b;
+                for (int r = 0; r < rows; r++)
                 {
-                    s.Reset();
-                    long r0 = block * rowsPerBlock;
-                    var mRows = HostTensor.Span<T>(mViews[block]);
-                    var gRows = gViews[block] is Tensor gv ? HostTensor.Span<T>(gv) : default;
-                    int rows = mRows.Length / b;
-                    for (int r = 0; r < rows; r++)
+                    int a = (int)(r0 + r);
+                    var row = mRows.Slice(r * b, b);
+                    if (gRows.IsEmpty && p.Everything)
                     {
-                        int a = (int)(r0 + r);
-                        var row = mRows.Slice(r * b, b);
-                        if (gRows.IsEmpty && p.Everything)
-                        {
-                            AllRow(a, row, negate, t, s);
-                            continue;
-                        }
-                        var g = gRows.IsEmpty ? default : gRows.Slice(r * b, b);
-                        Row(a, row, g, negate, t, p, s);
-                        if (!g.IsEmpty) Finish(a, row, g, divide, rowSums, s.ColSums);
+                        AllRow(a, row, negate, t, s);
+                        continue;
                     }
-                    totals[block] = new BlockTotals(s.Count, s.Active, s.Anchors, s.SumAp, s.SumAn, s.BandAp, s.BandAn);
-                    if (blockCols is not null) blockCols[block] = (T[])s.ColSums.Clone();
-                    return s;
-                },
-                _ => { });
-        }
-        finally
-        {
-            foreach (var v in mViews) v.Dispose();
-            foreach (var v in gViews) v?.Dispose();
-        }
+                    var g = gRows.IsEmpty ? default : gRows.Slice(r * b, b);
+                    Row(a, row, g, negate, t, p, s);
+                    if (!g.IsEmpty) Finish(a, row, g, divide, rowSums, s.ColSums);
+                }
+                totals[block] = new BlockTotals(s.Count, s.Active, s.Anchors, s.SumAp, s.SumAn, s.BandAp, s.BandAn);
+                if (blockCols is not null) blockCols[block] = (T[])s.ColSums.Clone();
+                return s;
+            },
+            _ => { });
         long count = 0, active = 0, anchors = 0;
         double sumAp = 0, sumAn = 0, bandAp = 0, bandAn = 0;
         for (int i = 0; i < blocks; i++)

@@ -24,28 +24,18 @@ internal static class FaceNetKernel
         var result = new long[(long)b * width];
         Array.Fill(result, -1L);
         int threads = HostTensor.Threads;
-        long rowsPerBlock = Math.Max(1, Math.Min(HostTensor.RowsPerSpan(b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>()), (b + 4L * threads - 1) / (4L * threads)));
-        int blocks = (int)((b + rowsPerBlock - 1) / rowsPerBlock);
-        var views = new Tensor[blocks];
-        for (int i = 0; i < blocks; i++) views[i] = m.narrow(0, i * rowsPerBlock, Math.Min(rowsPerBlock, b - i * rowsPerBlock));
-        try
-        {
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-                () => new Scratch<T>(width),
-                (block, _, s) =>
-                {
-                    var rows = HostTensor.Span<T>(views[block]);
-                    long r0 = block * rowsPerBlock;
-                    for (int r = 0; r < rows.Length / b; r++)
-                        Row((int)(r0 + r), rows.Slice(r * b, b), negate, t, s, result);
-                    return s;
-                },
-                _ => { });
-        }
-        finally
-        {
-            foreach (var v in views) v.Dispose();
-        }
+        using var blocks = new RowBlocks(m, RowBlocks.Size(b, b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), 4L * threads));
+        Parallel.For(0, blocks.Count, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            () => new Scratch<T>(width),
+            (block, _, s) =>
+            {
+                var rows = HostTensor.Span<T>(blocks[block]);
+                long r0 = block * blocks.RowsPerBlock;
+                for (int r = 0; r < rows.Length / b; r++)
+                    Row((int)(r0 + r), rows.Slice(r * b, b), negate, t, s, result);
+                return s;
+            },
+            _ => { });
         return result;
     }
 
