@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -39,45 +40,53 @@ internal static class BandKernel
         using var mBlocks = new RowBlocks(m, rowsPerBlock);
         using var gBlocks = grad is null ? null : new RowBlocks(grad, rowsPerBlock);
         int blocks = mBlocks.Count;
-        // Each block's totals are kept apart and added in block order afterwards.
+        // Each block's totals and column sums are kept apart and added in block order afterwards.
         var totals = new BlockTotals[blocks];
-        var blockCols = colSums is null ? null : new T[blocks][];
-        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = HostTensor.Threads },
-            () => new Scratch<T>(width, colSums is null ? 0 : b),
-            (block, _, s) =>
-            {
-                s.Reset();
-                long r0 = block * rowsPerBlock;
-                var mRows = HostTensor.Span<T>(mBlocks[block]);
-                var gRows = gBlocks is null ? default : HostTensor.Span<T>(gBlocks[block]);
-                int rows = mRows.Length / b;
-                for (int r = 0; r < rows; r++)
-                {
-                    int a = (int)(r0 + r);
-                    var row = mRows.Slice(r * b, b);
-                    if (gRows.IsEmpty && p.Everything)
-                    {
-                        AllRow(a, row, negate, t, s);
-                        continue;
-                    }
-                    var g = gRows.IsEmpty ? default : gRows.Slice(r * b, b);
-                    Row(a, row, g, negate, t, p, s);
-                    if (!g.IsEmpty) Finish(a, row, g, divide, rowSums, s.ColSums);
-                }
-                totals[block] = new BlockTotals(s.Count, s.Active, s.Anchors, s.SumAp, s.SumAn, s.BandAp, s.BandAn);
-                if (blockCols is not null) blockCols[block] = (T[])s.ColSums.Clone();
-                return s;
-            },
-            _ => { });
+        T[]? blockCols = colSums is null ? null : ArrayPool<T>.Shared.Rent(blocks * b);
         long count = 0, active = 0, anchors = 0;
         double sumAp = 0, sumAn = 0, bandAp = 0, bandAn = 0;
-        for (int i = 0; i < blocks; i++)
+        try
         {
-            var x = totals[i];
-            count += x.Count; active += x.Active; anchors += x.Anchors; sumAp += x.SumAp; sumAn += x.SumAn;
-            bandAp += x.BandAp; bandAn += x.BandAn;
-            if (blockCols is not null)
-                for (int j = 0; j < b; j++) colSums![j] += double.CreateTruncating(blockCols[i][j]);
+            if (blockCols is not null) Array.Clear(blockCols, 0, blocks * b);
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = HostTensor.Threads },
+                () => new Scratch<T>(width),
+                (block, _, s) =>
+                {
+                    s.Reset();
+                    long r0 = block * rowsPerBlock;
+                    var mRows = HostTensor.Span<T>(mBlocks[block]);
+                    var gRows = gBlocks is null ? default : HostTensor.Span<T>(gBlocks[block]);
+                    var cols = blockCols is null ? default : blockCols.AsSpan(block * b, b);
+                    int rows = mRows.Length / b;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        int a = (int)(r0 + r);
+                        var row = mRows.Slice(r * b, b);
+                        if (gRows.IsEmpty && p.Everything)
+                        {
+                            AllRow(a, row, negate, t, s);
+                            continue;
+                        }
+                        var g = gRows.IsEmpty ? default : gRows.Slice(r * b, b);
+                        Row(a, row, g, negate, t, p, s);
+                        if (!g.IsEmpty) Finish(a, row, g, divide, rowSums, cols);
+                    }
+                    totals[block] = new BlockTotals(s.Count, s.Active, s.Anchors, s.SumAp, s.SumAn, s.BandAp, s.BandAn);
+                    return s;
+                },
+                _ => { });
+            for (int i = 0; i < blocks; i++)
+            {
+                var x = totals[i];
+                count += x.Count; active += x.Active; anchors += x.Anchors; sumAp += x.SumAp; sumAn += x.SumAn;
+                bandAp += x.BandAp; bandAn += x.BandAn;
+                if (blockCols is not null)
+                    for (int j = 0; j < b; j++) colSums![j] += double.CreateTruncating(blockCols[i * b + j]);
+            }
+        }
+        finally
+        {
+            if (blockCols is not null) ArrayPool<T>.Shared.Return(blockCols);
         }
         // In stats mode the band is the selection; with a margin the band sums come from the second difference array.
         return new BandTotals(count, active, anchors, sumAp, sumAn, p.Separate ? (bandAp, bandAn) : (sumAp, sumAn));
@@ -109,7 +118,7 @@ internal static class BandKernel
     }
 
     /// <summary>Turns a row of dL/dE into the weights the closed-form gradient needs, and accumulates their sums (vectorised).</summary>
-    private static void Finish<T>(int a, Span<T> row, Span<T> g, bool divide, double[]? rowSums, T[] colSums)
+    private static void Finish<T>(int a, Span<T> row, Span<T> g, bool divide, double[]? rowSums, Span<T> colSums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool cols = colSums.Length > 0;
@@ -119,7 +128,7 @@ internal static class BandKernel
         {
             var gv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(g);
             var mv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(row);
-            var cv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(colSums.AsSpan());
+            var cv = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(colSums);
             for (int k = 0; k < gv.Length; k++)
             {
                 var v = gv[k];
@@ -268,9 +277,8 @@ internal static class BandKernel
         public bool Separate { get; }
     }
 
-    private sealed class Scratch<T>(int width, int columns) where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class Scratch<T>(int width) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T[] ColSums { get; } = new T[columns];
         public T[] Positives { get; } = new T[SortedPositives<T>.BufferLength(width)];
         public int[] Table { get; } = new int[SortedPositives<T>.Buckets(width) + 1];
         public T[] Coarse { get; } = new T[SortedPositives<T>.CoarseLength(width)];
@@ -287,7 +295,6 @@ internal static class BandKernel
         /// <summary>Clears the totals (not the work buffers) before a block.</summary>
         public void Reset()
         {
-            Array.Clear(ColSums);
             Count = Active = Anchors = 0;
             SumAp = SumAn = BandAp = BandAn = 0;
         }
