@@ -14,8 +14,7 @@ namespace TripletSharp.Evaluation;
 internal sealed class RetrievalAccumulator
 {
     private static readonly int[] RecallKs = [1, 2, 4, 8];
-    private readonly long[] _labels;
-    private readonly int[] _labels32;
+    private readonly int[] _labels;
     private double[] _inverse = [];
     private readonly long[] _r;
     private readonly int _knnK;
@@ -29,9 +28,8 @@ internal sealed class RetrievalAccumulator
     /// <param name="knnK">Neighbours in the k-NN vote.</param>
     public RetrievalAccumulator(long[] labels, long[] r, int knnK)
     {
-        _labels = labels;
         // Dense class ids fit in an int; half the bytes per lookup in the inner loop.
-        _labels32 = Array.ConvertAll(labels, l => checked((int)l));
+        _labels = Array.ConvertAll(labels, l => checked((int)l));
         _r = r;
         _knnK = knnK;
     }
@@ -59,12 +57,12 @@ internal sealed class RetrievalAccumulator
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, w =>
         {
             ReadOnlySpan<long> all = MemoryMarshal.Cast<byte, long>(idx.bytes);
-            ReadOnlySpan<int> labels = _labels32;
+            ReadOnlySpan<int> labels = _labels;
             ReadOnlySpan<double> inverse = _inverse;
             Span<long> votes = stackalloc long[kv];
             for (int q = w; q < b; q += threads)
             {
-                long own = _labels[start + q];
+                int own = labels[(int)(start + q)];
                 long r = _r[start + q];
                 if (r == 0)
                 {
