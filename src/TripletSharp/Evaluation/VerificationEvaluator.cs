@@ -122,15 +122,9 @@ public sealed class VerificationEvaluator
     private double[] PairValues(Tensor a, Tensor b, long[] ia, long[] ib)
     {
         using var noGrad = torch.no_grad();
-        var x = a.detach().to_type(ScalarType.Float64);
-        var y = ReferenceEquals(a, b) ? x : b.detach().to_type(ScalarType.Float64);
-        bool known = Distance is EuclideanDistance or SquaredEuclideanDistance or CosineDistance or DotProductSimilarity;
-        bool normalise = known && (Distance is CosineDistance || Distance.NormalizeEmbeddings);
-        if (normalise)
-        {
-            x = nn.functional.normalize(x, 2, 1);
-            y = ReferenceEquals(a, b) ? x : nn.functional.normalize(y, 2, 1);
-        }
+        // Prepared (normalised where the measure asks) once, in float64; the chunks then use the measure's own pairwise form.
+        var x = Distance.Prepare(a.detach().to_type(ScalarType.Float64));
+        var y = ReferenceEquals(a, b) ? x : Distance.Prepare(b.detach().to_type(ScalarType.Float64));
         var result = new double[ia.Length];
         const int chunk = 1 << 16;
         for (int s = 0; s < ia.Length; s += chunk)
@@ -139,14 +133,7 @@ public sealed class VerificationEvaluator
             int len = Math.Min(chunk, ia.Length - s);
             var xa = x.index_select(0, torch.tensor(ia.AsSpan(s, len).ToArray(), device: x.device));
             var yb = y.index_select(0, torch.tensor(ib.AsSpan(s, len).ToArray(), device: y.device));
-            var v = Distance switch
-            {
-                EuclideanDistance => DistanceMath.Square(xa - yb).sum(1).sqrt(),
-                SquaredEuclideanDistance => DistanceMath.Square(xa - yb).sum(1),
-                CosineDistance => (xa * yb).sum(1).neg().add_(Scalars.One, Scalars.One),
-                DotProductSimilarity => (xa * yb).sum(1),
-                _ => Distance.Pairwise(xa, yb),
-            };
+            var v = Distance.PairwisePrepared(xa, yb);
             v.to_type(ScalarType.Float64).cpu().data<double>().CopyTo(result, s);
         }
         return result;
