@@ -291,7 +291,7 @@ internal static class TripletLossKernels
             var posIdx = table.PosIdx.narrow(0, r0, c);
             var found = Selection(m.narrow(0, r0, c), posIdx, table.PosValid.narrow(0, r0, c), table.NegativeMask(r0, c), band).nonzero();
             var rows = found[.., 0];
-            anchors.Add(rows.add(Scalars.Of(r0), Scalars.I1));
+            using (var first = Scalars.Make(r0)) anchors.Add(rows.add(first, Scalars.I1));
             positives.Add(posIdx.index(new[] { rows, found[.., 1] }));
             negatives.Add(found[.., 2]);
         }
