@@ -37,7 +37,7 @@ internal static class CliApp
         }
         catch (Exception e)
         {
-            return ErrorReporter.Report(e, ctx.Err, commandName);
+            return ErrorReporter.Report(e, ctx.Err, commandName, (parse.CommandResult.Command as TableCommand)?.Table);
         }
     }
 

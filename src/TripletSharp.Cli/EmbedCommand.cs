@@ -11,17 +11,14 @@ internal static class EmbedCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var model = new Option<string>("--model") { Description = "Model folder.", Required = true };
-        var data = Optional<string>("--data", "Dataset to embed (default: the data the model was trained on).");
-        var format = Optional<string>("--format", "Data format: auto, idx, folder or csv.");
-        format.AcceptOnlyFromAmong(FormatNames);
-        var output = new Option<string>("--out") { Description = "Output file: .csv, .npy (a structured array) or .parquet.", Required = true };
-        var split = Choice("--split", "Which items to embed.", "all", ["all", "train", "test"]);
-        var projector = Optional<string>("--projector", "Also write TensorBoard Embedding Projector files (vectors, metadata, sprite for images, config) into this folder.");
-        var command = new Command("embed", "Embed a dataset with a saved model and write the embeddings with labels (and file names where known).")
-        {
-            model, data, format, output, split, projector,
-        };
+        var t = new OptionTable();
+        var model = t.Add(CommonOptions.ModelFolder("Model folder."));
+        var data = t.Add(CommonOptions.Data("Dataset to embed (default: the data the model was trained on)."), nameof(DataOptions.Path));
+        var format = t.Add(CommonOptions.Format(), nameof(DataOptions.Format));
+        var output = t.Add(new Option<string>("--out") { Description = "Output file: .csv, .npy (a structured array) or .parquet.", Required = true }, "Output");
+        var split = t.Add(Choice("--split", "Which items to embed.", "all", ["all", "train", "test"]));
+        var projector = t.Add(Optional<string>("--projector", "Also write TensorBoard Embedding Projector files (vectors, metadata, sprite for images, config) into this folder."));
+        var command = t.CreateCommand("embed", "Embed a dataset with a saved model and write the embeddings with labels (and file names where known).");
         command.SetAction(parse =>
         {
             var outPath = parse.GetValue(output)!;

@@ -7,50 +7,16 @@ namespace TripletSharp.Cli;
 /// <summary>Turns an exception into one clear line on stderr and a distinct exit code; never a stack trace (unless TRIPLET_DEBUG=1).</summary>
 internal static class ErrorReporter
 {
-    /// <summary>Library parameter names → the options that set them, so that messages name what the user typed.</summary>
-    private static readonly Dictionary<string, string> OptionNames = new(StringComparer.Ordinal)
+    /// <summary>Writes the one-line message of <paramref name="e"/>, naming options through the command's <paramref name="options"/>, and returns the exit code.</summary>
+    public static int Report(Exception e, TextWriter err, string command, OptionTable? options = null)
     {
-        [nameof(TrainerOptions.Epochs)] = "--epochs",
-        [nameof(TrainerOptions.ClassesPerBatch)] = "--classes-per-batch",
-        [nameof(TrainerOptions.SamplesPerClass)] = "--samples-per-class",
-        [nameof(TrainerOptions.BatchesPerEpoch)] = "--batches-per-epoch",
-        [nameof(TrainerOptions.Miner)] = "--miner",
-        [nameof(TrainerOptions.Distance)] = "--distance",
-        [nameof(TrainerOptions.Margin)] = "--margin",
-        [nameof(TrainerOptions.Reducer)] = "--reducer",
-        [nameof(TrainerOptions.LearningRate)] = "--lr",
-        [nameof(TrainerOptions.Momentum)] = "--momentum",
-        [nameof(TrainerOptions.WeightDecay)] = "--weight-decay",
-        [nameof(TrainerOptions.StepEpochs)] = "--step-epochs",
-        [nameof(TrainerOptions.StepGamma)] = "--step-gamma",
-        [nameof(TrainerOptions.Threads)] = "--threads",
-        [nameof(TrainerOptions.Model)] = "--model",
-        [nameof(TrainerOptions.EmbeddingDim)] = "--embedding-dim",
-        [nameof(TrainerOptions.HiddenSizes)] = "--hidden-sizes",
-        [nameof(TrainerOptions.OutputDirectory)] = "--out",
-        [nameof(TrainerOptions.Resume)] = "--resume",
-        [nameof(TrainerOptions.CheckpointEveryBatches)] = "--checkpoint-every",
-        [nameof(DataOptions.Path)] = "--data",
-        [nameof(DataOptions.Format)] = "--format",
-        [nameof(DataOptions.LabelColumn)] = "--label-column",
-        [nameof(DataOptions.TestFraction)] = "--test-fraction",
-        [nameof(DataOptions.ImageSize)] = "--image-size",
-        [nameof(DataOptions.MaxTrainItems)] = "--max-train-items",
-        [nameof(DataOptions.MaxTestItems)] = "--max-test-items",
-        ["K"] = "--k",
-        ["MaxQueries"] = "--max-queries",
-        ["Output"] = "--out",
-    };
-
-    public static int Report(Exception e, TextWriter err, string command)
-    {
-        var (code, message) = Classify(e);
+        var (code, message) = Classify(e, options);
         err.WriteLine($"{command}: {message}");
         if (Environment.GetEnvironmentVariable("TRIPLET_DEBUG") == "1") err.WriteLine(e.ToString());
         return code;
     }
 
-    internal static (int Code, string Message) Classify(Exception e)
+    internal static (int Code, string Message) Classify(Exception e, OptionTable? options = null)
     {
         if (IsNativeLoadFailure(e))
             return (ExitCodes.NativeLibrary,
@@ -62,7 +28,7 @@ internal static class ErrorReporter
             DataFormatException d => (ExitCodes.Data, CliApp.OneLine(d.Message) + "."),
             ModelFormatException m => (ExitCodes.Model, CliApp.OneLine(m.Message) + "."),
             ModelInputMismatchException m => (ExitCodes.Model, CliApp.OneLine(m.Message) + "."),
-            ArgumentException a => (ExitCodes.Usage, ArgumentMessage(a)),
+            ArgumentException a => (ExitCodes.Usage, ArgumentMessage(a, options)),
             FileNotFoundException f => (ExitCodes.Io, $"{f.FileName ?? "file"}: not found."),
             DirectoryNotFoundException d => (ExitCodes.Io, CliApp.OneLine(d.Message) + "."),
             UnauthorizedAccessException u => (ExitCodes.Io, $"{CliApp.OneLine(u.Message)} (check the folder's permissions)."),
@@ -73,17 +39,20 @@ internal static class ErrorReporter
         };
     }
 
-    /// <summary>"'ClassesPerBatch' must be > 0, got 0." → "--classes-per-batch must be > 0, got 0."</summary>
-    internal static string ArgumentMessage(ArgumentException a)
+    /// <summary>
+    /// "'ClassesPerBatch' must be > 0, got 0." → "--classes-per-batch must be > 0, got 0.": every property of the command's
+    /// table quoted in the message becomes its option, and a message that still does not name the option of the exception's
+    /// parameter gets it in front.
+    /// </summary>
+    internal static string ArgumentMessage(ArgumentException a, OptionTable? options)
     {
         var message = a.Message;
-        if (a.ParamName is { } p)
-        {
-            message = message.Replace($" (Parameter '{p}')", "");
-        }
+        if (a.ParamName is { } p) message = message.Replace($" (Parameter '{p}')", "");
         message = message.Split('\n')[0].Trim();
-        foreach (var (name, option) in OptionNames)
-            message = message.Replace($"'{name}'", option);
+        foreach (var row in options ?? [])
+            message = message.Replace($"'{row.Property}'", row.Option.Name);
+        if (a.ParamName is { } param && options?.OptionFor(param) is { } named && !message.Contains(named.Name, StringComparison.Ordinal))
+            message = $"{named.Name}: {message}";
         return CliApp.OneLine(message) + ".";
     }
 

@@ -15,17 +15,14 @@ internal static class EvalCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var model = new Option<string>("--model") { Description = "Model folder (for example runs/<timestamp>/model).", Required = true };
-        var data = Optional<string>("--data", "Dataset to evaluate on (default: the data the model was trained on).");
-        var format = Optional<string>("--format", "Data format: auto, idx, folder or csv.");
-        format.AcceptOnlyFromAmong(FormatNames);
-        var split = Choice("--split", "Which items to evaluate on.", "test", ["test", "train", "all"]);
-        var pairs = Optional<string>("--pairs", "CSV of labelled pairs 'path1,path2,same' for verification (default: all pairs of the evaluated items).");
-        var json = With("--json", "Print JSON instead of a table.", false);
-        var command = new Command("eval", "Evaluate a saved model: precision@1, R-precision, MAP@R, recall@k, NMI, k-NN accuracy, and pair verification.")
-        {
-            model, data, format, split, pairs, json,
-        };
+        var t = new OptionTable();
+        var model = t.Add(CommonOptions.ModelFolder());
+        var data = t.Add(CommonOptions.Data("Dataset to evaluate on (default: the data the model was trained on)."), nameof(DataOptions.Path));
+        var format = t.Add(CommonOptions.Format(), nameof(DataOptions.Format));
+        var split = t.Add(Choice("--split", "Which items to evaluate on.", "test", ["test", "train", "all"]));
+        var pairs = t.Add(Optional<string>("--pairs", "CSV of labelled pairs 'path1,path2,same' for verification (default: all pairs of the evaluated items)."));
+        var json = t.Add(CommonOptions.Json());
+        var command = t.CreateCommand("eval", "Evaluate a saved model: precision@1, R-precision, MAP@R, recall@k, NMI, k-NN accuracy, and pair verification.");
         command.SetAction(parse =>
         {
             using var bundle = ModelBundle.Load(parse.GetValue(model)!);

@@ -23,12 +23,6 @@ internal static class OptionBinding
         return o;
     }
 
-    /// <summary>Whether the user typed the option (not just its default).</summary>
-    public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
-
-    /// <summary>The typed value when the user gave the option, else <paramref name="fallback"/> (used to layer the command line over a saved config).</summary>
-    public static T Pick<T>(ParseResult parse, Option<T> option, T fallback) => Given(parse, option) ? parse.GetValue(option)! : fallback;
-
     public static DataFormat ParseFormat(string value) => value switch
     {
         "idx" => DataFormat.Idx,
@@ -40,8 +34,6 @@ internal static class OptionBinding
     public static string FormatName(DataFormat format) => format.ToString().ToLowerInvariant();
 
     public static readonly string[] FormatNames = ["auto", "idx", "folder", "csv"];
-
-    public static DataOptions Clone(DataOptions o) => o.Clone();
 
     /// <summary>Parses "256,128" (an empty string means no hidden layer).</summary>
     public static int[] ParseSizes(string text)
@@ -56,7 +48,7 @@ internal static class OptionBinding
     /// <summary>The model's data options with the command line's data path and format on top; an explicit path drops the training slice limits.</summary>
     public static DataOptions DataFor(DataOptions? stored, string? path, string? format)
     {
-        var d = stored is null ? new DataOptions() : Clone(stored);
+        var d = stored is null ? new DataOptions() : stored.Clone();
         if (path is not null)
         {
             d.Path = path;

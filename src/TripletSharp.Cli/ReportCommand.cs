@@ -13,18 +13,16 @@ internal static class ReportCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var model = new Option<string>("--model") { Description = "Model folder (for example runs/<timestamp>/model).", Required = true };
-        var data = Optional<string>("--data", "Dataset to report on (default: the data the model was trained on); its test split is used.");
-        var format = Optional<string>("--format", "Data format: auto, idx, folder or csv.");
-        format.AcceptOnlyFromAmong(FormatNames);
-        var output = Optional<string>("--out", "Report file (default: report.html next to the model folder's run, or in the current folder).");
-        var noTsne = With("--no-tsne", "Leave out the t-SNE map (PCA only).", false);
-        var tsneIterations = With("--tsne-iterations", "t-SNE iterations.", 1000);
-        var seed = With("--seed", "Seed of the map sample and the gallery queries.", 0);
-        var command = new Command("report", "Write a self-contained HTML report (maps, gallery, confusion, distances, ROC, curves) of a model on a dataset.")
-        {
-            model, data, format, output, noTsne, tsneIterations, seed,
-        };
+        var r = new ReportRequest();
+        var t = new OptionTable<ReportRequest>();
+        var model = t.Add(CommonOptions.ModelFolder());
+        var data = t.Add(CommonOptions.Data("Dataset to report on (default: the data the model was trained on); its test split is used."), nameof(DataOptions.Path));
+        var format = t.Add(CommonOptions.Format(), nameof(DataOptions.Format));
+        var output = t.Add(Optional<string>("--out", "Report file (default: report.html next to the model folder's run, or in the current folder)."), "Output");
+        t.Add(CommonOptions.NoTsne("Leave out the t-SNE map (PCA only)."), nameof(ReportOptions.ComputeTsne), (s, v) => s.ComputeTsne = !v);
+        t.Add(CommonOptions.TsneIterations("t-SNE iterations.", r.TsneIterations), nameof(TsneOptions.Iterations), (s, v) => s.TsneIterations = v);
+        t.Add(With("--seed", "Seed of the map sample and the gallery queries.", r.Seed), nameof(ReportOptions.Seed), (s, v) => s.Seed = v);
+        var command = t.CreateCommand("report", "Write a self-contained HTML report (maps, gallery, confusion, distances, ROC, curves) of a model on a dataset.");
         command.SetAction(parse =>
         {
             var modelDir = Path.GetFullPath(parse.GetValue(model)!);
@@ -36,13 +34,7 @@ internal static class ReportCommand
             var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(modelDir));
             string? runDir = dataPath is null && parent is not null && File.Exists(new RunLayout(parent).HistoryPath) ? parent : null;
             var outPath = parse.GetValue(output) ?? Path.Combine(runDir ?? ".", RunReport.FileName);
-            int iterations = parse.GetValue(tsneIterations);
-            var options = new ReportOptions
-            {
-                Seed = parse.GetValue(seed),
-                ComputeTsne = !parse.GetValue(noTsne),
-                Tsne = new TsneOptions { Iterations = iterations, ExaggerationIterations = Math.Min(250, iterations / 4) },
-            };
+            var options = t.Bind(parse, new ReportRequest()).ToOptions();
             RunReport.Write(outPath, bundle, test, runDir, options);
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {outPath} ({test.Count} items, {test.ClassNames.Count} classes)"));
             return ExitCodes.Ok;

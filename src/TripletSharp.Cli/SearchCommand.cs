@@ -15,18 +15,15 @@ internal static class SearchCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var model = new Option<string>("--model") { Description = "Model folder.", Required = true };
-        var gallery = new Option<string>("--gallery") { Description = "Dataset to search in (all its items).", Required = true };
-        var query = new Option<string>("--query") { Description = "Dataset of query items (all its items).", Required = true };
-        var format = Optional<string>("--format", "Format of both datasets: auto, idx, folder or csv.");
-        format.AcceptOnlyFromAmong(FormatNames);
-        var k = With("--k", "Neighbours per query.", 5);
-        var maxQueries = Optional<int?>("--max-queries", "Search only the first N query items.");
-        var json = With("--json", "Print JSON instead of a table.", false);
-        var command = new Command("search", "Find the nearest gallery items of each query item with a saved model.")
-        {
-            model, gallery, query, format, k, maxQueries, json,
-        };
+        var t = new OptionTable();
+        var model = t.Add(CommonOptions.ModelFolder("Model folder."));
+        var gallery = t.Add(new Option<string>("--gallery") { Description = "Dataset to search in (all its items).", Required = true });
+        var query = t.Add(new Option<string>("--query") { Description = "Dataset of query items (all its items).", Required = true });
+        var format = t.Add(CommonOptions.Format("Format of both datasets: auto, idx, folder or csv."), nameof(DataOptions.Format));
+        var k = t.Add(With("--k", "Neighbours per query.", 5));
+        var maxQueries = t.Add(Optional<int?>("--max-queries", "Search only the first N query items."));
+        var json = t.Add(CommonOptions.Json());
+        var command = t.CreateCommand("search", "Find the nearest gallery items of each query item with a saved model.");
         command.SetAction(parse =>
         {
             int kk = parse.GetValue(k);

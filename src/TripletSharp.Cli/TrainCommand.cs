@@ -9,174 +9,187 @@ using static TripletSharp.Cli.OptionBinding;
 
 namespace TripletSharp.Cli;
 
-/// <summary><c>triplet train</c>: binds the command line onto <see cref="DataOptions"/> and <see cref="TrainerOptions"/> and runs the <see cref="Trainer"/>.</summary>
+/// <summary><c>triplet train</c>: binds the command line onto <see cref="TrainSettings"/> and runs the <see cref="Trainer"/>.</summary>
 internal static class TrainCommand
 {
-    public static Command Create(CliContext ctx)
+    /// <summary>Every option of <c>triplet train</c>, once: declaration, the library property it sets, and its binding.</summary>
+    public static OptionTable<TrainSettings> Options()
     {
         var d = new TrainerOptions();
         var dd = new DataOptions();
-        var data = Optional<string>("--data", "Dataset: an IDX folder, a folder of class sub-folders, or a CSV file (default: the bundled Fashion-MNIST sample).");
-        var format = Choice("--format", "Data format.", "auto", FormatNames);
-        var model = Choice("--model", "Architecture: convnet for images, mlp for vectors (auto picks by data kind).", "auto", ["auto", "convnet", "mlp"]);
-        var embeddingDim = With("--embedding-dim", "Embedding dimension.", d.EmbeddingDim);
-        var hidden = With("--hidden-sizes", "MLP hidden layer widths, comma-separated.", string.Join(",", d.HiddenSizes));
-        var miner = Choice("--miner", "Triplet miner.", d.Miner, ComponentFactory.MinerNames);
-        var distance = Choice("--distance", "Distance for mining, loss and evaluation.", d.Distance, ComponentFactory.DistanceNames);
-        var margin = With("--margin", "Triplet margin (also the semi-hard band).", d.Margin);
-        var softMargin = With("--soft-margin", "Use the soft-margin loss softplus(d_ap - d_an) instead of the hinge.", false);
-        var reducer = Choice("--reducer", "How per-triplet losses are reduced.", d.Reducer, ComponentFactory.ReducerNames);
-        var epochs = With("--epochs", "Passes over the training data.", d.Epochs);
-        var p = With("--classes-per-batch", "P: classes per batch.", d.ClassesPerBatch);
-        var k = With("--samples-per-class", "K: items per class in a batch.", d.SamplesPerClass);
-        var batches = Optional<int?>("--batches-per-epoch", "Batches per epoch (default: training items / (P*K)).");
-        var optimizer = Choice("--optimizer", "Optimiser.", "adam", ["adam", "sgd"]);
-        var lr = With("--lr", "Learning rate.", d.LearningRate);
-        var momentum = With("--momentum", "SGD momentum.", d.Momentum);
-        var weightDecay = With("--weight-decay", "L2 weight decay.", d.WeightDecay);
-        var schedule = Choice("--schedule", "Learning-rate schedule.", "cosine", ["constant", "cosine", "step"]);
-        var seed = With("--seed", "Seed of initialisation, sampling and the data split.", d.Seed);
-        var threads = Optional<int?>("--threads", "CPU threads (default: all cores).");
-        var outDir = Optional<string>("--out", "Run folder (default: runs/<timestamp>).");
-        var resume = With("--resume", "Continue the run in --out from its last checkpoint.", false);
-        var checkpointEvery = With("--checkpoint-every", "Also checkpoint every N batches within an epoch (0: at epoch ends and on Ctrl+C).", d.CheckpointEveryBatches);
-        var progress = Choice("--progress", "Progress display: a live bar on a terminal, plain lines for logs, or quiet.", "auto", ["auto", "bar", "plain", "quiet"]);
-        var quiet = With("--quiet", "Print only the final summary (same as --progress quiet).", false);
+        var t = new OptionTable<TrainSettings>();
+        t.Add(Optional<string>("--data", "Dataset: an IDX folder, a folder of class sub-folders, or a CSV file (default: the bundled Fashion-MNIST sample)."),
+            nameof(DataOptions.Path), (s, v) => s.Data.Path = v);
+        t.Add(Choice("--format", "Data format.", FormatName(dd.Format), FormatNames),
+            nameof(DataOptions.Format), (s, v) => s.Data.Format = ParseFormat(v));
+        t.Add(Choice("--model", "Architecture: convnet for images, mlp for vectors (auto picks by data kind).", "auto", ["auto", "convnet", "mlp"]),
+            nameof(TrainerOptions.Model), (s, v) => s.Trainer = s.Trainer with { Model = v switch { "convnet" => ModelKind.ConvNet, "mlp" => ModelKind.Mlp, _ => null } });
+        t.Add(With("--embedding-dim", "Embedding dimension.", d.EmbeddingDim),
+            nameof(TrainerOptions.EmbeddingDim), (s, v) => s.Trainer = s.Trainer with { EmbeddingDim = v });
+        t.Add(With("--hidden-sizes", "MLP hidden layer widths, comma-separated.", string.Join(",", d.HiddenSizes)),
+            nameof(TrainerOptions.HiddenSizes), (s, v) => s.Trainer = s.Trainer with { HiddenSizes = ParseSizes(v) });
+        t.Add(Choice("--miner", "Triplet miner.", d.Miner, ComponentFactory.MinerNames),
+            nameof(TrainerOptions.Miner), (s, v) => s.Trainer = s.Trainer with { Miner = v });
+        t.Add(Choice("--distance", "Distance for mining, loss and evaluation.", d.Distance, ComponentFactory.DistanceNames),
+            nameof(TrainerOptions.Distance), (s, v) => s.Trainer = s.Trainer with { Distance = v });
+        t.Add(With("--margin", "Triplet margin (also the semi-hard band).", d.Margin),
+            nameof(TrainerOptions.Margin), (s, v) => s.Trainer = s.Trainer with { Margin = v });
+        t.Add(With("--soft-margin", "Use the soft-margin loss softplus(d_ap - d_an) instead of the hinge.", d.SoftMargin),
+            nameof(TrainerOptions.SoftMargin), (s, v) => s.Trainer = s.Trainer with { SoftMargin = v });
+        t.Add(Choice("--reducer", "How per-triplet losses are reduced.", d.Reducer, ComponentFactory.ReducerNames),
+            nameof(TrainerOptions.Reducer), (s, v) => s.Trainer = s.Trainer with { Reducer = v });
+        t.Add(With("--epochs", "Passes over the training data.", d.Epochs),
+            nameof(TrainerOptions.Epochs), (s, v) => s.Trainer = s.Trainer with { Epochs = v });
+        t.Add(With("--classes-per-batch", "P: classes per batch.", d.ClassesPerBatch),
+            nameof(TrainerOptions.ClassesPerBatch), (s, v) => s.Trainer = s.Trainer with { ClassesPerBatch = v });
+        t.Add(With("--samples-per-class", "K: items per class in a batch.", d.SamplesPerClass),
+            nameof(TrainerOptions.SamplesPerClass), (s, v) => s.Trainer = s.Trainer with { SamplesPerClass = v });
+        t.Add(Optional<int?>("--batches-per-epoch", "Batches per epoch (default: training items / (P*K))."),
+            nameof(TrainerOptions.BatchesPerEpoch), (s, v) => s.Trainer = s.Trainer with { BatchesPerEpoch = v });
+        t.Add(Choice("--optimizer", "Optimiser.", Name(d.Optimizer), Enum.GetNames<OptimizerKind>().Select(n => n.ToLowerInvariant())),
+            nameof(TrainerOptions.Optimizer), (s, v) => s.Trainer = s.Trainer with { Optimizer = Enum.Parse<OptimizerKind>(v, ignoreCase: true) });
+        t.Add(With("--lr", "Learning rate.", d.LearningRate),
+            nameof(TrainerOptions.LearningRate), (s, v) => s.Trainer = s.Trainer with { LearningRate = v });
+        t.Add(With("--momentum", "SGD momentum.", d.Momentum),
+            nameof(TrainerOptions.Momentum), (s, v) => s.Trainer = s.Trainer with { Momentum = v });
+        t.Add(With("--weight-decay", "L2 weight decay.", d.WeightDecay),
+            nameof(TrainerOptions.WeightDecay), (s, v) => s.Trainer = s.Trainer with { WeightDecay = v });
+        t.Add(Choice("--schedule", "Learning-rate schedule.", Name(d.Schedule), Enum.GetNames<LearningRateSchedule>().Select(n => n.ToLowerInvariant())),
+            nameof(TrainerOptions.Schedule), (s, v) => s.Trainer = s.Trainer with { Schedule = Enum.Parse<LearningRateSchedule>(v, ignoreCase: true) });
+        t.Add(Optional<int?>("--step-epochs", "Step schedule: epochs between decays (default: a third of the epochs)."),
+            nameof(TrainerOptions.StepEpochs), (s, v) => s.Trainer = s.Trainer with { StepEpochs = v });
+        t.Add(With("--step-gamma", "Step schedule: factor applied to the learning rate at every decay.", d.StepGamma),
+            nameof(TrainerOptions.StepGamma), (s, v) => s.Trainer = s.Trainer with { StepGamma = v });
+        t.Add(With("--seed", "Seed of initialisation, sampling and the data split.", d.Seed),
+            nameof(TrainerOptions.Seed), (s, v) => { s.Trainer = s.Trainer with { Seed = v }; s.Data.Seed = v; });
+        t.Add(Optional<int?>("--threads", "CPU threads (default: all cores)."),
+            nameof(TrainerOptions.Threads), (s, v) => s.Trainer = s.Trainer with { Threads = v });
+        t.Add(Optional<string>("--out", "Run folder (default: runs/<timestamp>)."),
+            nameof(TrainerOptions.OutputDirectory), (s, v) => s.Trainer = s.Trainer with { OutputDirectory = v });
+        t.Add(With("--resume", "Continue the run in --out from its last checkpoint.", d.Resume),
+            nameof(TrainerOptions.Resume), (s, v) => s.Trainer = s.Trainer with { Resume = v });
+        t.Add(With("--checkpoint-every", "Also checkpoint every N batches within an epoch (0: at epoch ends and on Ctrl+C).", d.CheckpointEveryBatches),
+            nameof(TrainerOptions.CheckpointEveryBatches), (s, v) => s.Trainer = s.Trainer with { CheckpointEveryBatches = v });
+        t.Add(Choice("--progress", "Progress display: a live bar on a terminal, plain lines for logs, or quiet.", Name(ProgressMode.Auto), Enum.GetNames<ProgressMode>().Select(n => n.ToLowerInvariant())),
+            nameof(TrainSettings.Progress), (s, v) => s.Progress = Enum.Parse<ProgressMode>(v, ignoreCase: true));
+        var quiet = t.Add(With("--quiet", "Print only the final summary (same as --progress quiet).", false),
+            "Quiet", (s, v) => { if (v) s.Progress = ProgressMode.Quiet; });
         quiet.Aliases.Add("-q");
-        var flip = With("--random-flip", "Images: mirror training items left-right at random (augmentation).", d.RandomFlip);
-        var measureFloor = With("--measure-floor", "Time the floor beside training: after every batch, a copy of the model does forward+backward+optimiser step alone on the same batch (about doubles the epoch time).", false);
-        var maxTrain = Optional<int?>("--max-train-items", "Use a class-balanced slice of at most N training items.");
-        var maxTest = Optional<int?>("--max-test-items", "Use a class-balanced slice of at most N test items.");
-        var testFraction = With("--test-fraction", "Test share when the data has no split of its own.", dd.TestFraction);
-        var labelColumn = With("--label-column", "CSV: name of the label column.", dd.LabelColumn);
-        var imageSize = With("--image-size", "Image folders: resize to N x N.", dd.ImageSize);
-        var color = With("--color", "Image folders: read 3-channel colour instead of grey.", false);
-        var tensorboard = Optional<string>("--tensorboard", "Also write TensorBoard event files (scalars per epoch, d_ap/d_an histograms) into this folder.");
-        var noReport = With("--no-report", "Do not write report.html into the run folder.", false);
-        var noTsne = With("--no-tsne", "Report without the t-SNE map (PCA only).", false);
-        var tsneIterations = With("--report-tsne-iterations", "t-SNE iterations of the report's map (fewer than t-SNE's usual 1000 keep the automatic report quick).", 500);
+        t.Add(With("--random-flip", "Images: mirror training items left-right at random (augmentation).", d.RandomFlip),
+            nameof(TrainerOptions.RandomFlip), (s, v) => s.Trainer = s.Trainer with { RandomFlip = v });
+        t.Add(With("--measure-floor", "Time the floor beside training: after every batch, a copy of the model does forward+backward+optimiser step alone on the same batch (about doubles the epoch time).", d.MeasureFloor),
+            nameof(TrainerOptions.MeasureFloor), (s, v) => s.Trainer = s.Trainer with { MeasureFloor = v });
+        t.Add(Optional<int?>("--max-train-items", "Use a class-balanced slice of at most N training items."),
+            nameof(DataOptions.MaxTrainItems), (s, v) => s.Data.MaxTrainItems = v);
+        t.Add(Optional<int?>("--max-test-items", "Use a class-balanced slice of at most N test items."),
+            nameof(DataOptions.MaxTestItems), (s, v) => s.Data.MaxTestItems = v);
+        t.Add(With("--test-fraction", "Test share when the data has no split of its own.", dd.TestFraction),
+            nameof(DataOptions.TestFraction), (s, v) => s.Data.TestFraction = v);
+        t.Add(With("--label-column", "CSV: name of the label column.", dd.LabelColumn),
+            nameof(DataOptions.LabelColumn), (s, v) => s.Data.LabelColumn = v);
+        t.Add(With("--image-size", "Image folders: resize to N x N.", dd.ImageSize),
+            nameof(DataOptions.ImageSize), (s, v) => s.Data.ImageSize = v);
+        t.Add(With("--color", "Image folders: read 3-channel colour instead of grey.", !dd.Grayscale),
+            nameof(DataOptions.Grayscale), (s, v) => s.Data.Grayscale = !v);
+        t.Add(Optional<string>("--tensorboard", "Also write TensorBoard event files (scalars per epoch, d_ap/d_an histograms) into this folder."),
+            nameof(TrainSettings.TensorBoard), (s, v) => s.TensorBoard = v);
+        t.Add(With("--no-report", "Do not write report.html into the run folder.", false),
+            "NoReport", (s, v) => s.WriteReport = !v);
+        t.Add(CommonOptions.NoTsne("Report without the t-SNE map (PCA only)."),
+            nameof(ReportOptions.ComputeTsne), (s, v) => s.Report.ComputeTsne = !v);
+        var tsne = t.Add(CommonOptions.TsneIterations("t-SNE iterations of the report's map (fewer than t-SNE's usual 1000 keep the automatic report quick).", 500),
+            nameof(TsneOptions.Iterations), (s, v) => s.Report.TsneIterations = v);
+        tsne.Aliases.Add("--report-tsne-iterations");
+        return t;
+    }
 
-        var command = new Command("train", "Train an embedding model with triplet loss; writes the model, config.json, history.csv and metrics.json into --out.")
-        {
-            data, format, model, embeddingDim, hidden, miner, distance, margin, softMargin, reducer, epochs, p, k, batches,
-            optimizer, lr, momentum, weightDecay, schedule, seed, threads, outDir, resume, checkpointEvery, progress, quiet,
-            flip, measureFloor, maxTrain, maxTest, testFraction, labelColumn, imageSize, color, tensorboard, noReport, noTsne, tsneIterations,
-        };
-
-        command.SetAction(parse =>
-        {
-            var resumeRun = parse.GetValue(resume);
-            var outPath = parse.GetValue(outDir);
-            if (resumeRun && outPath is null)
-                throw new ArgumentException("'Resume' needs --out: the folder of the run to continue.", nameof(TrainerOptions.Resume));
-
-            // On --resume, the run's saved configuration is the base and the command line only overrides what it names.
-            RunConfig? saved = null;
-            if (resumeRun && File.Exists(new RunLayout(outPath!).ConfigPath)) saved = RunConfig.Load(new RunLayout(outPath!).ConfigPath);
-            var baseTrainer = saved?.Trainer ?? d;
-            var baseData = saved?.Data is { } sd ? Clone(sd) : new DataOptions();
-
-            var dataOptions = baseData;
-            dataOptions.Path = Pick(parse, data, baseData.Path);
-            if (Given(parse, format)) dataOptions.Format = ParseFormat(parse.GetValue(format)!);
-            dataOptions.LabelColumn = Pick(parse, labelColumn, baseData.LabelColumn);
-            dataOptions.TestFraction = Pick(parse, testFraction, baseData.TestFraction);
-            dataOptions.ImageSize = Pick(parse, imageSize, baseData.ImageSize);
-            if (Given(parse, color)) dataOptions.Grayscale = !parse.GetValue(color);
-            dataOptions.MaxTrainItems = Pick(parse, maxTrain, baseData.MaxTrainItems);
-            dataOptions.MaxTestItems = Pick(parse, maxTest, baseData.MaxTestItems);
-            dataOptions.Seed = Pick(parse, seed, saved is null ? d.Seed : baseData.Seed);
-
-            var options = baseTrainer with
-            {
-                Model = Given(parse, model) ? parse.GetValue(model) switch { "convnet" => ModelKind.ConvNet, "mlp" => ModelKind.Mlp, _ => null } : baseTrainer.Model,
-                EmbeddingDim = Pick(parse, embeddingDim, baseTrainer.EmbeddingDim),
-                HiddenSizes = Given(parse, hidden) ? ParseSizes(parse.GetValue(hidden)!) : baseTrainer.HiddenSizes,
-                Miner = Pick(parse, miner, baseTrainer.Miner),
-                Distance = Pick(parse, distance, baseTrainer.Distance),
-                Margin = Pick(parse, margin, baseTrainer.Margin),
-                SoftMargin = Pick(parse, softMargin, baseTrainer.SoftMargin),
-                Reducer = Pick(parse, reducer, baseTrainer.Reducer),
-                Epochs = Pick(parse, epochs, baseTrainer.Epochs),
-                ClassesPerBatch = Pick(parse, p, baseTrainer.ClassesPerBatch),
-                SamplesPerClass = Pick(parse, k, baseTrainer.SamplesPerClass),
-                BatchesPerEpoch = Pick(parse, batches, baseTrainer.BatchesPerEpoch),
-                Optimizer = Given(parse, optimizer) ? (parse.GetValue(optimizer) == "sgd" ? OptimizerKind.Sgd : OptimizerKind.Adam) : baseTrainer.Optimizer,
-                LearningRate = Pick(parse, lr, baseTrainer.LearningRate),
-                Momentum = Pick(parse, momentum, baseTrainer.Momentum),
-                WeightDecay = Pick(parse, weightDecay, baseTrainer.WeightDecay),
-                Schedule = Given(parse, schedule) ? Enum.Parse<LearningRateSchedule>(parse.GetValue(schedule)!, ignoreCase: true) : baseTrainer.Schedule,
-                Seed = Pick(parse, seed, baseTrainer.Seed),
-                Threads = Pick(parse, threads, saved is null ? null : baseTrainer.Threads),
-                OutputDirectory = outPath ?? RunLayout.DefaultDirectory(),
-                Resume = resumeRun,
-                CheckpointEveryBatches = Pick(parse, checkpointEvery, baseTrainer.CheckpointEveryBatches),
-                MeasureFloor = Pick(parse, measureFloor, baseTrainer.MeasureFloor),
-                RandomFlip = Pick(parse, flip, baseTrainer.RandomFlip),
-            };
-            options.Validate();
-
-            var mode = parse.GetValue(quiet) ? ProgressMode.Quiet : Enum.Parse<ProgressMode>(parse.GetValue(progress)!, ignoreCase: true);
-            var display = new ConsoleProgress(ctx.Out, mode, ctx.IsTerminal);
-            using var split = DatasetLoader.Load(dataOptions);
-            display.WriteLine($"data: {Describe(split)}");
-            var trainer = new Trainer(options);
-            var resolved = trainer.Resolve(split);
-            display.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"run: {resolved.OutputDirectory}  ({resolved.Model?.ToString().ToLowerInvariant()} {resolved.EmbeddingDim}-d, {resolved.Miner}, {resolved.Distance}, margin {resolved.Margin}, P×K {resolved.ClassesPerBatch}×{resolved.SamplesPerClass}, {resolved.BatchesPerEpoch} batches/epoch, {resolved.Epochs} epochs, {resolved.Optimizer.ToString().ToLowerInvariant()} lr {resolved.LearningRate}, {resolved.Threads} threads, seed {resolved.Seed})"));
-            display.Attach(trainer);
-            var tbDir = parse.GetValue(tensorboard);
-            var report = new RunReport(tbDir is null ? null : new TensorBoardLogger(tbDir));
-            report.Attach(trainer);
-
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken);
-            int signal = 0;
-            void OnSignal(PosixSignalContext c, int number)
-            {
-                if (cts.IsCancellationRequested) return; // a second signal terminates at once
-                c.Cancel = true;
-                signal = number;
-                cts.Cancel();
-            }
-            using var sigint = ctx.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, 2)) : null;
-            using var sigterm = ctx.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, 15)) : null;
-
-            TrainingResult result;
-            try
-            {
-                result = trainer.Fit(split, dataOptions, cts.Token);
-            }
-            finally
-            {
-                display.ClearBar();
-            }
-            if (result.Status == TrainingStatus.Interrupted)
-            {
-                ctx.Err.WriteLine($"triplet train: interrupted at epoch {result.StoppedEpoch}, batch {result.StoppedBatch}; checkpoint saved. Resume with: triplet train --out {Quote(result.Run.Directory)} --resume");
-                return signal == 15 ? ExitCodes.Terminated : ExitCodes.Interrupted;
-            }
-            if (!parse.GetValue(noReport) && result.BestMetrics is not null)
-            {
-                var watch = System.Diagnostics.Stopwatch.StartNew();
-                int iterations = parse.GetValue(tsneIterations);
-                var reportOptions = new ReportOptions
-                {
-                    Seed = resolved.Seed,
-                    ComputeTsne = !parse.GetValue(noTsne),
-                    Tsne = new TsneOptions { Iterations = iterations, ExaggerationIterations = Math.Min(250, iterations / 4) },
-                };
-                var reportPath = RunReport.WriteForRun(result.Run.Directory, split.Test, reportOptions);
-                display.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {reportPath} ({watch.Elapsed.TotalSeconds:0.0} s)"));
-            }
-            var m = result.BestMetrics;
-            ctx.Out.WriteLine(m is null
-                ? $"done: model saved to {result.Run.ModelDirectory}"
-                : string.Create(CultureInfo.InvariantCulture,
-                    $"done: best epoch {result.BestEpoch}: precision_at_1 {m.PrecisionAt1:F4}, r_precision {m.RPrecision:F4}, map_at_r {m.MapAtR:F4}; model {result.Run.ModelDirectory}, metrics {result.Run.MetricsPath}"));
-            return ExitCodes.Ok;
-        });
+    public static Command Create(CliContext ctx)
+    {
+        var table = Options();
+        var command = table.CreateCommand("train", "Train an embedding model with triplet loss; writes the model, config.json, history.csv and metrics.json into --out.");
+        command.SetAction(parse => Run(ctx, Settings(table, parse)));
         return command;
     }
+
+    /// <summary>
+    /// The bound settings; on --resume, the run's saved configuration is the base and the options given again must match
+    /// it (<see cref="ResumeMerge"/>).
+    /// </summary>
+    internal static TrainSettings Settings(OptionTable<TrainSettings> table, ParseResult parse)
+    {
+        var s = table.Bind(parse, new TrainSettings());
+        if (s.Trainer.Resume && s.Trainer.OutputDirectory is null)
+            throw new ArgumentException($"'{nameof(TrainerOptions.Resume)}' needs --out: the folder of the run to continue.", nameof(TrainerOptions.Resume));
+        var configPath = s.Trainer.OutputDirectory is { } dir ? new RunLayout(dir).ConfigPath : null;
+        if (s.Trainer.Resume && File.Exists(configPath))
+        {
+            var merged = ResumeMerge.Merge(RunConfig.Load(configPath), s.Trainer, s.Data, table.GivenProperties(parse));
+            s.Trainer = merged.Trainer;
+            s.Data = merged.Data;
+        }
+        s.Trainer = s.Trainer with { OutputDirectory = s.Trainer.OutputDirectory ?? RunLayout.DefaultDirectory() };
+        s.Trainer.Validate();
+        return s;
+    }
+
+    private static int Run(CliContext ctx, TrainSettings s)
+    {
+        var display = new ConsoleProgress(ctx.Out, s.Progress, ctx.IsTerminal);
+        using var split = DatasetLoader.Load(s.Data);
+        display.WriteLine($"data: {Describe(split)}");
+        var trainer = new Trainer(s.Trainer);
+        var resolved = trainer.Resolve(split);
+        display.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"run: {resolved.OutputDirectory}  ({resolved.Model?.ToString().ToLowerInvariant()} {resolved.EmbeddingDim}-d, {resolved.Miner}, {resolved.Distance}, margin {resolved.Margin}, P×K {resolved.ClassesPerBatch}×{resolved.SamplesPerClass}, {resolved.BatchesPerEpoch} batches/epoch, {resolved.Epochs} epochs, {resolved.Optimizer.ToString().ToLowerInvariant()} lr {resolved.LearningRate}, {resolved.Threads} threads, seed {resolved.Seed})"));
+        display.Attach(trainer);
+        new RunReport(s.TensorBoard is null ? null : new TensorBoardLogger(s.TensorBoard)).Attach(trainer);
+
+        var (result, signal) = FitUntilDoneOrSignalled(ctx, trainer, split, s.Data, display);
+        if (result.Status == TrainingStatus.Interrupted)
+        {
+            ctx.Err.WriteLine($"triplet train: interrupted at epoch {result.StoppedEpoch}, batch {result.StoppedBatch}; checkpoint saved. Resume with: triplet train --out {Quote(result.Run.Directory)} --resume");
+            return signal == 15 ? ExitCodes.Terminated : ExitCodes.Interrupted;
+        }
+        if (s.WriteReport && result.BestMetrics is not null)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            s.Report.Seed = resolved.Seed;
+            var reportPath = RunReport.WriteForRun(result.Run.Directory, split.Test, s.Report.ToOptions());
+            display.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {reportPath} ({watch.Elapsed.TotalSeconds:0.0} s)"));
+        }
+        var m = result.BestMetrics;
+        ctx.Out.WriteLine(m is null
+            ? $"done: model saved to {result.Run.ModelDirectory}"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"done: best epoch {result.BestEpoch}: precision_at_1 {m.PrecisionAt1:F4}, r_precision {m.RPrecision:F4}, map_at_r {m.MapAtR:F4}; model {result.Run.ModelDirectory}, metrics {result.Run.MetricsPath}"));
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Fits; SIGINT (2) or SIGTERM (15) stops training within a batch with a checkpoint, and a second one terminates at once.</summary>
+    private static (TrainingResult Result, int Signal) FitUntilDoneOrSignalled(CliContext ctx, Trainer trainer, DatasetSplit split, DataOptions data, ConsoleProgress display)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken);
+        int signal = 0;
+        void OnSignal(PosixSignalContext c, int number)
+        {
+            if (cts.IsCancellationRequested) return;
+            c.Cancel = true;
+            signal = number;
+            cts.Cancel();
+        }
+        using var sigint = ctx.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, 2)) : null;
+        using var sigterm = ctx.HandleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, 15)) : null;
+        try
+        {
+            return (trainer.Fit(split, data, cts.Token), signal);
+        }
+        finally
+        {
+            display.ClearBar();
+        }
+    }
+
+    private static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     internal static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$') ? $"'{path.Replace("'", "'\\''")}'" : path;
 }

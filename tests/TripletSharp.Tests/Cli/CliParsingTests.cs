@@ -108,6 +108,6 @@ public class CliParsingTests
     public void ArgumentMessages_UseTheOptionNames()
     {
         var e = new ArgumentOutOfRangeException(nameof(TrainerOptions.SamplesPerClass), 1, "'SamplesPerClass' must be >= 2, got 1.");
-        Assert.Equal("--samples-per-class must be >= 2, got 1.", ErrorReporter.ArgumentMessage(e));
+        Assert.Equal("--samples-per-class must be >= 2, got 1.", ErrorReporter.ArgumentMessage(e, TrainCommand.Options()));
     }
 }

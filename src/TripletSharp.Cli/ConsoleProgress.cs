@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using TripletSharp.Training;
 
-namespace TripletSharp.Training;
+namespace TripletSharp.Cli;
 
 /// <summary>
 /// Shows a <see cref="Trainer"/>'s progress on a text writer: a live bar per epoch (batches/s, images/s, loss,
 /// active-triplet fraction) redrawn in place, or plain lines for logs, and one summary line per epoch.
 /// </summary>
-public sealed class ConsoleProgress
+internal sealed class ConsoleProgress
 {
     private readonly TextWriter writer;
     private readonly ProgressMode mode;
@@ -20,7 +21,7 @@ public sealed class ConsoleProgress
     /// <param name="isTerminal">Whether <paramref name="writer"/> is an interactive terminal.</param>
     public ConsoleProgress(TextWriter writer, ProgressMode mode = ProgressMode.Auto, bool isTerminal = false)
     {
-        Guard.NotNull(writer, nameof(writer));
+        ArgumentNullException.ThrowIfNull(writer);
         this.writer = writer;
         this.mode = mode == ProgressMode.Auto ? (isTerminal ? ProgressMode.Bar : ProgressMode.Plain) : mode;
     }
@@ -31,7 +32,7 @@ public sealed class ConsoleProgress
     /// <summary>Subscribes to <paramref name="trainer"/>'s events.</summary>
     public void Attach(Trainer trainer)
     {
-        Guard.NotNull(trainer, nameof(trainer));
+        ArgumentNullException.ThrowIfNull(trainer);
         trainer.BatchCompleted += (_, p) => OnBatch(p);
         trainer.EpochCompleted += (_, e) => OnEpoch(e);
         trainer.Message += (_, m) => WriteLine(m);
@@ -91,7 +92,7 @@ public sealed class ConsoleProgress
     /// <summary>The one-line summary of an epoch.</summary>
     public static string Summary(EpochRecord r, int epochs, bool isBest)
     {
-        Guard.NotNull(r, nameof(r));
+        ArgumentNullException.ThrowIfNull(r);
         var ic = CultureInfo.InvariantCulture;
         var s = string.Create(ic, $"epoch {r.Epoch}/{epochs}  loss {r.Loss:F4}  active {r.ActiveFraction:P1}");
         if (r.Metrics is { } m)

@@ -1,7 +1,7 @@
-namespace TripletSharp.Training;
+namespace TripletSharp.Cli;
 
 /// <summary>How training progress is shown.</summary>
-public enum ProgressMode
+internal enum ProgressMode
 {
     /// <summary>A live bar on a terminal, plain lines otherwise.</summary>
     Auto,

@@ -1,0 +1,24 @@
+using TripletSharp.Reporting;
+
+namespace TripletSharp.Cli;
+
+/// <summary>What the command line asks of a report (train's automatic one and <c>triplet report</c>).</summary>
+internal sealed class ReportRequest
+{
+    /// <summary>Seed of the map sample and the gallery queries.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>Compute the t-SNE map.</summary>
+    public bool ComputeTsne { get; set; } = true;
+
+    /// <summary>t-SNE iterations.</summary>
+    public int TsneIterations { get; set; } = 1000;
+
+    /// <summary>The library's report options; early exaggeration lasts a quarter of the iterations, at most t-SNE's usual 250.</summary>
+    public ReportOptions ToOptions() => new()
+    {
+        Seed = Seed,
+        ComputeTsne = ComputeTsne,
+        Tsne = new TsneOptions { Iterations = TsneIterations, ExaggerationIterations = Math.Min(250, TsneIterations / 4) },
+    };
+}

@@ -1,0 +1,26 @@
+using TripletSharp.Data;
+using TripletSharp.Training;
+
+namespace TripletSharp.Cli;
+
+/// <summary>Everything <c>triplet train</c> binds from its command line: the library's options and the tool's own.</summary>
+internal sealed class TrainSettings
+{
+    /// <summary>Trainer options.</summary>
+    public TrainerOptions Trainer { get; set; } = new();
+
+    /// <summary>How the data is read.</summary>
+    public DataOptions Data { get; set; } = new();
+
+    /// <summary>The report written at the end of the run.</summary>
+    public ReportRequest Report { get; set; } = new();
+
+    /// <summary>Write report.html at the end.</summary>
+    public bool WriteReport { get; set; } = true;
+
+    /// <summary>TensorBoard event folder, if any.</summary>
+    public string? TensorBoard { get; set; }
+
+    /// <summary>Progress display.</summary>
+    public ProgressMode Progress { get; set; }
+}
