@@ -15,7 +15,7 @@ internal class OptionTable : IEnumerable<OptionRow>
     /// <summary>Declares an option the command's action reads itself; <paramref name="property"/> defaults to the option's name in PascalCase.</summary>
     public Option<T> Add<T>(Option<T> option, string? property = null)
     {
-        rows.Add(new OptionRow(option, property ?? PropertyOf(option.Name), null));
+        AddRow(new OptionRow(option, property ?? PropertyOf(option.Name), null));
         return option;
     }
 
