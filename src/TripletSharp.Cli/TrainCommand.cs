@@ -123,7 +123,7 @@ internal static class TrainCommand
         var configPath = s.Trainer.OutputDirectory is { } dir ? new RunLayout(dir).ConfigPath : null;
         if (s.Trainer.Resume && File.Exists(configPath))
         {
-            var merged = ResumeMerge.Merge(RunConfig.Load(configPath), s.Trainer, s.Data, table.GivenProperties(parse));
+            var merged = ResumeMerge.Merge(RunConfig.Load(configPath), s.Trainer, s.Data, table.GivenProperties(parse), configPath);
             s.Trainer = merged.Trainer;
             s.Data = merged.Data;
         }

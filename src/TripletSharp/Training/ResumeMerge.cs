@@ -34,15 +34,20 @@ public static class ResumeMerge
     /// <param name="trainer">Trainer options as requested now (only the given properties are read).</param>
     /// <param name="data">Data options as requested now (only the given properties are read).</param>
     /// <param name="given">Property names (of <see cref="TrainerOptions"/> or <see cref="DataOptions"/>) the user set explicitly.</param>
+    /// <param name="source">Where <paramref name="saved"/> was read from (named in the refusal), if anywhere.</param>
     /// <exception cref="ArgumentException">A given option differs from the saved one; its parameter name is the property's.</exception>
-    public static RunConfig Merge(RunConfig saved, TrainerOptions trainer, DataOptions data, IEnumerable<string> given)
+    public static RunConfig Merge(RunConfig saved, TrainerOptions trainer, DataOptions data, IEnumerable<string> given, string? source = null)
     {
         Guard.NotNull(saved, nameof(saved));
         Guard.NotNull(trainer, nameof(trainer));
         Guard.NotNull(data, nameof(data));
         Guard.NotNull(given, nameof(given));
         var names = new HashSet<string>(given, StringComparer.Ordinal);
-        return saved with { Trainer = Merge(saved.Trainer, trainer, names), Data = Merge(saved.Data, data, names) };
+        var mergedTrainer = saved.Trainer with { };
+        Overlay(typeof(TrainerOptions), mergedTrainer, saved.Trainer, trainer, names, source);
+        var mergedData = saved.Data.Clone();
+        Overlay(typeof(DataOptions), mergedData, saved.Data, data, names, source);
+        return saved with { Trainer = mergedTrainer, Data = mergedData };
     }
 
     /// <summary><paramref name="saved"/> with the properties named in <paramref name="given"/> taken from <paramref name="requested"/>.</summary>
@@ -53,7 +58,7 @@ public static class ResumeMerge
         Guard.NotNull(requested, nameof(requested));
         Guard.NotNull(given, nameof(given));
         var merged = saved with { };
-        Overlay(typeof(TrainerOptions), merged, saved, requested, given.ToHashSet(StringComparer.Ordinal));
+        Overlay(typeof(TrainerOptions), merged, saved, requested, given.ToHashSet(StringComparer.Ordinal), null);
         return merged;
     }
 
@@ -65,13 +70,13 @@ public static class ResumeMerge
         Guard.NotNull(requested, nameof(requested));
         Guard.NotNull(given, nameof(given));
         var merged = saved.Clone();
-        Overlay(typeof(DataOptions), merged, saved, requested, given.ToHashSet(StringComparer.Ordinal));
+        Overlay(typeof(DataOptions), merged, saved, requested, given.ToHashSet(StringComparer.Ordinal), null);
         return merged;
     }
 
     private static void Overlay(
         [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type,
-        object merged, object saved, object requested, HashSet<string> given)
+        object merged, object saved, object requested, HashSet<string> given, string? source)
     {
         foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
@@ -82,7 +87,7 @@ public static class ResumeMerge
             var then = p.GetValue(saved);
             if (!Same(p.Name, then, now) && !MayDiffer.Contains(p.Name))
                 throw new ArgumentException(
-                    $"'{p.Name}' is {Show(now)}, but the run being resumed was started with {Show(then)}; leave the option out to keep the saved value, or start a new run.",
+                    $"'{p.Name}' is {Show(now)}, but the run being resumed was started with {Show(then)}{(source is null ? "" : $" ({source})")}; leave the option out to keep the saved value, or start a new run.",
                     p.Name);
             p.SetValue(merged, now);
         }

@@ -145,7 +145,7 @@ public class OptionTableTests
         var (code, output, err) = CliRunner.Run("train", "--out", run, "--resume", "--epochs", "5");
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal("", output);
-        Assert.StartsWith("triplet train: --epochs is 5, but the run being resumed was started with 3", err);
+        Assert.StartsWith($"triplet train: --epochs is 5, but the run being resumed was started with 3 ({new RunLayout(run).ConfigPath});", err);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         var table = TrainCommand.Options();

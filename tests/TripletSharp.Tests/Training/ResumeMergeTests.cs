@@ -94,8 +94,8 @@ public class ResumeMergeTests
         Assert.Equal(2, merged.Trainer.Threads);
         Assert.Equal(200, merged.Data.MaxTrainItems);
 
-        var e = Assert.Throws<ArgumentException>(() => ResumeMerge.Merge(saved, Saved, new DataOptions { Seed = 6 }, ["Seed"]));
+        var e = Assert.Throws<ArgumentException>(() => ResumeMerge.Merge(saved, Saved, new DataOptions { Seed = 6 }, ["Seed"], "/runs/a/config.json"));
         Assert.Equal("Seed", e.ParamName);
-        Assert.Contains("'Seed' is 6", e.Message);
+        Assert.StartsWith("'Seed' is 6, but the run being resumed was started with 5 (/runs/a/config.json);", e.Message);
     }
 }
