@@ -4,14 +4,15 @@ using static TorchSharp.torch;
 namespace TripletSharp.Reporting;
 
 /// <summary>
-/// Exact t-SNE (van der Maaten and Hinton 2008) with TorchSharp tensor operations: per-point Gaussian bandwidths by
-/// binary search on the perplexity, symmetric joint probabilities P, Student-t similarities Q in 2-D, and gradient
-/// descent on KL(P‖Q) with momentum, per-coordinate gains and early exaggeration, as scikit-learn's exact method.
-/// Cost is O(N²) memory and time per iteration: meant for a few thousand points.
+/// t-SNE (van der Maaten and Hinton 2008): per-point Gaussian bandwidths by binary search on the perplexity, symmetric
+/// joint probabilities P, Student-t similarities Q in 2-D, and gradient descent on KL(P‖Q) with momentum, per-coordinate
+/// gains and early exaggeration, as scikit-learn. Two methods (<see cref="TsneOptions.Method"/>): Barnes–Hut (default;
+/// sparse P over the nearest neighbours and a quadtree for the repulsion, O(N log N) per iteration, seconds for
+/// thousands of points) and exact (dense P and Q with TorchSharp tensor operations, O(N²) memory and time per iteration).
 /// </summary>
 public sealed class Tsne
 {
-    private const double MachineEpsilon = 2.220446049250313e-16;
+    internal const double MachineEpsilon = 2.220446049250313e-16;
 
     /// <summary>Creates the algorithm with <paramref name="options"/> (defaults when null).</summary>
     public Tsne(TsneOptions? options = null)
@@ -37,9 +38,18 @@ public sealed class Tsne
         using var oneThread = x.device.type == DeviceType.CPU ? new SingleIntraOpThread() : null;
         long n = x.shape[0];
         double perplexity = EffectivePerplexity(Options.Perplexity, n);
+        double lr = Options.LearningRate ?? Math.Max(n / Options.EarlyExaggeration / 4.0, 50.0);
+        if (Options.Method == TsneMethod.BarnesHut)
+        {
+            var sparse = BarnesHutTsne.JointProbabilities(x, perplexity);
+            using var init = Initialise(x);
+            var coords = init.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+            BarnesHutTsne.Optimise(sparse, coords, Options, lr);
+            var map = torch.tensor(coords, [n, 2], ScalarType.Float64).to_type(ScalarType.Float32).to(x.device);
+            return (map.MoveToOuterDisposeScope(), BarnesHutTsne.KlDivergence(sparse, coords));
+        }
         var p = JointProbabilities(SquaredDistances(x.to_type(ScalarType.Float64)), perplexity).to_type(ScalarType.Float32);
         var y = Initialise(x);
-        double lr = Options.LearningRate ?? Math.Max(n / Options.EarlyExaggeration / 4.0, 50.0);
         using var lrScalar = Scalars.Make(lr);
         using var exaggeration = Scalars.Make(Options.EarlyExaggeration);
         var update = torch.zeros_like(y);

@@ -1,8 +1,14 @@
 namespace TripletSharp.Reporting;
 
-/// <summary>Settings of exact t-SNE (van der Maaten and Hinton 2008); the defaults follow scikit-learn.</summary>
-public sealed class TsneOptions
+/// <summary>Settings of t-SNE (van der Maaten and Hinton 2008); the defaults follow scikit-learn.</summary>
+public sealed record TsneOptions
 {
+    /// <summary>Barnes–Hut (default, O(N log N) per iteration) or exact (O(N²)).</summary>
+    public TsneMethod Method { get; init; } = TsneMethod.BarnesHut;
+
+    /// <summary>Barnes–Hut accuracy: a cell is summarised when its width / distance is below θ (0 would be exact; scikit-learn's 0.5).</summary>
+    public double Theta { get; init; } = 0.5;
+
     /// <summary>Target perplexity of each point's neighbour distribution (lowered to (N − 1) / 3 for small N).</summary>
     public double Perplexity { get; init; } = 30;
 
@@ -29,5 +35,8 @@ public sealed class TsneOptions
             throw new ArgumentOutOfRangeException(nameof(ExaggerationIterations), ExaggerationIterations, $"'{nameof(ExaggerationIterations)}' must be in [0, {nameof(Iterations)}={Iterations}], got {ExaggerationIterations}.");
         Guard.Positive(EarlyExaggeration, nameof(EarlyExaggeration));
         if (LearningRate is double lr) Guard.Positive(lr, nameof(LearningRate));
+        Guard.InRange(Theta, 0, 1, nameof(Theta));
+        if (!Enum.IsDefined(Method))
+            throw new ArgumentOutOfRangeException(nameof(Method), Method, $"'{nameof(Method)}' must be one of {string.Join(", ", Enum.GetNames<TsneMethod>())}, got {(int)Method}.");
     }
 }
