@@ -11,7 +11,8 @@ internal sealed class BenchmarkOptions
 
         Usage: dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks -- [options]
 
-          --suite loss|train|knn|all   suite to run (default all)
+          --suite loss|train|knn|export|all
+                               suite to run (default all)
           --quick                      smaller sizes and fewer repetitions (whole run < 3 min)
           --json                       one JSON object per line on stdout (progress goes to stderr)
           --threads N                  torch intra-op threads (default: all cores)
@@ -58,8 +59,8 @@ internal sealed class BenchmarkOptions
             {
                 case "--suite":
                     o.Suite = Value().ToLowerInvariant();
-                    if (o.Suite is not ("loss" or "train" or "knn" or "all"))
-                        throw new ArgumentException($"--suite must be loss, train, knn or all, got '{o.Suite}'.");
+                    if (o.Suite is not ("loss" or "train" or "knn" or "export" or "all"))
+                        throw new ArgumentException($"--suite must be loss, train, knn, export or all, got '{o.Suite}'.");
                     break;
                 case "--quick": o.Quick = true; break;
                 case "--json": o.Json = true; break;

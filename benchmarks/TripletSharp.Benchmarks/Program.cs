@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace TripletSharp.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks -- [--suite loss|train|knn|all] [--quick] [--json] [--threads N]</c>.</summary>
+/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks -- [--suite loss|train|knn|export|all] [--quick] [--json] [--threads N]</c>.</summary>
 internal static class Program
 {
     public static int Main(string[] args)
@@ -51,6 +51,12 @@ internal static class Program
         if (options.Runs("knn"))
         {
             var suite = new KnnSuite(options, reporter);
+            suite.Run();
+            failed |= suite.CheckFailed;
+        }
+        if (options.Runs("export"))
+        {
+            var suite = new ExportSuite(options, reporter);
             suite.Run();
             failed |= suite.CheckFailed;
         }
