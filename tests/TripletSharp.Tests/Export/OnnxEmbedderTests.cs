@@ -120,4 +120,39 @@ public sealed class OnnxEmbedderTests : IClassFixture<ExportFixture>, IDisposabl
         });
         Assert.All(results, r => Assert.Equal(expected, r));
     }
+
+    [Fact]
+    public void ForeignModelWithoutMetadata_RunsWithDefaults_AndNonEmbeddingGraphsAreRejected()
+    {
+        var proto = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(vectorModel));
+        proto.MetadataProps.Clear();
+        var foreign = dir["foreign.onnx"];
+        File.WriteAllBytes(foreign, Google.Protobuf.MessageExtensions.ToByteArray(proto));
+        using (var e = new OnnxEmbedder(foreign))
+        using (var original = new OnnxEmbedder(vectorModel))
+        {
+            Assert.False(e.Info.IsTripletSharpModel);
+            Assert.Null(e.Info.Architecture);
+            Assert.Equal("vectors", e.Info.InputKind);
+            Assert.Equal("euclidean", e.DistanceName);
+            Assert.Empty(e.ClassNames);
+            Assert.Equal(original.Embed(data.TestImages.AsSpan(0, 784 * 3)), e.Embed(data.TestImages.AsSpan(0, 784 * 3)));
+        }
+
+        // A free item dimension: not a fixed-shape embedding model.
+        proto.Graph.Input[0].Type.TensorType.Shape.Dim[1].ClearDimValue();
+        proto.Graph.Input[0].Type.TensorType.Shape.Dim[1].DimParam = "features";
+        var dynamic = dir["dynamic.onnx"];
+        File.WriteAllBytes(dynamic, Google.Protobuf.MessageExtensions.ToByteArray(proto));
+        var error = Assert.Throws<OnnxModelException>(() => new OnnxEmbedder(dynamic));
+        Assert.Contains("must be batch × a fixed item shape", error.Message);
+
+        // Metadata that contradicts the graph.
+        var lying = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(vectorModel));
+        lying.MetadataProps.Single(p => p.Key == OnnxMetadataKeys.EmbeddingDim).Value = "99";
+        var lyingPath = dir["lying.onnx"];
+        File.WriteAllBytes(lyingPath, Google.Protobuf.MessageExtensions.ToByteArray(lying));
+        error = Assert.Throws<OnnxModelException>(() => new OnnxEmbedder(lyingPath));
+        Assert.Contains("'tripletsharp.embedding_dim' is '99' but the graph output has 16 dimensions", error.Message);
+    }
 }
