@@ -51,6 +51,28 @@ public class SafetensorsExportTests(ExportFixture data) : IClassFixture<ExportFi
             foreach (var t in loaded.Values) t.Dispose();
         }
 
+        // The file as the safetensors format defines it (what Python's loader reads): an 8-byte little-endian header
+        // length, a JSON header of dtype, shape and contiguous data_offsets per key, then the raw little-endian data.
+        var bytes = File.ReadAllBytes(path);
+        long headerLength = BitConverter.ToInt64(bytes, 0);
+        using var header = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
+        long expectedOffset = 0;
+        foreach (var key in expectedKeys)
+        {
+            var entry = header.RootElement.GetProperty(key);
+            Assert.Equal("F32", entry.GetProperty("dtype").GetString());
+            var shape = entry.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            Assert.Equal(state[key].shape, shape);
+            var offsets = entry.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            Assert.Equal(expectedOffset, offsets[0]);
+            Assert.Equal(offsets[0] + 4 * shape.Aggregate(1L, (a, b) => a * b), offsets[1]);
+            var raw = new float[(offsets[1] - offsets[0]) / 4];
+            Buffer.BlockCopy(bytes, (int)(8 + headerLength + offsets[0]), raw, 0, raw.Length * 4);
+            Assert.Equal(state[key].detach().contiguous().data<float>().ToArray(), raw);
+            expectedOffset = offsets[1];
+        }
+        Assert.Equal(8 + headerLength + expectedOffset, bytes.Length);
+
         // A fresh module of the same architecture, loaded through PyBridge, embeds bit-identically.
         torch.manual_seed(99);
         using var fresh = bundle.Architecture.Create();
