@@ -102,6 +102,8 @@ public static class OnnxExporter
         g.Graph.Output.Add(OnnxGraphBuilder.FloatValue(OutputName, BatchDimension, [bundle.EmbeddingDim]));
         if (x.Rank != 2)
             throw new UnsupportedLayerException("", bundle.Module.GetType().Name, $"the network's output has rank {x.Rank}; an embedding must be batch × dimension.");
+        if (x.Features is long width && width != bundle.EmbeddingDim)
+            throw new ArgumentException($"The network's last layer gives {width} dimensions but the model's architecture says {bundle.EmbeddingDim}.", nameof(bundle));
 
         var model = new ModelProto
         {
@@ -173,6 +175,9 @@ public static class OnnxExporter
     /// <summary>A value flowing through the graph: its name and rank (the batch axis included).</summary>
     private readonly record struct Flow(OnnxGraphBuilder G, string Name, int Rank, int Opset)
     {
+        /// <summary>Size of the last axis when a Linear layer fixed it (null when not tracked).</summary>
+        public long? Features { get; init; }
+
         public Flow Then(string name, int? rank = null) => this with { Name = name, Rank = rank ?? Rank };
     }
 
@@ -289,7 +294,7 @@ public static class OnnxExporter
 
     private static Flow Relu(Flow x) => x.Then(x.G.Node("Relu", [x.Name]));
 
-    private static Flow Flatten(Flow x) => x.Then(x.G.Node("Flatten", [x.Name], null, OnnxGraphBuilder.Int("axis", 1)), rank: 2);
+    private static Flow Flatten(Flow x) => x.Then(x.G.Node("Flatten", [x.Name], null, OnnxGraphBuilder.Int("axis", 1)), rank: 2) with { Features = x.Rank == 2 ? x.Features : null };
 
     private static Flow MaxPool(Flow x, long[] kernel, long[] stride, long[] padding, long[] dilation, bool ceil)
     {
@@ -321,7 +326,7 @@ public static class OnnxExporter
         var w = Weights(x.G, conv.weight, $"{path}.weight");
         var inputs = new List<string> { x.Name, w };
         if (conv.bias is { } b) inputs.Add(Weights(x.G, b, $"{path}.bias"));
-        return x.Then(x.G.Node("Conv", inputs.ToArray(), null,
+        return (x with { Features = null }).Then(x.G.Node("Conv", inputs.ToArray(), null,
             OnnxGraphBuilder.Ints("kernel_shape", Pair(conv.kernel_size)),
             OnnxGraphBuilder.Ints("strides", Pair(conv.stride ?? [1, 1])),
             OnnxGraphBuilder.Ints("pads", p[0], p[1], p[0], p[1]),
@@ -336,14 +341,14 @@ public static class OnnxExporter
         {
             var inputs = new List<string> { x.Name, Weights(x.G, linear.weight, $"{path}.weight") };
             if (linear.bias is { } b) inputs.Add(Weights(x.G, b, $"{path}.bias"));
-            return x.Then(x.G.Node("Gemm", inputs.ToArray(), null, OnnxGraphBuilder.Int("transB", 1)));
+            return x.Then(x.G.Node("Gemm", inputs.ToArray(), null, OnnxGraphBuilder.Int("transB", 1))) with { Features = linear.out_features };
         }
         // Rank above 2: y = x·Wᵀ + b on the last axis.
         using var scope = torch.NewDisposeScope();
         var wt = Weights(x.G, linear.weight!.detach().t(), $"{path}.weight_t");
         var y = x.G.Node("MatMul", [x.Name, wt]);
         if (linear.bias is { } bias) y = x.G.Node("Add", [y, Weights(x.G, bias, $"{path}.bias")]);
-        return x.Then(y);
+        return x.Then(y) with { Features = linear.out_features };
     }
 
     private static Flow BatchNorm(Flow x, BatchNorm bn, string path)

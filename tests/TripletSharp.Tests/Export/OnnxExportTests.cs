@@ -136,6 +136,16 @@ public class OnnxExportTests(ExportFixture data, ITestOutputHelper output) : ICl
         Assert.Contains("custom forward pass", e.Message);
     }
 
+    [Fact]
+    public void NetworkWidthDifferentFromTheDescription_IsRejected()
+    {
+        var net = nn.Sequential(("fc", nn.Linear(4, 12)), ("drop", nn.Dropout()));
+        var arch = new ModelArchitecture { Kind = ModelKind.Custom, InputShape = [4], EmbeddingDim = 16 };
+        using var bundle = new ModelBundle(net, arch, new ModelInput { Kind = DataKind.Vectors, ItemShape = [4] }, ["a"]);
+        var e = Assert.Throws<ArgumentException>(() => OnnxExporter.ToBytes(bundle));
+        Assert.Contains("gives 12 dimensions but the model's architecture says 16", e.Message);
+    }
+
     [Theory]
     [InlineData(12)]
     [InlineData(22)]
