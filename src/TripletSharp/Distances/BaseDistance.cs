@@ -1,13 +1,14 @@
 using TorchSharp;
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Distances;
 
 /// <summary>
 /// A measure between embeddings. Distances (smaller = closer) and similarities (<see cref="IsInverted"/>: larger = closer)
-/// share this base; miners and losses use <see cref="Violation"/> so that both work unchanged.
+/// share this base; miners and losses work on the distance-like view (negated for similarities), so both work unchanged.
 /// </summary>
-public abstract class BaseDistance
+public abstract class BaseDistance : IMeasure
 {
     /// <summary>Creates a measure.</summary>
     /// <param name="normalizeEmbeddings">L2-normalise embeddings (row-wise) before measuring.</param>
@@ -58,12 +59,6 @@ public abstract class BaseDistance
         return PairwiseUnchecked(x, y).MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// How much a triplet violates the ordering: <c>d_ap − d_an</c> for distances, <c>s_an − s_ap</c> for similarities.
-    /// The hinge loss is <c>relu(Violation + margin)</c>.
-    /// </summary>
-    public Tensor Violation(Tensor anchorPositive, Tensor anchorNegative) => IsInverted ? anchorNegative - anchorPositive : anchorPositive - anchorNegative;
-
     /// <summary>Computes the matrix on (already normalised, if requested) inputs.</summary>
     protected abstract Tensor ComputeMatrix(Tensor query, Tensor reference);
 
@@ -72,6 +67,9 @@ public abstract class BaseDistance
 
     /// <summary>Whether the self-matrix diagonal must be set to exactly 0 afterwards (only for kernels that do not give it exactly).</summary>
     private protected virtual bool ZeroSelf => false;
+
+    /// <summary>Which built-in measure this is, for kernels that compute it from dot products themselves.</summary>
+    internal virtual MeasureKind Kind => MeasureKind.Custom;
 
     /// <summary>Whether <paramref name="other"/> computes exactly the same values as this measure.</summary>
     internal bool SameMeasure(BaseDistance other) => other.GetType() == GetType() && other.NormalizeEmbeddings == NormalizeEmbeddings;
@@ -125,6 +123,19 @@ public abstract class BaseDistance
     /// </summary>
     internal Tensor ToDistanceLike(Tensor values) => IsInverted ? values.neg() : values;
 
-    /// <summary>The inverse of <see cref="ToDistanceLike"/> for a scalar.</summary>
-    internal double FromDistanceLike(double value) => IsInverted ? -value : value;
+    MeasureKind IMeasure.Kind => Kind;
+
+    SelfGradientRule? IMeasure.GradientRule => GradientRule;
+
+    Tensor IMeasure.Prepare(Tensor x) => Prepare(x);
+
+    Tensor IMeasure.Matrix(Tensor query, Tensor? reference) => Matrix(query, reference);
+
+    Tensor IMeasure.MatrixPrepared(Tensor prepared) => MatrixPrepared(prepared);
+
+    Tensor IMeasure.PairwisePrepared(Tensor x, Tensor y) => PairwisePrepared(x, y);
+
+    Tensor IMeasure.ToDistanceLike(Tensor values) => ToDistanceLike(values);
+
+    bool IMeasure.SameMeasure(IMeasure other) => other is BaseDistance d && SameMeasure(d);
 }

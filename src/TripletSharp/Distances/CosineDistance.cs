@@ -1,3 +1,4 @@
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Distances;
@@ -10,6 +11,9 @@ public sealed class CosineDistance : BaseDistance
 
     /// <inheritdoc />
     public override string Name => "cosine";
+
+    /// <inheritdoc />
+    internal override MeasureKind Kind => MeasureKind.Cosine;
 
     /// <summary>1 − q̂·q̂ is only 0 up to rounding, so the self-matrix diagonal is zeroed explicitly.</summary>
     private protected override bool ZeroSelf => true;

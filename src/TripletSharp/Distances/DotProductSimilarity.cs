@@ -1,3 +1,4 @@
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Distances;
@@ -10,6 +11,9 @@ public sealed class DotProductSimilarity : BaseDistance
 
     /// <inheritdoc />
     public override string Name => "dot";
+
+    /// <inheritdoc />
+    internal override MeasureKind Kind => MeasureKind.Dot;
 
     /// <inheritdoc />
     protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => query.mm(reference.t());

@@ -1,3 +1,4 @@
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Distances;
@@ -14,6 +15,9 @@ public sealed class EuclideanDistance : BaseDistance
 
     /// <inheritdoc />
     public override string Name => "euclidean";
+
+    /// <inheritdoc />
+    internal override MeasureKind Kind => MeasureKind.Euclidean;
 
     /// <inheritdoc />
     protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => DistanceMath.Euclidean(query, reference, root: true);

@@ -1,3 +1,4 @@
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Distances;
@@ -10,6 +11,9 @@ public sealed class SquaredEuclideanDistance : BaseDistance
 
     /// <inheritdoc />
     public override string Name => "squared-euclidean";
+
+    /// <inheritdoc />
+    internal override MeasureKind Kind => MeasureKind.SquaredEuclidean;
 
     /// <inheritdoc />
     protected override Tensor ComputeMatrix(Tensor query, Tensor reference) => DistanceMath.Euclidean(query, reference, root: false);

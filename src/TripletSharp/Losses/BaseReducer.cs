@@ -13,4 +13,15 @@ public abstract class BaseReducer
     /// and the number with a loss &gt; 0. Lets band selections reduce without materialising triplets.
     /// </summary>
     public abstract Tensor Reduce(Tensor lossSum, long tripletCount, long nonZeroCount);
+
+    /// <summary>
+    /// Reduces what a loss computed. The default asks <paramref name="terms"/> for totals and calls
+    /// <see cref="Reduce(Tensor, long, long)"/>; a reducer that needs every value (<see cref="NoReducer"/>) overrides this.
+    /// </summary>
+    public virtual LossOutput Reduce(LossTerms terms)
+    {
+        Guard.NotNull(terms, nameof(terms));
+        var (sum, count, nonZero) = terms.Totals();
+        return new LossOutput(Reduce(sum, count, nonZero), count, nonZero);
+    }
 }

@@ -1,7 +1,6 @@
-using TorchSharp;
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using TripletSharp.Mining;
-using static TorchSharp.torch;
 
 namespace TripletSharp.Losses;
 
@@ -10,7 +9,12 @@ namespace TripletSharp.Losses;
 /// triplets a miner selected or, without a miner, every valid triplet of the batch, in O(B²) memory.
 /// </summary>
 /// <remarks>
-/// <para>For similarities the loss is <c>max(s_an − s_ap + margin, 0)</c> (see <see cref="BaseDistance.Violation"/>).</para>
+/// <para>
+/// The name is PML's, kept for users who come from it. It clashes with <c>TorchSharp.Modules.TripletMarginLoss</c>
+/// (error CS0104) in a file that imports both namespaces; there, add
+/// <c>using TripletMarginLoss = TripletSharp.Losses.TripletMarginLoss;</c>.
+/// </para>
+/// <para>For similarities the loss is <c>max(s_an − s_ap + margin, 0)</c>.</para>
 /// <para>
 /// Band selections (no miner, batch-all, semi-hard, hard negatives) are never materialised. With the hinge loss and no
 /// swap, the loss summed over the active triplets of the band is linear in the distance matrix:
@@ -29,10 +33,10 @@ namespace TripletSharp.Losses;
 /// Explicit triplets are gathered: row-wise for few triplets, from the matrix otherwise.
 /// </para>
 /// </remarks>
-public sealed class TripletMarginLoss
+public sealed class TripletMarginLoss : BaseMetricLossFunction
 {
     /// <summary>Most triplets <see cref="NoReducer"/> materialises from a band selection.</summary>
-    public const long MaxMaterializedTriplets = 1L << 25;
+    public const long MaxMaterializedTriplets = TripletLossKernels.MaxMaterializedTriplets;
 
     /// <summary>Creates the loss.</summary>
     /// <param name="margin">Margin (≥ 0); ignored when <paramref name="softMargin"/> is set.</param>
@@ -41,13 +45,12 @@ public sealed class TripletMarginLoss
     /// <param name="distance">Measure (Euclidean when null).</param>
     /// <param name="reducer">Reduction (<see cref="AvgNonZeroReducer"/> when null).</param>
     public TripletMarginLoss(double margin = 0.2, bool softMargin = false, bool swap = false, BaseDistance? distance = null, BaseReducer? reducer = null)
+        : base(distance, reducer)
     {
         Guard.NonNegative(margin, nameof(margin));
         Margin = margin;
         SoftMargin = softMargin;
         Swap = swap;
-        Distance = distance ?? new EuclideanDistance();
-        Reducer = reducer ?? new AvgNonZeroReducer();
     }
 
     /// <summary>The margin.</summary>
@@ -59,37 +62,26 @@ public sealed class TripletMarginLoss
     /// <summary>Whether the distance swap is used.</summary>
     public bool Swap { get; }
 
-    /// <summary>The measure.</summary>
-    public BaseDistance Distance { get; }
-
-    /// <summary>The reduction.</summary>
-    public BaseReducer Reducer { get; }
-
-    /// <summary>The loss over the mined triplets (every valid triplet when <paramref name="mined"/> is null).</summary>
-    public Tensor Compute(Tensor embeddings, Tensor labels, MiningResult? mined = null) => ComputeDetailed(embeddings, labels, mined).Loss;
-
-    /// <summary>The loss over explicit triplets.</summary>
-    public Tensor Compute(Tensor embeddings, Tensor labels, TripletIndices indices)
+    /// <inheritdoc />
+    protected override LossTerms ComputeLoss(LossInput input)
     {
-        Guard.NotNull(indices, nameof(indices));
-        Guard.Embeddings(embeddings);
-        using var scope = torch.NewDisposeScope();
-        var l = Guard.Labels(labels, embeddings.shape[0]).to(embeddings.device);
-        return TripletLossKernels.ExplicitLoss(this, embeddings, l, indices, validate: true, null).Loss.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The loss with triplet counts (every valid triplet when <paramref name="mined"/> is null).</summary>
-    /// <exception cref="ArgumentException">Bad embeddings or labels, or explicit triplets that do not fit the batch.</exception>
-    /// <exception cref="InvalidOperationException"><see cref="NoReducer"/> on a band with more than <see cref="MaxMaterializedTriplets"/> triplets.</exception>
-    public LossOutput ComputeDetailed(Tensor embeddings, Tensor labels, MiningResult? mined = null)
-    {
-        Guard.Embeddings(embeddings);
-        using var scope = torch.NewDisposeScope();
-        var l = Guard.Labels(labels, embeddings.shape[0]).to(embeddings.device);
-        LossOutput result = mined?.Indices is TripletIndices indices
-            ? TripletLossKernels.ExplicitLoss(this, embeddings, l, indices, validate: true, mined)
-            : TripletLossKernels.BandLoss(this, embeddings, l, mined?.Band ?? NegativeBand.All, mined?.Distance ?? Distance, mined);
-        result.Loss.MoveToOuterDisposeScope();
-        return result;
+        var spec = new TripletLossSpec(Margin, SoftMargin, Swap, Distance);
+        var x = input.Embeddings;
+        var cache = input.Cache;
+        if (input.Indices is TripletIndices t)
+            return new LossTerms(
+                () => TripletLossKernels.ExplicitSum(spec, x, t.Anchors, t.Positives, t.Negatives, cache),
+                () => TripletLossKernels.ExplicitValues(spec, x, t.Anchors, t.Positives, t.Negatives));
+        var band = input.Band!.ToEngine();
+        var mined = input.Mined;
+        bool inverted = Distance.IsInverted;
+        // Same band on the miner's own matrix: the loss's pass also gives the miner's statistics.
+        Action<BandTotals, int>? onMinerBand = mined is null ? null : (totals, batch) =>
+        {
+            if (mined.StatsPending) mined.SupplyStats(MiningStats.FromBand(totals, batch, inverted));
+        };
+        return new LossTerms(
+            () => TripletLossKernels.BandSum(spec, x, input.Labels, band, input.Selector, cache, onMinerBand),
+            () => TripletLossKernels.BandValues(spec, x, input.Labels, band, input.Selector, cache));
     }
 }

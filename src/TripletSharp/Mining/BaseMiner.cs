@@ -1,5 +1,6 @@
 using TorchSharp;
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;
@@ -45,7 +46,7 @@ public abstract class BaseMiner
     private protected MiningResult Explicit(Tensor distances, Tensor anchors, Tensor positives, Tensor negatives)
     {
         var indices = new TripletIndices(anchors, positives, negatives);
-        return MiningResult.FromIndices(indices, Distance, MinerStats.FromIndices(distances, indices));
+        return MiningResult.FromIndices(indices, Distance, MiningStats.FromIndices(distances, indices));
     }
 
     /// <summary>
@@ -64,11 +65,11 @@ public abstract class BaseMiner
             {
                 using var noGrad = torch.no_grad();
                 var m = distances;
-                return table.HasTriplets ? BandKernel.Evaluate(m, inverted, table, band, null, null).ToStats(batch, inverted) : MiningStats.Empty;
+                return table.HasTriplets ? MiningStats.FromBand(BandKernel.Evaluate(m, inverted, table, band.ToEngine(), null, null), batch, inverted) : MiningStats.Empty;
             });
         }
-        var totals = BandMath.Evaluate(distances, inverted, table, band, null, null);
-        return MiningResult.FromBand(band, Distance, totals.ToStats(table.Batch, inverted));
+        var totals = BandMath.Evaluate(distances, inverted, table, band.ToEngine(), null, null);
+        return MiningResult.FromBand(band, Distance, MiningStats.FromBand(totals, table.Batch, inverted));
     }
 
     /// <summary>A result with no triplet.</summary>

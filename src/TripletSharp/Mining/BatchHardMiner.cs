@@ -1,4 +1,5 @@
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;

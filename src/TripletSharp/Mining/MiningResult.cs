@@ -1,4 +1,5 @@
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;
@@ -32,7 +33,7 @@ public sealed class MiningResult : IDisposable
 
     /// <summary>What the miner found.</summary>
     /// <remarks>
-    /// For band selections on CPU the statistics are computed on first use, or by <see cref="Losses.TripletMarginLoss"/>
+    /// For band selections on CPU the statistics are computed on first use, or by a loss (<c>TripletMarginLoss</c>)
     /// as a by-product of the same pass when it runs on this result first (the pass costs about as much as the loss);
     /// read them before the result or its dispose scope is disposed.
     /// </remarks>

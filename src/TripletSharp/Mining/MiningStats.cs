@@ -1,3 +1,7 @@
+using TorchSharp;
+using TripletSharp.Engine;
+using static TorchSharp.torch;
+
 namespace TripletSharp.Mining;
 
 /// <summary>What a miner found in one batch.</summary>
@@ -9,4 +13,26 @@ public readonly record struct MiningStats(long TripletCount, double AnchorFracti
 {
     /// <summary>Stats of a batch with no triplet.</summary>
     public static MiningStats Empty => new(0, 0, double.NaN, double.NaN);
+
+    /// <summary>Counts, anchor fraction and mean measures of explicit triplets on the raw matrix.</summary>
+    internal static MiningStats FromIndices(Tensor distances, TripletIndices indices)
+    {
+        long n = indices.Count;
+        if (n == 0) return Empty;
+        using var scope = torch.NewDisposeScope();
+        long batch = distances.shape[0];
+        long anchors = torch.unique(indices.Anchors).Item1.shape[0];
+        double ap = distances.index(new[] { indices.Anchors, indices.Positives }).sum(type: ScalarType.Float64).item<double>() / n;
+        double an = distances.index(new[] { indices.Anchors, indices.Negatives }).sum(type: ScalarType.Float64).item<double>() / n;
+        return new MiningStats(n, (double)anchors / batch, ap, an);
+    }
+
+    /// <summary>Statistics of a band from its totals (means of the raw measure; <paramref name="inverted"/> negates back).</summary>
+    internal static MiningStats FromBand(BandTotals totals, long batch, bool inverted)
+    {
+        if (totals.Count == 0) return Empty;
+        var (ap, an) = totals.BandSums ?? (totals.SumAnchorPositive, totals.SumAnchorNegative);
+        double sign = inverted ? -1 : 1;
+        return new MiningStats(totals.Count, (double)totals.AnchorsUsed / batch, sign * ap / totals.Count, sign * an / totals.Count);
+    }
 }

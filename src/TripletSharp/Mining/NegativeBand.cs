@@ -1,3 +1,5 @@
+using TripletSharp.Engine;
+
 namespace TripletSharp.Mining;
 
 /// <summary>
@@ -17,4 +19,7 @@ public sealed record NegativeBand(double Low, bool LowInclusive, double High, bo
     /// <summary>Whether a given Δ is inside the band.</summary>
     public bool Contains(double delta) =>
         (LowInclusive ? delta >= Low : delta > Low) && (HighInclusive ? delta <= High : delta < High);
+
+    /// <summary>The kernels' form of this band.</summary>
+    internal DeltaBand ToEngine() => new(Low, LowInclusive, High, HighInclusive);
 }

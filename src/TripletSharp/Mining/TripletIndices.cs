@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Mining;
@@ -40,5 +41,44 @@ public sealed class TripletIndices : IDisposable
         Anchors.Dispose();
         Positives.Dispose();
         Negatives.Dispose();
+    }
+
+    /// <summary>Checks user-supplied triplets against a batch's int64 <paramref name="labels"/>.</summary>
+    /// <exception cref="ArgumentException">Tensors of the wrong shape or type, rows outside the batch, or a triplet whose positive is not another row of the anchor's class or whose negative is not of another class.</exception>
+    internal void Validate(Tensor labels)
+    {
+        var indices = this;
+        const string name = "indices";
+        foreach (var (v, what) in new[] { (indices.Anchors, "anchors"), (indices.Positives, "positives"), (indices.Negatives, "negatives") })
+        {
+            if (v is null || v.dim() != 1)
+                throw new ArgumentException($"Triplet {what} must be a 1-D tensor.", name);
+            if (v.dtype != ScalarType.Int64 && v.dtype != ScalarType.Int32)
+                throw new ArgumentException($"Triplet {what} must hold integer indices, got {v.dtype}.", name);
+            if (v.shape[0] != indices.Anchors.shape[0])
+                throw new ArgumentException($"Triplet {what} has {v.shape[0]} entries but anchors have {indices.Anchors.shape[0]}.", name);
+        }
+        long t = indices.Count;
+        if (t == 0) return;
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        long b = labels.shape[0];
+        var a = indices.Anchors.to(ScalarType.Int64).to(labels.device);
+        var p = indices.Positives.to(ScalarType.Int64).to(labels.device);
+        var n = indices.Negatives.to(ScalarType.Int64).to(labels.device);
+        foreach (var (v, what) in new[] { (a, "anchors"), (p, "positives"), (n, "negatives") })
+        {
+            long lo = v.min().item<long>(), hi = v.max().item<long>();
+            if (lo < 0 || hi >= b)
+                throw new ArgumentException($"Triplet {what} must be batch rows in [0, {b}), got values in [{lo}, {hi}].", name);
+        }
+        var la = labels.index_select(0, a);
+        var bad = la.ne(labels.index_select(0, p)).logical_or_(a.eq(p)).logical_or_(la.eq(labels.index_select(0, n)));
+        if (bad.any().item<bool>())
+        {
+            long i = bad.nonzero()[0, 0].item<long>();
+            throw new ArgumentException(
+                $"Triplet {i} ({a[i].item<long>()}, {p[i].item<long>()}, {n[i].item<long>()}) is not valid: the positive must be another row of the anchor's class and the negative of another class.", name);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Search;
@@ -31,8 +32,6 @@ namespace TripletSharp.Search;
 /// </remarks>
 public static class ExactKnn
 {
-    internal enum Kind { Euclidean, SquaredEuclidean, Cosine, Dot, Custom }
-
     /// <summary>The <paramref name="k"/> nearest gallery rows of every query row, nearest first.</summary>
     /// <param name="queries">Q×D query embeddings.</param>
     /// <param name="gallery">G×D gallery embeddings.</param>
@@ -66,7 +65,7 @@ public static class ExactKnn
     private static void RefineEuclidean(Tensor queries, Tensor gallery, BaseDistance? distance, Tensor indices, Tensor values)
     {
         distance ??= new EuclideanDistance();
-        if (distance is not (EuclideanDistance or SquaredEuclideanDistance)) return;
+        if (distance.Kind is not (MeasureKind.Euclidean or MeasureKind.SquaredEuclidean)) return;
         long q = indices.shape[0], k = indices.shape[1];
         if (q == 0 || k == 0) return;
         long rows = Math.Max(1, (1L << 24) / Math.Max(1, k * queries.shape[1]));
@@ -125,15 +124,6 @@ public static class ExactKnn
             throw new ArgumentOutOfRangeException(nameof(k), k, $"'{nameof(k)}' = {k} exceeds the {available} gallery rows available per query{(excludeSelf ? " (self excluded)" : "")}.");
     }
 
-    internal static Kind KindOf(BaseDistance distance) => distance switch
-    {
-        EuclideanDistance => Kind.Euclidean,
-        SquaredEuclideanDistance => Kind.SquaredEuclidean,
-        CosineDistance => Kind.Cosine,
-        DotProductSimilarity => Kind.Dot,
-        _ => Kind.Custom,
-    };
-
     /// <summary>How a search runs: the fused CPU kernel, a measure's matrix with managed selection, or a stable sort.</summary>
     internal enum Method { Auto, Fused, Matrix, Sort }
 
@@ -141,12 +131,12 @@ public static class ExactKnn
     internal static void Run(Tensor queries, Tensor gallery, int k, BaseDistance? distance, bool excludeSelf, int blockSize, Method method, Action<KnnBlock> onBlock)
     {
         distance ??= new EuclideanDistance();
-        var kind = KindOf(distance);
+        var kind = distance.Kind;
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
         var qAll = queries.detach();
         var g = gallery.detach();
-        if (kind != Kind.Custom && (kind == Kind.Cosine || distance.NormalizeEmbeddings))
+        if (kind != MeasureKind.Custom && (kind == MeasureKind.Cosine || distance.NormalizeEmbeddings))
         {
             qAll = nn.functional.normalize(qAll, 2, 1);
             g = nn.functional.normalize(g, 2, 1);
@@ -155,19 +145,19 @@ public static class ExactKnn
         long nq = qAll.shape[0];
         int ng = (int)g.shape[0];
         int dim = (int)g.shape[1];
-        bool euclidean = kind is Kind.Euclidean or Kind.SquaredEuclidean;
+        bool euclidean = kind is MeasureKind.Euclidean or MeasureKind.SquaredEuclidean;
         var gn = euclidean ? g.mul(g).sum(1).contiguous() : null;
         float scale = kind switch
         {
-            Kind.Euclidean or Kind.SquaredEuclidean => -2f,
-            Kind.Cosine or Kind.Dot => -1f,
+            MeasureKind.Euclidean or MeasureKind.SquaredEuclidean => -2f,
+            MeasureKind.Cosine or MeasureKind.Dot => -1f,
             _ => distance.IsInverted ? -1f : 1f,
         };
         bool cpu32 = queries.device.type == DeviceType.CPU && queries.dtype == ScalarType.Float32;
         if (method == Method.Auto)
-            method = !cpu32 ? Method.Sort : kind != Kind.Custom && (long)ng * dim * 4 <= int.MaxValue ? Method.Fused : Method.Matrix;
+            method = !cpu32 ? Method.Sort : kind != MeasureKind.Custom && (long)ng * dim * 4 <= int.MaxValue ? Method.Fused : Method.Matrix;
         if (method != Method.Sort && !cpu32) throw new InvalidOperationException($"The {method} k-NN path needs float32 CPU tensors.");
-        if (method == Method.Fused && kind == Kind.Custom) throw new InvalidOperationException("The fused k-NN path needs a dot-product-based measure.");
+        if (method == Method.Fused && kind == MeasureKind.Custom) throw new InvalidOperationException("The fused k-NN path needs a dot-product-based measure.");
 
         int threads = Math.Max(1, torch.get_num_threads());
         // blockSize is an upper bound: a block's buffers are also held under a fixed budget (~400 MB for the fused
@@ -200,7 +190,7 @@ public static class ExactKnn
                 var qb = qAll.narrow(0, start, b).contiguous();
                 if (method == Method.Sort)
                 {
-                    var m = kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t());
+                    var m = kind == MeasureKind.Custom ? distance.Compute(qb, g) : qb.mm(g.t());
                     var u = euclidean ? m.mul(Scalars.Of(-2L)).add_(gn!, Scalars.One) : scale == 1f ? m.clone() : m.neg();
                     if (excludeSelf) u.diagonal(start, 0, 1).fill_(Scalars.PositiveInfinity);
                     var (sv, si) = u.sort(1, false, true);
@@ -208,9 +198,9 @@ public static class ExactKnn
                     var qn = euclidean ? qb.mul(qb).sum(1, keepdim: true) : null;
                     var val = kind switch
                     {
-                        Kind.Euclidean => keys.add(qn!, Scalars.One).clamp_min(Scalars.Zero).sqrt(),
-                        Kind.SquaredEuclidean => keys.add(qn!, Scalars.One).clamp_min(Scalars.Zero),
-                        Kind.Cosine => keys.add(Scalars.One, Scalars.One),
+                        MeasureKind.Euclidean => keys.add(qn!, Scalars.One).clamp_min(Scalars.Zero).sqrt(),
+                        MeasureKind.SquaredEuclidean => keys.add(qn!, Scalars.One).clamp_min(Scalars.Zero),
+                        MeasureKind.Cosine => keys.add(Scalars.One, Scalars.One),
                         _ => scale == 1f ? keys.clone() : keys.neg(),
                     };
                     onBlock(new KnnBlock(start, si.narrow(1, 0, k).contiguous(), val.contiguous()));
@@ -231,7 +221,7 @@ public static class ExactKnn
                 }
                 else
                 {
-                    var m = (kind == Kind.Custom ? distance.Compute(qb, g) : qb.mm(g.t())).to_type(ScalarType.Float32).contiguous();
+                    var m = (kind == MeasureKind.Custom ? distance.Compute(qb, g) : qb.mm(g.t())).to_type(ScalarType.Float32).contiguous();
                     SelectRows(m, gn, scale, self, k, idxBuf, valBuf, selectors!, transform);
                 }
                 onBlock(new KnnBlock(start, idx, vals));
@@ -245,17 +235,17 @@ public static class ExactKnn
     }
 
     /// <summary>Keys to reported values, as the sort path's tensor ops compute them (IEEE add, max, sqrt).</summary>
-    private static void ToValues(Kind kind, float scale, float qn, Span<float> keys)
+    private static void ToValues(MeasureKind kind, float scale, float qn, Span<float> keys)
     {
         switch (kind)
         {
-            case Kind.Euclidean:
+            case MeasureKind.Euclidean:
                 for (int i = 0; i < keys.Length; i++) keys[i] = MathF.Sqrt(MathF.Max(qn + keys[i], 0f));
                 break;
-            case Kind.SquaredEuclidean:
+            case MeasureKind.SquaredEuclidean:
                 for (int i = 0; i < keys.Length; i++) keys[i] = MathF.Max(qn + keys[i], 0f);
                 break;
-            case Kind.Cosine:
+            case MeasureKind.Cosine:
                 for (int i = 0; i < keys.Length; i++) keys[i] = keys[i] + 1f;
                 break;
             default:

@@ -1,4 +1,5 @@
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using TripletSharp.Mining;
 using TripletSharp.Tests.Reference;
 using static TorchSharp.torch;
@@ -136,16 +137,6 @@ public class DistanceTests
             m.sum().backward();
             Assert.True(x.grad!.isfinite().all().item<bool>(), $"{kind}: non-finite gradient");
         }
-    }
-
-    [Fact]
-    public void ViolationIsDistanceOrSimilarityDifference()
-    {
-        using var scope = NewDisposeScope();
-        var ap = tensor(new[] { 1.0, 2.0 });
-        var an = tensor(new[] { 3.0, 0.5 });
-        Assert.Equal(new[] { -2.0, 1.5 }, new EuclideanDistance().Violation(ap, an).data<double>().ToArray());
-        Assert.Equal(new[] { 2.0, -1.5 }, new DotProductSimilarity().Violation(ap, an).data<double>().ToArray());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using TripletSharp.Losses;
 using TripletSharp.Mining;
 using TripletSharp.Tests.Distances;

@@ -1,4 +1,5 @@
 using System.Text;
+using TripletSharp.Engine;
 using TripletSharp.Losses;
 using TripletSharp.Mining;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TorchSharp;
+using TripletSharp.Engine;
 using TripletSharp.Losses;
 using TripletSharp.Mining;
 using TripletSharp.Tests.Reference;

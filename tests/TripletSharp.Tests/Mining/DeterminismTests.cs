@@ -1,3 +1,4 @@
+using TripletSharp.Engine;
 using TripletSharp.Mining;
 using static TorchSharp.torch;
 
@@ -25,7 +26,7 @@ public class DeterminismTests
             var labels = randint(0, 12, [1500], generator: gen);
             var m = cdist(x, x);
             var table = PairTable.Build(labels);
-            var band = new SemiHardMiner(0.3).Selection;
+            var band = new SemiHardMiner(0.3).Selection.ToEngine();
             (BandTotals Totals, float[] Weights, double[] Rows, double[] Cols) Run(int threads)
             {
                 set_num_threads(threads);

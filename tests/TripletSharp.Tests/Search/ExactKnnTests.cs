@@ -1,5 +1,6 @@
 using TorchSharp;
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using TripletSharp.Search;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using TripletSharp.Engine;
 using TripletSharp.Search;
 
 namespace TripletSharp.Tests.Search;

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace TripletSharp.Search;
+namespace TripletSharp.Engine;
 
 /// <summary>
 /// Candidates packed as one ulong: an order-preserving image of the float32 ranking key in the high half and the

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Distances;
+namespace TripletSharp.Engine;
 
 /// <summary>Euclidean self-matrix with a closed-form backward (avoids autograd's sqrt/where/cat chain on B×B tensors).</summary>
 internal sealed class EuclideanSelfFunction : autograd.SingleTensorFunction<EuclideanSelfFunction>

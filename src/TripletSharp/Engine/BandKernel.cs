@@ -3,7 +3,7 @@ using System.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Mining;
+namespace TripletSharp.Engine;
 
 /// <summary>
 /// CPU implementation of <see cref="BandMath"/>: the same per-anchor algorithm (sorted positives, two binary searches
@@ -20,12 +20,12 @@ internal static class BandKernel
     /// Evaluates a band on the raw matrix <paramref name="m"/> (negated on the fly when <paramref name="negate"/>, giving the
     /// distance-like E). See <see cref="BandMath.Evaluate"/>; <paramref name="grad"/> (if any) is fully overwritten.
     /// </summary>
-    public static BandTotals Evaluate(Tensor m, bool negate, PairTable t, NegativeBand band, double? margin, GradientWeights? grad) =>
+    public static BandTotals Evaluate(Tensor m, bool negate, PairTable t, DeltaBand band, double? margin, GradientWeights? grad) =>
         m.dtype == ScalarType.Float32
             ? Run<float>(m, negate, t, band, margin, grad)
             : Run<double>(m, negate, t, band, margin, grad);
 
-    private static BandTotals Run<T>(Tensor m, bool negate, PairTable t, NegativeBand band, double? margin, GradientWeights? weights)
+    private static BandTotals Run<T>(Tensor m, bool negate, PairTable t, DeltaBand band, double? margin, GradientWeights? weights)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var grad = weights?.Weights;
@@ -247,7 +247,7 @@ internal static class BandKernel
 
     private readonly struct Params<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public Params(NegativeBand band, double activeHigh, bool activeInclusive)
+        public Params(DeltaBand band, double activeHigh, bool activeInclusive)
         {
             LowInfinite = double.IsNegativeInfinity(band.Low);
             HighInfinite = double.IsPositiveInfinity(band.High);

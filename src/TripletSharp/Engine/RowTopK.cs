@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace TripletSharp.Search;
+namespace TripletSharp.Engine;
 
 /// <summary>
 /// Exact top-k (smallest first, ties by lower column) of one materialised row of ranking keys

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Mining;
+namespace TripletSharp.Engine;
 
 /// <summary>
 /// The class structure of one batch in compact form: for every anchor the indices of its positives (a B×K table,
@@ -25,7 +25,6 @@ internal sealed class PairTable
         }
         int maxClass = groups.Count == 0 ? 0 : groups.Max(g => g.Count);
         K = Math.Max(0, maxClass - 1);
-        ClassCount = groups.Count;
         var posIdx = new long[Batch * (long)Math.Max(K, 1)];
         var posValid = new bool[posIdx.Length];
         var posCount = new long[Batch];
@@ -65,7 +64,6 @@ internal sealed class PairTable
         for (int a = 0; a < Batch; a++)
         {
             AllTripletCount += posCount[a] * negCount[a];
-            if (posCount[a] > 0) PositivePairCount += posCount[a];
             if (posCount[a] > 0 && negCount[a] > 0) ValidAnchorCount++;
         }
         Order = tensor(order.Select(i => (long)i).ToArray(), device: device);
@@ -84,14 +82,8 @@ internal sealed class PairTable
     /// <summary>Width of the positive table: largest class size − 1 (0 when no anchor has a positive).</summary>
     public int K { get; }
 
-    /// <summary>Number of distinct classes in the batch.</summary>
-    public int ClassCount { get; }
-
     /// <summary>Number of (a, p, n) triplets with label(a) = label(p), a ≠ p, label(n) ≠ label(a).</summary>
     public long AllTripletCount { get; }
-
-    /// <summary>Number of ordered (a, p) positive pairs.</summary>
-    public long PositivePairCount { get; }
 
     /// <summary>Anchors with at least one positive and one negative.</summary>
     public long ValidAnchorCount { get; }

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Mining;
+namespace TripletSharp.Engine;
 
 /// <summary>Totals of a band selection.</summary>
 /// <param name="Count">Triplets in the band.</param>
@@ -10,17 +10,7 @@ namespace TripletSharp.Mining;
 /// <param name="SumAnchorPositive">Σ E_ap over the selected triplets (active ones when a margin is given).</param>
 /// <param name="SumAnchorNegative">Σ E_an over the selected triplets (active ones when a margin is given).</param>
 /// <param name="BandSums">Σ E_ap and Σ E_an over the whole band (for miner statistics), when computed.</param>
-internal readonly record struct BandTotals(long Count, long ActiveCount, long AnchorsUsed, double SumAnchorPositive, double SumAnchorNegative, (double Ap, double An)? BandSums = null)
-{
-    /// <summary>Miner statistics of the band (means of the raw measure; <paramref name="inverted"/> negates back).</summary>
-    public MiningStats ToStats(long batch, bool inverted)
-    {
-        if (Count == 0) return MiningStats.Empty;
-        var (ap, an) = BandSums ?? (SumAnchorPositive, SumAnchorNegative);
-        double sign = inverted ? -1 : 1;
-        return new MiningStats(Count, (double)AnchorsUsed / batch, sign * ap / Count, sign * an / Count);
-    }
-}
+internal readonly record struct BandTotals(long Count, long ActiveCount, long AnchorsUsed, double SumAnchorPositive, double SumAnchorNegative, (double Ap, double An)? BandSums = null);
 
 /// <summary>
 /// The O(B²)-memory band algorithm. For an anchor a, the triplet (a, p, n) is in the band when
@@ -42,7 +32,7 @@ internal static class BandMath
     /// (Δ &lt; margin) and, when <paramref name="grad"/> (B×B) is given, it is overwritten with d(Σ hinge)/dE.
     /// Uses the CPU kernel where it can, torch ops elsewhere.
     /// </summary>
-    public static BandTotals Evaluate(Tensor m, bool inverted, PairTable t, NegativeBand band, double? margin, GradientWeights? grad)
+    public static BandTotals Evaluate(Tensor m, bool inverted, PairTable t, DeltaBand band, double? margin, GradientWeights? grad)
     {
         using var noGrad = torch.no_grad();
         if (!t.HasTriplets)
@@ -62,7 +52,7 @@ internal static class BandMath
     }
 
     /// <summary>The device-independent implementation on the distance-like matrix <paramref name="e"/>; <paramref name="grad"/> must be zeroed.</summary>
-    private static BandTotals EvaluateTorch(Tensor e, PairTable t, NegativeBand band, double? margin, Tensor? grad)
+    private static BandTotals EvaluateTorch(Tensor e, PairTable t, DeltaBand band, double? margin, Tensor? grad)
     {
         int b = t.Batch, k = t.K;
         var (activeHigh, activeHighInclusive) = margin is double m ? Cap(band.High, band.HighInclusive, m) : (band.High, band.HighInclusive);

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace TripletSharp.Mining;
+namespace TripletSharp.Engine;
 
 /// <summary>
 /// One anchor's sorted positive distances, laid out for fast rank queries ("how many are &lt; x"), the inner

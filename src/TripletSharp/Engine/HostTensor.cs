@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Mining;
+namespace TripletSharp.Engine;
 
 /// <summary>Direct access to the memory of contiguous CPU tensors, for the hand-written kernels.</summary>
 internal static class HostTensor

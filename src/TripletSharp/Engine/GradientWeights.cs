@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace TripletSharp.Mining;
+namespace TripletSharp.Engine;
 
 /// <summary>
 /// Where a band evaluation writes the loss gradient with respect to the matrix, already in the form the closed-form

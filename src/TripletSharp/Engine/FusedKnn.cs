@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace TripletSharp.Search;
+namespace TripletSharp.Engine;
 
 /// <summary>
 /// Exact top-k for dot-product-based measures on CPU float32, with the product fused into the selection:

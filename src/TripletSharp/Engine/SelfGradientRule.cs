@@ -1,4 +1,4 @@
-namespace TripletSharp.Distances;
+namespace TripletSharp.Engine;
 
 /// <summary>
 /// Closed form of ∂/∂x of Σ_ij G_ij·E_ij(x) for a self-matrix, G = dL/dE (E distance-like). With V = G (divided

@@ -1,4 +1,4 @@
-namespace TripletSharp.Mining;
+namespace TripletSharp.Engine;
 
 /// <summary>Which explicit-triplet loss implementation to use (the choice never changes results, only speed).</summary>
 internal enum ExplicitPath

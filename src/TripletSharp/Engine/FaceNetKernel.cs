@@ -1,7 +1,7 @@
 using System.Numerics;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Mining;
+namespace TripletSharp.Engine;
 
 /// <summary>
 /// CPU implementation of FaceNet semi-hard selection in one pass per anchor, without sorting the negatives: each

@@ -1,24 +1,23 @@
 using TorchSharp;
-using TripletSharp.Distances;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Mining;
+namespace TripletSharp.Engine;
 
 /// <summary>
-/// The miner's (no-grad) distance matrix, kept with its <see cref="MiningResult"/> so that a loss on the same batch with
+/// The miner's (no-grad) distance matrix, kept with its mining result so that a loss on the same batch with
 /// the same measure does not compute it again. A fingerprint of the embeddings (column sums and index-weighted column
 /// sums, in float64) guards against reuse on other or modified embeddings.
 /// </summary>
 internal sealed class MatrixCache : IDisposable
 {
-    public MatrixCache(BaseDistance distance, Tensor matrix, Tensor fingerprint)
+    public MatrixCache(IMeasure distance, Tensor matrix, Tensor fingerprint)
     {
         Distance = distance;
         Matrix = matrix;
         Fingerprint = fingerprint;
     }
 
-    public BaseDistance Distance { get; }
+    public IMeasure Distance { get; }
 
     /// <summary>Raw B×B matrix of <see cref="Distance"/>.</summary>
     public Tensor Matrix { get; }
@@ -36,7 +35,7 @@ internal sealed class MatrixCache : IDisposable
     }
 
     /// <summary>The cached matrix if it was computed with a measure equal to <paramref name="distance"/> on these embeddings.</summary>
-    public Tensor? For(BaseDistance distance, Tensor embeddings)
+    public Tensor? For(IMeasure distance, Tensor embeddings)
     {
         if (Matrix.IsInvalid || !Distance.SameMeasure(distance)) return null;
         long b = embeddings.shape[0];

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Distances;
+namespace TripletSharp.Engine;
 
 /// <summary>Numerically careful kernels shared by the Euclidean measures.</summary>
 internal static class DistanceMath
@@ -48,7 +48,7 @@ internal static class DistanceMath
         var ra = cat(new[] { r, ones(nr, 1, dtype: r.dtype, device: r.device), rn }, 1);
         var sq = qa.mm(ra.t());
         if (nq == 0 || nr == 0) return sq;
-        if (!Mining.EngineSwitches.TorchOnly && Mining.HostTensor.IsKernelReady(sq))
+        if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(sq))
         {
             EuclideanKernel.Finish(sq, q.contiguous(), self ? q.contiguous() : r.contiguous(), qn, rn, RefineFraction, root);
             return sq;

@@ -1,9 +1,8 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
-using TripletSharp.Mining;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Distances;
+namespace TripletSharp.Engine;
 
 /// <summary>
 /// CPU pass that finishes a squared-Euclidean matrix computed by the matmul expansion: entries below
@@ -27,7 +26,7 @@ internal static class EuclideanKernel
         var qn = qNorms.contiguous().data<T>().ToArray();
         var rn = ReferenceEquals(qNorms, rNorms) ? qn : rNorms.contiguous().data<T>().ToArray();
         int threads = HostTensor.Threads;
-        using var blocks = new Mining.RowBlocks(sq, Mining.RowBlocks.Size(nq, nr, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), 4L * threads));
+        using var blocks = new RowBlocks(sq, RowBlocks.Size(nq, nr, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), 4L * threads));
         Parallel.For(0, blocks.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
         {
             var rows = HostTensor.Span<T>(blocks[block]);

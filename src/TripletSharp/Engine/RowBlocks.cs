@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace TripletSharp.Mining;
+namespace TripletSharp.Engine;
 
 /// <summary>Consecutive row blocks of a matrix as views, the unit of work of the hand-written kernels' parallel loops.</summary>
 internal sealed class RowBlocks : IDisposable

@@ -1,44 +1,75 @@
 using TorchSharp;
-using TripletSharp.Distances;
-using TripletSharp.Mining;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Losses;
+namespace TripletSharp.Engine;
 
-/// <summary>The three ways <see cref="TripletMarginLoss"/> evaluates a selection; see its remarks.</summary>
+/// <summary>The triplet margin loss's parameters, as its kernels need them.</summary>
+/// <param name="Margin">The hinge margin (ignored with <paramref name="SoftMargin"/>).</param>
+/// <param name="SoftMargin">softplus(d_ap − d_an) instead of the hinge.</param>
+/// <param name="Swap">min(d_an, d_pn) as the negative distance.</param>
+/// <param name="Measure">The loss's measure.</param>
+internal readonly record struct TripletLossSpec(double Margin, bool SoftMargin, bool Swap, IMeasure Measure);
+
+/// <summary>
+/// The ways <c>Losses.TripletMarginLoss</c> evaluates a selection (see its remarks), in the two forms a reducer may ask
+/// for: the sum of the per-triplet losses with its counts, or the per-triplet losses themselves.
+/// </summary>
 internal static class TripletLossKernels
 {
+    /// <summary>Most triplets a band selection is materialised into for per-triplet values.</summary>
+    public const long MaxMaterializedTriplets = 1L << 25;
+
     /// <summary>Elements of one (anchors × positives × negatives) chunk.</summary>
     private const long ChunkElements = 1L << 22;
 
     /// <summary>Exactly 0, connected to the graph of the embeddings so backward works and gives zero gradients.</summary>
-    public static LossOutput Empty(TripletMarginLoss loss, Tensor embeddings)
+    private static (Tensor Sum, long Count, long NonZero) EmptySum(Tensor embeddings) => (embeddings.sum().mul(Scalars.Zero), 0, 0);
+
+    /// <summary>No per-triplet value, connected to the graph of the embeddings.</summary>
+    private static (Tensor Values, long Count, long NonZero) EmptyValues(Tensor embeddings) => (embeddings.sum().mul(Scalars.Zero).unsqueeze(0).narrow(0, 0, 0), 0, 0);
+
+    /// <summary>
+    /// Row-wise measures cost ~T·D elementwise work and keep ~6·T·D values for backward; the matrix route costs two
+    /// B×B×D products (BLAS, far faster per operation) and a few B×B passes, and keeps nothing for backward.
+    /// </summary>
+    private static ExplicitPath ChoosePath(long t, Tensor embeddings)
     {
-        var zero = embeddings.sum().mul(Scalars.Zero);
-        return loss.Reducer is NoReducer
-            ? new LossOutput(zero.unsqueeze(0).narrow(0, 0, 0), 0, 0)
-            : new LossOutput(loss.Reducer.Reduce(zero, 0, 0), 0, 0);
+        var path = EngineSwitches.ExplicitPath;
+        long b = embeddings.shape[0], dim = embeddings.shape[1];
+        return path != ExplicitPath.Auto ? path : t * dim <= b * b / 2 ? ExplicitPath.Pairwise : ExplicitPath.Matrix;
     }
 
-    /// <summary>Explicit triplets: gather and compute.</summary>
-    public static LossOutput ExplicitLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, TripletIndices indices, bool validate, MiningResult? mined)
+    /// <summary>Explicit triplets (already validated): the loss sum, from the matrix (closed-form gradient) or row-wise.</summary>
+    public static (Tensor Sum, long Count, long NonZero) ExplicitSum(TripletLossSpec loss, Tensor embeddings, Tensor anchors, Tensor positives, Tensor negatives, MatrixCache? cache)
     {
-        if (validate) ValidateIndices(indices, labels);
-        long t = indices.Count;
-        if (t == 0) return Empty(loss, embeddings);
-        var dist = loss.Distance;
-        long b = embeddings.shape[0], dim = embeddings.shape[1];
-        var a = indices.Anchors.to(ScalarType.Int64).to(embeddings.device);
-        var p = indices.Positives.to(ScalarType.Int64).to(embeddings.device);
-        var n = indices.Negatives.to(ScalarType.Int64).to(embeddings.device);
-        var path = EngineSwitches.ExplicitPath;
-        if (path == ExplicitPath.Auto)
-            // Row-wise measures cost ~T·D elementwise work and keep ~6·T·D values for backward; the matrix route costs
-            // two B×B×D products (BLAS, far faster per operation) and a few B×B passes, and keeps nothing for backward.
-            path = t * dim <= b * b / 2 ? ExplicitPath.Pairwise : ExplicitPath.Matrix;
-        if (path == ExplicitPath.Matrix && loss.Reducer is not NoReducer)
-            return ExplicitFromMatrix(loss, embeddings, a, p, n, mined);
+        long t = anchors.shape[0];
+        if (t == 0) return EmptySum(embeddings);
+        var (a, p, n) = OnDevice(anchors, positives, negatives, embeddings.device);
+        var path = ChoosePath(t, embeddings);
+        if (path == ExplicitPath.Matrix) return ExplicitFromMatrix(loss, embeddings, a, p, n, cache);
+        var perTriplet = PerTriplet(loss, embeddings, a, p, n, path);
+        long nonZero = perTriplet.detach().gt(Scalars.Zero).sum().item<long>();
+        return (perTriplet.sum(), t, nonZero);
+    }
 
+    /// <summary>Explicit triplets (already validated): one loss per triplet, each with its own gradient.</summary>
+    public static (Tensor Values, long Count, long NonZero) ExplicitValues(TripletLossSpec loss, Tensor embeddings, Tensor anchors, Tensor positives, Tensor negatives)
+    {
+        long t = anchors.shape[0];
+        if (t == 0) return EmptyValues(embeddings);
+        var (a, p, n) = OnDevice(anchors, positives, negatives, embeddings.device);
+        var perTriplet = PerTriplet(loss, embeddings, a, p, n, ChoosePath(t, embeddings));
+        long nonZero = perTriplet.detach().gt(Scalars.Zero).sum().item<long>();
+        return (perTriplet, t, nonZero);
+    }
+
+    private static (Tensor A, Tensor P, Tensor N) OnDevice(Tensor anchors, Tensor positives, Tensor negatives, Device device) =>
+        (anchors.to(ScalarType.Int64).to(device), positives.to(ScalarType.Int64).to(device), negatives.to(ScalarType.Int64).to(device));
+
+    /// <summary>Per-triplet losses through autograd: row-wise measures, or (<see cref="ExplicitPath.Matrix"/>) gathered from the matrix.</summary>
+    private static Tensor PerTriplet(TripletLossSpec loss, Tensor embeddings, Tensor a, Tensor p, Tensor n, ExplicitPath path)
+    {
+        var dist = loss.Measure;
         Tensor eap, ean;
         Tensor? epn = null;
         if (path == ExplicitPath.Pairwise)
@@ -53,7 +84,6 @@ internal static class TripletLossKernels
         }
         else
         {
-            // Per-triplet values that each need their own gradient (NoReducer): autograd through the matrix.
             var e = dist.ToDistanceLike(dist.Matrix(embeddings));
             eap = e.index(new[] { a, p });
             ean = e.index(new[] { a, n });
@@ -61,16 +91,13 @@ internal static class TripletLossKernels
         }
         var negative = epn is null ? ean : torch.minimum(ean, epn);
         var z = eap - negative;
-        var perTriplet = loss.SoftMargin ? Softplus(z) : nn.functional.relu(z.add(Scalars.Of(loss.Margin), Scalars.One));
-        long nonZero = perTriplet.detach().gt(Scalars.Zero).sum().item<long>();
-        if (loss.Reducer is NoReducer) return new LossOutput(perTriplet, t, nonZero);
-        return new LossOutput(loss.Reducer.Reduce(perTriplet.sum(), t, nonZero), t, nonZero);
+        return loss.SoftMargin ? Softplus(z) : nn.functional.relu(z.add(Scalars.Of(loss.Margin), Scalars.One));
     }
 
     /// <summary>Many explicit triplets: values from the (cached or no-grad) matrix, gradient in closed form.</summary>
-    private static LossOutput ExplicitFromMatrix(TripletMarginLoss loss, Tensor embeddings, Tensor a, Tensor p, Tensor n, MiningResult? mined)
+    private static (Tensor Sum, long Count, long NonZero) ExplicitFromMatrix(TripletLossSpec loss, Tensor embeddings, Tensor a, Tensor p, Tensor n, MatrixCache? cache)
     {
-        var dist = loss.Distance;
+        var dist = loss.Measure;
         var prepared = dist.Prepare(embeddings);
         long t = a.shape[0];
         Tensor m, grad;
@@ -78,7 +105,7 @@ internal static class TripletLossKernels
         long nonZero;
         using (torch.no_grad())
         {
-            m = mined?.CachedMatrix(dist, embeddings) ?? dist.MatrixPrepared(prepared.detach());
+            m = cache?.For(dist, embeddings) ?? dist.MatrixPrepared(prepared.detach());
             var e = dist.ToDistanceLike(m);
             var eap = e.index(new[] { a, p });
             var ean = e.index(new[] { a, n });
@@ -103,19 +130,20 @@ internal static class TripletLossKernels
                 grad.index_put_((w * toAnchor.neg().add_(Scalars.One, Scalars.One)).neg_(), new[] { p, n }, accumulate: true);
             }
         }
-        var lossSum = Attach(dist, embeddings, prepared, m, new GradientWeights(grad, false, false), value);
-        return new LossOutput(loss.Reducer.Reduce(lossSum, t, nonZero), t, nonZero);
+        return (Attach(dist, embeddings, prepared, m, new GradientWeights(grad, false, false), value), t, nonZero);
     }
 
-    /// <summary>A band selection (every valid triplet for <see cref="NegativeBand.All"/>), measured for selection with <paramref name="selector"/>.</summary>
-    public static LossOutput BandLoss(TripletMarginLoss loss, Tensor embeddings, Tensor labels, NegativeBand band, BaseDistance selector, MiningResult? mined)
+    /// <summary>
+    /// The loss sum over a band selection (every valid triplet for <see cref="DeltaBand.All"/>), measured for selection
+    /// with <paramref name="selector"/>. When the loss runs on the miner's own cached matrix with the same measure, the
+    /// pass also gives the miner's band statistics: they go to <paramref name="onMinerBand"/> (totals, batch size).
+    /// </summary>
+    public static (Tensor Sum, long Count, long NonZero) BandSum(TripletLossSpec loss, Tensor embeddings, Tensor labels, DeltaBand band, IMeasure selector, MatrixCache? cache, Action<BandTotals, int>? onMinerBand)
     {
         var table = PairTable.Build(labels);
-        if (!table.HasTriplets) return Empty(loss, embeddings);
-        if (loss.Reducer is NoReducer)
-            return ExplicitLoss(loss, embeddings, labels, Materialize(embeddings, table, band, selector, mined), validate: false, mined);
+        if (!table.HasTriplets) return EmptySum(embeddings);
 
-        var dist = loss.Distance;
+        var dist = loss.Measure;
         var prepared = dist.Prepare(embeddings);
         bool sameMeasure = selector.SameMeasure(dist);
         Tensor m;
@@ -125,15 +153,13 @@ internal static class TripletLossKernels
         bool wantGrad = NeedsGradient(embeddings); // before no_grad, which would hide it
         using (torch.no_grad())
         {
-            var cached = mined?.CachedMatrix(dist, embeddings);
+            var cached = cache?.For(dist, embeddings);
             m = cached ?? dist.MatrixPrepared(prepared.detach());
             grad = new GradientWeights(empty_like(m), wantGrad && (dist.GradientRule?.DivideByValue ?? false), wantGrad && dist.GradientRule is not null);
             if (!loss.SoftMargin && !loss.Swap && sameMeasure)
             {
                 var totals = BandMath.Evaluate(m, dist.IsInverted, table, band, loss.Margin, wantGrad ? grad : null);
-                // Same band on the miner's own matrix: the pass also gave the miner's statistics.
-                if (cached is not null && mined!.StatsPending && totals.BandSums is not null)
-                    mined.SupplyStats(totals.ToStats(table.Batch, dist.IsInverted));
+                if (cached is not null && totals.BandSums is not null) onMinerBand?.Invoke(totals, table.Batch);
                 value = totals.SumAnchorPositive - totals.SumAnchorNegative + loss.Margin * totals.ActiveCount;
                 count = totals.Count;
                 active = totals.ActiveCount;
@@ -141,12 +167,29 @@ internal static class TripletLossKernels
             else
             {
                 grad.Weights.zero_();
-                var selection = sameMeasure ? m : mined?.CachedMatrix(selector, embeddings) ?? selector.Matrix(embeddings.detach());
+                var selection = sameMeasure ? m : cache?.For(selector, embeddings) ?? selector.Matrix(embeddings.detach());
                 (value, count, active) = Chunked(loss, dist.ToDistanceLike(m), selector.ToDistanceLike(selection), table, band, grad.Weights);
             }
         }
-        var lossSum = Attach(dist, embeddings, prepared, m, grad, value);
-        return new LossOutput(loss.Reducer.Reduce(lossSum, count, active), count, active);
+        return (Attach(dist, embeddings, prepared, m, grad, value), count, active);
+    }
+
+    /// <summary>Per-triplet losses of a band selection: its triplets are materialised (at most <see cref="MaxMaterializedTriplets"/>).</summary>
+    /// <exception cref="InvalidOperationException">The band holds more than <see cref="MaxMaterializedTriplets"/> triplets.</exception>
+    public static (Tensor Values, long Count, long NonZero) BandValues(TripletLossSpec loss, Tensor embeddings, Tensor labels, DeltaBand band, IMeasure selector, MatrixCache? cache)
+    {
+        var (a, p, n) = BandTriplets(embeddings, labels, band, selector, cache);
+        return ExplicitValues(loss, embeddings, a, p, n);
+    }
+
+    /// <summary>The explicit (a, p, n) of a band selection, in (anchor, positive, negative) order (at most <see cref="MaxMaterializedTriplets"/>).</summary>
+    /// <exception cref="InvalidOperationException">The band holds more than <see cref="MaxMaterializedTriplets"/> triplets.</exception>
+    public static (Tensor A, Tensor P, Tensor N) BandTriplets(Tensor embeddings, Tensor labels, DeltaBand band, IMeasure selector, MatrixCache? cache)
+    {
+        var table = PairTable.Build(labels);
+        if (table.HasTriplets) return Materialize(embeddings, table, band, selector, cache);
+        var none = empty(0, dtype: ScalarType.Int64, device: embeddings.device);
+        return (none, none.clone(), none.clone());
     }
 
     /// <summary>d softplus/dz as torch computes it (softplus is linear above its threshold of 20).</summary>
@@ -169,7 +212,7 @@ internal static class TripletLossKernels
     /// gradient ∂ is computed in closed form now (two B×B·B×D products) and attached through s − s.detach() with
     /// s = ⟨x̂, ∂⟩, so backward costs O(B·D) and no B×B tensor is kept for it.
     /// </summary>
-    private static Tensor Attach(BaseDistance dist, Tensor embeddings, Tensor prepared, Tensor matrix, GradientWeights grad, double value)
+    private static Tensor Attach(IMeasure dist, Tensor embeddings, Tensor prepared, Tensor matrix, GradientWeights grad, double value)
     {
         if (!NeedsGradient(embeddings))
             return tensor(value, dtype: embeddings.dtype, device: embeddings.device);
@@ -214,7 +257,7 @@ internal static class TripletLossKernels
     /// General band loss (soft margin, swap, or a selector measure that differs from the loss's): chunks of anchors against
     /// (their positives × all negatives), accumulating the value and d(loss sum)/dE into <paramref name="grad"/>.
     /// </summary>
-    private static (double Value, long Count, long Active) Chunked(TripletMarginLoss loss, Tensor e, Tensor m, PairTable table, NegativeBand band, Tensor grad)
+    private static (double Value, long Count, long Active) Chunked(TripletLossSpec loss, Tensor e, Tensor m, PairTable table, DeltaBand band, Tensor grad)
     {
         int b = table.Batch, k = Math.Max(table.K, 1);
         long rowsPerChunk = Math.Max(1, ChunkElements / ((long)k * b));
@@ -258,7 +301,7 @@ internal static class TripletLossKernels
     }
 
     /// <summary>c×K×B mask of the selected (a, p, n) for anchors in a chunk, on the selector's distance-like rows.</summary>
-    private static Tensor Selection(Tensor mRows, Tensor posIdx, Tensor posValid, Tensor negMask, NegativeBand band)
+    private static Tensor Selection(Tensor mRows, Tensor posIdx, Tensor posValid, Tensor negMask, DeltaBand band)
     {
         var delta = mRows.unsqueeze(1) - mRows.gather(1, posIdx).unsqueeze(2);
         var selected = posValid.unsqueeze(2).logical_and(negMask.unsqueeze(1));
@@ -269,16 +312,16 @@ internal static class TripletLossKernels
         return selected;
     }
 
-    /// <summary>Explicit (a, p, n) of a band in (anchor, positive, negative) order, for <see cref="NoReducer"/>.</summary>
-    private static TripletIndices Materialize(Tensor embeddings, PairTable table, NegativeBand band, BaseDistance selector, MiningResult? mined)
+    /// <summary>Explicit (a, p, n) of a band in (anchor, positive, negative) order, for per-triplet values.</summary>
+    private static (Tensor A, Tensor P, Tensor N) Materialize(Tensor embeddings, PairTable table, DeltaBand band, IMeasure selector, MatrixCache? cache)
     {
         using var noGrad = torch.no_grad();
-        var raw = mined?.CachedMatrix(selector, embeddings) ?? selector.Matrix(embeddings.detach());
+        var raw = cache?.For(selector, embeddings) ?? selector.Matrix(embeddings.detach());
         long total = BandMath.Evaluate(raw, selector.IsInverted, table, band, null, null).Count;
         var m = selector.ToDistanceLike(raw);
-        if (total > TripletMarginLoss.MaxMaterializedTriplets)
+        if (total > MaxMaterializedTriplets)
             throw new InvalidOperationException(
-                $"NoReducer would materialise {total:N0} triplets (limit {TripletMarginLoss.MaxMaterializedTriplets:N0}); " +
+                $"NoReducer would materialise {total:N0} triplets (limit {MaxMaterializedTriplets:N0}); " +
                 "use a reducing reducer (avg-nonzero, mean, sum) or a miner that selects fewer triplets.");
         int b = table.Batch, k = Math.Max(table.K, 1);
         long rowsPerChunk = Math.Max(1, ChunkElements / ((long)k * b));
@@ -295,43 +338,6 @@ internal static class TripletLossKernels
             positives.Add(posIdx.index(new[] { rows, found[.., 1] }));
             negatives.Add(found[.., 2]);
         }
-        return new TripletIndices(cat(anchors, 0), cat(positives, 0), cat(negatives, 0));
-    }
-
-    /// <summary>Checks user-supplied triplets against the batch.</summary>
-    private static void ValidateIndices(TripletIndices indices, Tensor labels)
-    {
-        const string name = "indices";
-        foreach (var (v, what) in new[] { (indices.Anchors, "anchors"), (indices.Positives, "positives"), (indices.Negatives, "negatives") })
-        {
-            if (v is null || v.dim() != 1)
-                throw new ArgumentException($"Triplet {what} must be a 1-D tensor.", name);
-            if (v.dtype != ScalarType.Int64 && v.dtype != ScalarType.Int32)
-                throw new ArgumentException($"Triplet {what} must hold integer indices, got {v.dtype}.", name);
-            if (v.shape[0] != indices.Anchors.shape[0])
-                throw new ArgumentException($"Triplet {what} has {v.shape[0]} entries but anchors have {indices.Anchors.shape[0]}.", name);
-        }
-        long t = indices.Count;
-        if (t == 0) return;
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        long b = labels.shape[0];
-        var a = indices.Anchors.to(ScalarType.Int64).to(labels.device);
-        var p = indices.Positives.to(ScalarType.Int64).to(labels.device);
-        var n = indices.Negatives.to(ScalarType.Int64).to(labels.device);
-        foreach (var (v, what) in new[] { (a, "anchors"), (p, "positives"), (n, "negatives") })
-        {
-            long lo = v.min().item<long>(), hi = v.max().item<long>();
-            if (lo < 0 || hi >= b)
-                throw new ArgumentException($"Triplet {what} must be batch rows in [0, {b}), got values in [{lo}, {hi}].", name);
-        }
-        var la = labels.index_select(0, a);
-        var bad = la.ne(labels.index_select(0, p)).logical_or_(a.eq(p)).logical_or_(la.eq(labels.index_select(0, n)));
-        if (bad.any().item<bool>())
-        {
-            long i = bad.nonzero()[0, 0].item<long>();
-            throw new ArgumentException(
-                $"Triplet {i} ({a[i].item<long>()}, {p[i].item<long>()}, {n[i].item<long>()}) is not valid: the positive must be another row of the anchor's class and the negative of another class.", name);
-        }
+        return (cat(anchors, 0), cat(positives, 0), cat(negatives, 0));
     }
 }
