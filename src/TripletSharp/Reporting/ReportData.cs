@@ -1,3 +1,4 @@
+using TripletSharp.Training;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Reporting;
@@ -102,6 +103,6 @@ public sealed class ReportData
             if (Roc.FalsePositiveRates.Length != Roc.TruePositiveRates.Length)
                 throw new ArgumentException($"'{nameof(Roc)}' has {Roc.FalsePositiveRates.Length} false-positive rates but {Roc.TruePositiveRates.Length} true-positive rates.", nameof(Roc));
         }
-        _ = NeighborSearch.ParseMeasure(DistanceName, nameof(DistanceName));
+        ComponentFactory.CheckDistanceName(DistanceName, nameof(DistanceName));
     }
 }

@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using TorchSharp;
+using TripletSharp.Distances;
+using TripletSharp.Search;
+using TripletSharp.Training;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Reporting;
@@ -56,7 +59,7 @@ internal sealed class ReportModel
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         int n = data.Count;
-        var measure = NeighborSearch.ParseMeasure(data.DistanceName, nameof(ReportData.DistanceName));
+        var distance = ComponentFactory.CreateDistance(data.DistanceName);
         var emb = data.Embeddings.detach();
 
         var mapIdx = Sample(n, options.MaxMapPoints, options.Seed);
@@ -87,7 +90,7 @@ internal sealed class ReportModel
         if (n >= 2)
         {
             var queries = Sample(n, options.GalleryQueries, options.Seed + 1);
-            var (gi, gv) = NeighborSearch.Search(emb, queries, k, measure, data.NormalizeEmbeddings);
+            var (gi, gv) = Neighbours(emb, queries, k, distance, data.NormalizeEmbeddings);
             for (int q = 0; q < queries.Length; q++) gallery.Add(new GalleryQuery(queries[q], gi[q], gv[q]));
         }
 
@@ -96,7 +99,7 @@ internal sealed class ReportModel
         for (int c = 0; c < classes; c++) confusion[c] = new long[classes];
         if (n >= 2)
         {
-            var (top1, _) = NeighborSearch.Search(emb, Enumerable.Range(0, n).ToArray(), 1, measure, data.NormalizeEmbeddings);
+            var (top1, _) = Neighbours(emb, Enumerable.Range(0, n).ToArray(), 1, distance, data.NormalizeEmbeddings);
             for (int i = 0; i < n; i++) confusion[data.Labels[i]][data.Labels[top1[i][0]]]++;
         }
 
@@ -117,6 +120,54 @@ internal sealed class ReportModel
         };
         model.Json = model.ToJson(data);
         return model;
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> nearest other items of each query row, nearest first, ties to the lower index: the Search
+    /// layer's exact k-NN on float64 copies, so the page shows the neighbours a double-precision loop finds.
+    /// </summary>
+    internal static (long[][] Indices, double[][] Values) Neighbours(Tensor embeddings, IReadOnlyList<int> queries, int k, BaseDistance distance, bool normalize)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var x = embeddings.detach().to_type(ScalarType.Float64);
+        if (normalize) x = nn.functional.normalize(x, 2, 1);
+        var indices = new long[queries.Count][];
+        var values = new double[queries.Count][];
+        if (queries.Count == x.shape[0] && queries.Select((q, i) => q == i).All(same => same))
+        {
+            // Every item: query i is gallery row i, excluded by index.
+            using var all = ExactKnn.Search(x, x, k, distance, excludeSelf: true);
+            Rows(all, k, r => -1, indices, values);
+            return (indices, values);
+        }
+        // A sample: k + 1 neighbours and the query's own row dropped by index (the last column when it is not among them).
+        var q = x.index_select(0, torch.tensor(queries.Select(i => (long)i).ToArray(), device: x.device));
+        using var found = ExactKnn.Search(q, x, k + 1, distance);
+        Rows(found, k, r => queries[r], indices, values);
+        return (indices, values);
+    }
+
+    /// <summary>Copies each row of <paramref name="found"/> without the column holding <paramref name="self"/>(row) (the last one when it is absent); all of it when that is negative.</summary>
+    private static void Rows(KnnResult found, int k, Func<int, long> self, long[][] indices, double[][] values)
+    {
+        int width = (int)found.Indices.shape[1];
+        var idx = found.Indices.cpu().data<long>().ToArray();
+        var val = found.Distances.cpu().to_type(ScalarType.Float64).data<double>().ToArray();
+        for (int r = 0; r < indices.Length; r++)
+        {
+            long own = self(r);
+            int at = own < 0 ? -1 : Array.IndexOf(idx, own, r * width, width);
+            int drop = own < 0 ? -1 : at >= 0 ? at - r * width : width - 1;
+            indices[r] = new long[k];
+            values[r] = new double[k];
+            for (int c = 0, j = 0; c < width; c++)
+            {
+                if (c == drop) continue;
+                indices[r][j] = idx[r * width + c];
+                values[r][j++] = val[r * width + c];
+            }
+        }
     }
 
     /// <summary>Rows of an N×2 tensor, rescaled to [0, 1000] on the wider axis (aspect kept) and rounded to keep the page small.</summary>

@@ -146,7 +146,6 @@ public static class ExactKnn
         int ng = (int)g.shape[0];
         int dim = (int)g.shape[1];
         bool euclidean = kind is MeasureKind.Euclidean or MeasureKind.SquaredEuclidean;
-        var gn = euclidean ? g.mul(g).sum(1).contiguous() : null;
         float scale = kind switch
         {
             MeasureKind.Euclidean or MeasureKind.SquaredEuclidean => -2f,
@@ -158,6 +157,8 @@ public static class ExactKnn
             method = !cpu32 ? Method.Sort : kind != MeasureKind.Custom && (long)ng * dim * 4 <= int.MaxValue ? Method.Fused : Method.Matrix;
         if (method != Method.Sort && !cpu32) throw new InvalidOperationException($"The {method} k-NN path needs float32 CPU tensors.");
         if (method == Method.Fused && kind == MeasureKind.Custom) throw new InvalidOperationException("The fused k-NN path needs a dot-product-based measure.");
+        var (gm, inverse) = method == Method.Fused ? (g, null) : DistinctRows(g);
+        var gn = euclidean ? Expand(gm.mul(gm).sum(1), inverse).contiguous() : null;
 
         int threads = Math.Max(1, torch.get_num_threads());
         // blockSize is an upper bound: a block's buffers are also held under a fixed budget (~400 MB for the fused
@@ -190,10 +191,12 @@ public static class ExactKnn
                 var qb = qAll.narrow(0, start, b).contiguous();
                 if (method == Method.Sort)
                 {
-                    var m = kind == MeasureKind.Custom ? distance.Compute(qb, g) : qb.mm(g.t());
+                    var m = Expand(kind == MeasureKind.Custom ? distance.Compute(qb, gm) : qb.mm(gm.t()), inverse, 1);
                     var u = euclidean ? m.mul(Scalars.Of(-2L)).add_(gn!, Scalars.One) : scale == 1f ? m.clone() : m.neg();
                     if (excludeSelf) u.diagonal(start, 0, 1).fill_(Scalars.PositiveInfinity);
-                    var (sv, si) = u.sort(1, false, true);
+                    // min() returns the first index of a tied minimum: what the stable sort puts first, without sorting
+                    // (built-in measures only: a custom measure may give NaN, which min() would return and sort puts last).
+                    var (sv, si) = k == 1 && kind != MeasureKind.Custom ? u.min(1, keepdim: true) : u.sort(1, false, true);
                     var keys = sv.narrow(1, 0, k);
                     var qn = euclidean ? qb.mul(qb).sum(1, keepdim: true) : null;
                     var val = kind switch
@@ -221,7 +224,7 @@ public static class ExactKnn
                 }
                 else
                 {
-                    var m = (kind == MeasureKind.Custom ? distance.Compute(qb, g) : qb.mm(g.t())).to_type(ScalarType.Float32).contiguous();
+                    var m = Expand(kind == MeasureKind.Custom ? distance.Compute(qb, gm) : qb.mm(gm.t()), inverse, 1).to_type(ScalarType.Float32).contiguous();
                     SelectRows(m, gn, scale, self, k, idxBuf, valBuf, selectors!, transform);
                 }
                 onBlock(new KnnBlock(start, idx, vals));
@@ -233,6 +236,21 @@ public static class ExactKnn
             valBuf?.Dispose();
         }
     }
+
+    /// <summary>
+    /// The distinct rows of <paramref name="g"/> and, when some repeat, the map from each row to its distinct row. A BLAS
+    /// product does not give exact duplicates bit-identical values (columns that fall in a remainder block go through
+    /// another micro-kernel), so the matrix and sort paths measure each distinct row once and expand: duplicates then
+    /// tie exactly and come in index order, as on the fused path, whose kernel computes every row alike.
+    /// </summary>
+    private static (Tensor Rows, Tensor? Inverse) DistinctRows(Tensor g)
+    {
+        var (rows, inverse, _) = g.unique(sorted: true, return_inverse: true, dim: 0);
+        return rows.shape[0] == g.shape[0] ? (g, null) : (rows.contiguous(), inverse);
+    }
+
+    /// <summary>Values of distinct rows, along <paramref name="dim"/>, back to every row (unchanged without repeats).</summary>
+    private static Tensor Expand(Tensor values, Tensor? inverse, long dim = 0) => inverse is null ? values : values.index_select(dim, inverse);
 
     /// <summary>Keys to reported values, as the sort path's tensor ops compute them (IEEE add, max, sqrt).</summary>
     private static void ToValues(MeasureKind kind, float scale, float qn, Span<float> keys)

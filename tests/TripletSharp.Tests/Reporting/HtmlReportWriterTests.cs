@@ -1,5 +1,6 @@
 using System.Globalization;
 using SkiaSharp;
+using TripletSharp.Distances;
 using TripletSharp.Reporting;
 using static TorchSharp.torch;
 
@@ -149,7 +150,7 @@ public class HtmlReportWriterTests
     {
         var (x, labels, data) = Make();
         int dup = labels.Length - 1; // an exact copy of item 0
-        var (idx, values) = NeighborSearch.Search(data.Embeddings, [0, dup], 2, NeighborSearch.Measure.Euclidean, normalize: false);
+        var (idx, values) = ReportModel.Neighbours(data.Embeddings, [0, dup], 2, new EuclideanDistance(), normalize: false);
         Assert.Equal(dup, idx[0][0]);
         Assert.Equal(0, idx[1][0]);
         Assert.Equal(0, values[0][0], 6);
@@ -161,14 +162,16 @@ public class HtmlReportWriterTests
     {
         // Item 0 has items 1, 2, 3 at exactly distance 1 (integer coordinates: the expansion formula is exact).
         using var x = tensor(new float[] { 0, 0, 1, 0, -1, 0, 0, 1, 5, 5 }, [5, 2]);
-        foreach (var measure in new[] { NeighborSearch.Measure.Euclidean, NeighborSearch.Measure.SquaredEuclidean })
+        foreach (var measure in new BaseDistance[] { new EuclideanDistance(), new SquaredEuclideanDistance() })
         {
-            var (one, oneValue) = NeighborSearch.Search(x, [0, 3], 1, measure, normalize: false);
+            var (one, oneValue) = ReportModel.Neighbours(x, [0, 3], 1, measure, normalize: false);
             Assert.Equal(1, one[0][0]);
             Assert.Equal(1, oneValue[0][0]);
             Assert.Equal(0, one[1][0]); // item 3: items 0 (distance 1) then 1, 2 (√2)
-            var (many, _) = NeighborSearch.Search(x, [0], 3, measure, normalize: false);
+            var (many, _) = ReportModel.Neighbours(x, [0], 3, measure, normalize: false);
             Assert.Equal(new long[] { 1, 2, 3 }, many[0]);
+            var (every, _) = ReportModel.Neighbours(x, [0, 1, 2, 3, 4], 1, measure, normalize: false); // all items, self excluded by index; item 4 is √41 from items 1 and 3
+            Assert.Equal(new long[] { 1, 0, 0, 0, 1 }, every.Select(r => r[0]).ToArray());
         }
     }
 

@@ -224,6 +224,32 @@ public class ExactKnnTests
         Assert.Equal(byOffset, cols);
     }
 
+    [Theory]
+    [InlineData("euclidean")]
+    [InlineData("squared-euclidean")]
+    [InlineData("cosine")]
+    [InlineData("dot")]
+    public void Float64DuplicatesTieAndComeInIndexOrder(string measure)
+    {
+        // A BLAS product can give a duplicate in a remainder block of columns (here row 101 of 102) another last bit
+        // than its twin (row 0): the sort path must still tie them, for k = 1 (min) and for k > 1 (stable sort).
+        using var scope = NewDisposeScope();
+        var d = Make(measure);
+        var g = randn(new long[] { 102, 12 }, dtype: ScalarType.Float64, generator: new Generator().manual_seed(4));
+        g[101] = g[0];
+        foreach (int k in new[] { 1, 101 })
+        {
+            var (idx, val) = Collect(g, g, k, d, excludeSelf: false, 64, ExactKnn.Method.Sort);
+            for (int i = 0; i < 102; i++)
+            {
+                var row = Enumerable.Range(0, k).Select(j => idx[i, j]).ToList();
+                int a = row.IndexOf(0), b = row.IndexOf(101);
+                Assert.False(b >= 0 && a < 0, $"query {i}: row 101 without its twin, row 0");
+                if (a >= 0 && b >= 0) Assert.True(b == a + 1 && val[i, a] == val[i, b], $"query {i}: twins at ranks {a} and {b}");
+            }
+        }
+    }
+
     [Fact]
     public void Float64UsesTheSortPathAndMatchesBruteForce()
     {
