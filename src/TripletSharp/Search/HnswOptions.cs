@@ -1,0 +1,36 @@
+namespace TripletSharp.Search;
+
+/// <summary>Settings of an HNSW index (USearch). The defaults are USearch's own.</summary>
+public sealed class HnswOptions
+{
+    /// <summary>Links per node (M). Default 16. More: better recall, more memory, slower build.</summary>
+    public int Connectivity { get; set; } = 16;
+
+    /// <summary>Candidate list size while inserting (efConstruction). Default 128.</summary>
+    public int ExpansionAdd { get; set; } = 128;
+
+    /// <summary>Candidate list size while searching (ef); raised to k when smaller. Default 64. Can be changed on open.</summary>
+    public int ExpansionSearch { get; set; } = 64;
+
+    /// <summary>How the graph stores vectors. Default <see cref="HnswScalar.F32"/>.</summary>
+    public HnswScalar Scalar { get; set; } = HnswScalar.F32;
+
+    /// <summary>
+    /// Threads that insert vectors. Default 1, which makes the graph (and so every search result) the same on every
+    /// run; more threads build faster but the graph may then differ from run to run.
+    /// </summary>
+    public int BuildThreads { get; set; } = 1;
+
+    /// <summary>A copy of these options.</summary>
+    public HnswOptions Clone() => (HnswOptions)MemberwiseClone();
+
+    internal void Validate()
+    {
+        Guard.Positive(Connectivity, nameof(Connectivity));
+        if (Connectivity < 2) throw new ArgumentOutOfRangeException(nameof(Connectivity), Connectivity, $"'{nameof(Connectivity)}' must be >= 2, got {Connectivity}.");
+        Guard.Positive(ExpansionAdd, nameof(ExpansionAdd));
+        Guard.Positive(ExpansionSearch, nameof(ExpansionSearch));
+        Guard.Positive(BuildThreads, nameof(BuildThreads));
+        if (!Enum.IsDefined(Scalar)) throw new ArgumentOutOfRangeException(nameof(Scalar), Scalar, $"'{nameof(Scalar)}' is not a known scalar kind: {Scalar}.");
+    }
+}
