@@ -12,7 +12,7 @@ internal sealed class HnswIndex : EmbeddingIndex
     private readonly HnswOptions _options;
     private IntPtr _handle;
     private bool _viewed;
-    private string? _graphPath;
+    private FileStream? _graphFile;
 
     private HnswIndex(RowStore rows, IEnumerable<long> labels, IEnumerable<string> classNames, IEnumerable<string> ids, BaseDistance measure, string fingerprint, HnswOptions options)
         : base(rows, labels, classNames, ids, measure, fingerprint)
@@ -60,7 +60,8 @@ internal sealed class HnswIndex : EmbeddingIndex
                 throw new IndexFormatException(shownPath, $"holds {size} vectors of dimension {dims}, but the index has {rows.Count} of dimension {rows.Dimension}.");
             UsearchNative.ChangeExpansionSearch(index._handle, options.ExpansionSearch);
             index._viewed = view;
-            index._graphPath = graphPath;
+            // Held open so that a later Add can load this very graph even after a writer has replaced the folder.
+            if (view) index._graphFile = new FileStream(graphPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             return index;
         }
         catch
@@ -106,13 +107,13 @@ internal sealed class HnswIndex : EmbeddingIndex
     {
         if (_viewed)
         {
-            // A viewed graph is read-only: load it into memory (from the file this index was opened from) first.
+            // A viewed graph is read-only: load a copy into memory (from the file this index was opened from) first.
             var loaded = UsearchNative.Init(NativeOptions());
             try
             {
-                UsearchNative.Load(loaded, _graphPath!, view: false);
+                UsearchNative.LoadFrom(loaded, _graphFile!);
                 if (UsearchNative.Size(loaded) != first)
-                    throw new InvalidOperationException($"{_graphPath}: the graph file changed since the index was opened; open it again.");
+                    throw new InvalidOperationException($"The graph holds {UsearchNative.Size(loaded)} vectors, but the index had {first}.");
                 UsearchNative.ChangeExpansionSearch(loaded, _options.ExpansionSearch);
             }
             catch
@@ -123,6 +124,8 @@ internal sealed class HnswIndex : EmbeddingIndex
             UsearchNative.Free(_handle);
             _handle = loaded;
             _viewed = false;
+            _graphFile!.Dispose();
+            _graphFile = null;
         }
         Insert(first, count);
     }
@@ -187,6 +190,7 @@ internal sealed class HnswIndex : EmbeddingIndex
             UsearchNative.Free(_handle);
             _handle = IntPtr.Zero;
         }
+        if (disposing) _graphFile?.Dispose();
         base.Dispose(disposing);
     }
 

@@ -28,6 +28,9 @@ internal static class UsearchNative
     private static extern void usearch_view(IntPtr index, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, out IntPtr error);
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    private static extern void usearch_load_buffer(IntPtr index, IntPtr buffer, nuint length, out IntPtr error);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
     private static extern nuint usearch_size(IntPtr index, out IntPtr error);
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
@@ -70,6 +73,31 @@ internal static class UsearchNative
         if (view) usearch_view(index, path, out error);
         else usearch_load(index, path, out error);
         Check(error, view ? "view" : "load");
+    }
+
+    /// <summary>Loads (copies) a serialised index from <paramref name="stream"/>, read from its start to its end.</summary>
+    public static void LoadFrom(IntPtr index, Stream stream)
+    {
+        long length = stream.Length;
+        var buffer = Marshal.AllocHGlobal((nint)Math.Max(1, length));
+        try
+        {
+            stream.Position = 0;
+            var chunk = new byte[1 << 20];
+            for (long done = 0; done < length;)
+            {
+                int n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, length - done));
+                if (n <= 0) throw new EndOfStreamException($"The graph ended after {done} of {length} bytes.");
+                Marshal.Copy(chunk, 0, buffer + (nint)done, n);
+                done += n;
+            }
+            usearch_load_buffer(index, buffer, (nuint)length, out var error);
+            Check(error, "load_buffer");
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(buffer);
+        }
     }
 
     public static long Size(IntPtr index)
