@@ -1,0 +1,97 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace TripletSharp.Evaluation;
+
+/// <summary>
+/// <c>calibration.json</c>: a <see cref="CalibrationResult"/> with a format name and version, written atomically into
+/// a model folder or an index folder (an index carries it over on every save).
+/// </summary>
+public static class CalibrationFile
+{
+    /// <summary>The usual file name.</summary>
+    public const string FileName = "calibration.json";
+
+    /// <summary>The <c>format</c> value.</summary>
+    public const string FormatName = "tripletsharp-calibration";
+
+    /// <summary>The format version written and read.</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly JsonSerializerOptions Json = CreateJson();
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var o = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            WriteIndented = true,
+            AllowTrailingCommas = true,
+            ReadCommentHandling = JsonCommentHandling.Skip,
+        };
+        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        o.MakeReadOnly(populateMissingResolver: true);
+        return o;
+    }
+
+    /// <summary>Writes <paramref name="result"/> to <paramref name="path"/> atomically.</summary>
+    /// <param name="path">The file (usually <c>folder/calibration.json</c>).</param>
+    /// <param name="result">The calibration.</param>
+    /// <param name="includeCurve">Also write every candidate point (the file can then be large).</param>
+    public static void Write(string path, CalibrationResult result, bool includeCurve = true)
+    {
+        Guard.NotNull(path, nameof(path));
+        Guard.NotNull(result, nameof(result));
+        CheckThreshold(result.Threshold, result.HigherIsCloser, nameof(result));
+        var body = JsonSerializer.SerializeToNode(includeCurve ? result : WithoutCurve(result), Json)!.AsObject();
+        var root = new JsonObject
+        {
+            ["format"] = FormatName,
+            ["format_version"] = FormatVersion,
+            ["saved_utc"] = DateTime.UtcNow.ToString("O"),
+        };
+        foreach (var (k, v) in body.ToArray())
+        {
+            body.Remove(k);
+            root[k] = v;
+        }
+        AtomicFile.WriteAllText(path, root.ToJsonString(Json) + "\n");
+    }
+
+    /// <summary>Reads a calibration file.</summary>
+    /// <exception cref="CalibrationException">The file is missing, not a calibration, or holds a NaN or negative threshold (names the file).</exception>
+    public static CalibrationResult Read(string path)
+    {
+        Guard.NotNull(path, nameof(path));
+        if (!File.Exists(path)) throw new CalibrationException($"{path}: no such calibration file; run calibrate first.");
+        CalibrationResult result;
+        try
+        {
+            var root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }) as JsonObject
+                ?? throw new JsonException("the file does not hold a JSON object.");
+            var format = root["format"]?.GetValue<string>();
+            if (format != FormatName) throw new JsonException($"format is '{format}', expected '{FormatName}'.");
+            var version = root["format_version"]?.GetValue<int>();
+            if (version != FormatVersion) throw new JsonException($"format version {version} is not supported (this library reads {FormatVersion}).");
+            result = root.Deserialize<CalibrationResult>(Json) ?? throw new JsonException("the file holds 'null'.");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new CalibrationException($"{path}: not a valid calibration file ({e.Message})");
+        }
+        try
+        {
+            CheckThreshold(result.Threshold, result.HigherIsCloser, "threshold");
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new CalibrationException($"{path}: {e.Message}");
+        }
+        return result;
+    }
+
+    internal static void CheckThreshold(double threshold, bool higherIsCloser, string name) => Search.Matcher.CheckThreshold(threshold, higherIsCloser, name);
+
+    private static CalibrationResult WithoutCurve(CalibrationResult r) => r with { Curve = [] };
+}
