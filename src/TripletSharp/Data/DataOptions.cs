@@ -38,6 +38,14 @@ public sealed class DataOptions
     /// </summary>
     public int? MaxItems { get; set; }
 
+    /// <summary>
+    /// Keep only these classes, given by name (matched exactly) or by class index (a whole number that is not itself a
+    /// class name); null keeps every class. Applied to every format and split after the train/test split is made, so
+    /// a subset's test items are exactly the full data's test items of those classes. The kept classes are renumbered
+    /// 0, 1, … in the dataset's own class order (not the order given here). Unknown classes are an error that names them.
+    /// </summary>
+    public IReadOnlyList<string>? Classes { get; set; }
+
     /// <summary>A copy of these options.</summary>
     public DataOptions Clone() => (DataOptions)MemberwiseClone();
 
@@ -54,5 +62,15 @@ public sealed class DataOptions
         if (MaxTrainItems is { } a) Guard.Positive(a, nameof(MaxTrainItems));
         if (MaxTestItems is { } b) Guard.Positive(b, nameof(MaxTestItems));
         if (MaxItems is { } c) Guard.Positive(c, nameof(MaxItems));
+        if (Classes is not null)
+        {
+            if (Classes.Count == 0) throw new ArgumentException($"'{nameof(Classes)}' is empty; give at least one class, or null for all.", nameof(Classes));
+            for (int i = 0; i < Classes.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(Classes[i])) throw new ArgumentException($"'{nameof(Classes)}'[{i}] is empty.", nameof(Classes));
+            }
+            var dup = Classes.GroupBy(x => x, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (dup is not null) throw new ArgumentException($"'{nameof(Classes)}' names '{dup.Key}' more than once.", nameof(Classes));
+        }
     }
 }

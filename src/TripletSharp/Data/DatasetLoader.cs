@@ -79,6 +79,13 @@ public static class DatasetLoader
                     break;
                 }
             }
+            if (options.Classes is not null)
+            {
+                var keep = ResolveClasses(train.ClassNames, options.Classes, path);
+                train = SelectClasses(train, keep);
+                test = SelectClasses(test, keep);
+                if (train.Count == 0) throw new DataFormatException(path, $"the training split has no items of the selected classes ({string.Join(", ", options.Classes)}).");
+            }
             var trainClasses = train.Labels.Distinct().ToArray();
             if (trainClasses.Length < 2) throw OneClass(path, train.ClassNames[(int)trainClasses[0]]);
             train = Slice(train, options.MaxTrainItems, options.Seed);
@@ -118,6 +125,7 @@ public static class DatasetLoader
                 split.Train.Dispose();
                 return split.Test;
         }
+        if (options.Classes is not null) test = SelectClasses(test, ResolveClasses(test.ClassNames, options.Classes, path));
         return Slice(test, options.MaxTestItems, unchecked(options.Seed * 31 + 7));
     }
 
@@ -163,7 +171,53 @@ public static class DatasetLoader
                 all = CsvDatasetReader.Read(path, options.LabelColumn);
                 break;
         }
+        if (options.Classes is not null) all = SelectClasses(all, ResolveClasses(all.ClassNames, options.Classes, path));
         return Slice(all, options.MaxItems, options.Seed);
+    }
+
+    /// <summary>
+    /// The class indices that <paramref name="selection"/> names (by name first, else by index), ascending.
+    /// </summary>
+    /// <exception cref="DataFormatException">Some entries are neither a class name nor a class index; names them and lists the classes.</exception>
+    private static int[] ResolveClasses(IReadOnlyList<string> classNames, IReadOnlyList<string> selection, string path)
+    {
+        var keep = new SortedSet<int>();
+        var unknown = new List<string>();
+        foreach (var raw in selection)
+        {
+            int byName = -1;
+            for (int i = 0; i < classNames.Count; i++)
+            {
+                if (string.Equals(classNames[i], raw, StringComparison.Ordinal)) { byName = i; break; }
+            }
+            if (byName >= 0) keep.Add(byName);
+            else if (int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id) && id < classNames.Count) keep.Add(id);
+            else unknown.Add(raw);
+        }
+        if (unknown.Count > 0)
+        {
+            var listed = string.Join(", ", classNames.Select((n, i) => $"{i} '{n}'"));
+            throw new DataFormatException(path, $"no class {string.Join(", ", unknown.Select(u => $"'{u}'"))} (Classes takes class names or indices; the classes are {listed}).");
+        }
+        return keep.ToArray();
+    }
+
+    /// <summary>The items of the <paramref name="keep"/> classes, renumbered 0, 1, … in class order; disposes <paramref name="data"/> when it makes a new set.</summary>
+    private static Dataset SelectClasses(Dataset data, int[] keep)
+    {
+        if (keep.Length == data.ClassNames.Count) return data;
+        var map = new int[data.ClassNames.Count];
+        Array.Fill(map, -1);
+        for (int i = 0; i < keep.Length; i++) map[keep[i]] = i;
+        var rows = Enumerable.Range(0, data.Count).Where(i => map[data.Labels[i]] >= 0).ToArray();
+        using (data)
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            var idx = TorchSharp.torch.tensor(rows.Select(i => (long)i).ToArray(), TorchSharp.torch.ScalarType.Int64, device: data.Features.device);
+            var features = data.Features.index_select(0, idx).MoveToOuterDisposeScope();
+            return new Dataset(features, rows.Select(i => (long)map[data.Labels[i]]).ToArray(), keep.Select(k => data.ClassNames[k]).ToArray(), data.Kind,
+                data.ItemNames is null ? null : rows.Select(i => data.ItemNames[i]).ToArray());
+        }
     }
 
     private static (string Path, DataFormat Format) Resolve(DataOptions options)
