@@ -11,7 +11,7 @@ internal sealed class BenchmarkOptions
 
         Usage: dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks -- [options]
 
-          --suite loss|train|knn|export|all
+          --suite loss|train|knn|export|search|all
                                suite to run (default all)
           --quick                      smaller sizes and fewer repetitions (whole run < 3 min)
           --json                       one JSON object per line on stdout (progress goes to stderr)
@@ -25,6 +25,7 @@ internal sealed class BenchmarkOptions
           --steps N                    train suite: steps of the memory-flatness run (default 1000, quick 200)
           --knn-n N                    knn suite: queries = gallery size (default 60000, quick 20000)
           --knn-block N                knn suite: queries per block (default 1024)
+          --search-n N                 search suite: index size (default 1000000, quick 50000)
           -h, --help                   this text
         """;
 
@@ -38,6 +39,8 @@ internal sealed class BenchmarkOptions
     public double? NaiveTimeSeconds { get; private set; }
     public int? Steps { get; private set; }
     public int? KnnN { get; private set; }
+
+    public int? SearchN { get; private set; }
     public int KnnBlock { get; private set; } = 1024;
     public bool Help { get; private set; }
 
@@ -59,8 +62,8 @@ internal sealed class BenchmarkOptions
             {
                 case "--suite":
                     o.Suite = Value().ToLowerInvariant();
-                    if (o.Suite is not ("loss" or "train" or "knn" or "export" or "all"))
-                        throw new ArgumentException($"--suite must be loss, train, knn, export or all, got '{o.Suite}'.");
+                    if (o.Suite is not ("loss" or "train" or "knn" or "export" or "search" or "all"))
+                        throw new ArgumentException($"--suite must be loss, train, knn, export, search or all, got '{o.Suite}'.");
                     break;
                 case "--quick": o.Quick = true; break;
                 case "--json": o.Json = true; break;
@@ -71,6 +74,7 @@ internal sealed class BenchmarkOptions
                 case "--naive-time-s": o.NaiveTimeSeconds = PositiveDouble(a, Value()); break;
                 case "--steps": o.Steps = PositiveInt(a, Value()); break;
                 case "--knn-n": o.KnnN = PositiveInt(a, Value()); break;
+                case "--search-n": o.SearchN = PositiveInt(a, Value()); break;
                 case "--knn-block": o.KnnBlock = PositiveInt(a, Value()); break;
                 case "-h" or "--help": o.Help = true; break;
                 default: throw new ArgumentException($"Unknown option '{a}'. Use --help.");
