@@ -91,6 +91,26 @@ public static class CalibrationFile
         return result;
     }
 
+    /// <summary>
+    /// The calibration that goes with <paramref name="index"/>: <paramref name="path"/>, or <c>calibration.json</c> in
+    /// the index folder; checked to be in the index's measure and, when it records one, from the index's model.
+    /// </summary>
+    /// <exception cref="CalibrationException">No calibration file (the message says how to make one), or it belongs to another model or measure (names both).</exception>
+    public static CalibrationResult ReadFor(Search.EmbeddingIndex index, string? path = null)
+    {
+        Guard.NotNull(index, nameof(index));
+        path ??= index.Path is null ? null : Path.Combine(index.Path, FileName);
+        if (path is null || !File.Exists(path))
+            throw new CalibrationException($"{path ?? "the index"}: no calibration; calibrate a threshold on labelled validation data (ThresholdCalibrator, or the calibrate command) and save it as {FileName} in the index or model folder, or give a threshold explicitly.");
+        var result = Read(path);
+        if (result.Measure != index.MeasureName)
+            throw new CalibrationException($"{path}: calibrated for the measure {result.Measure}, but the index uses {index.MeasureName}.");
+        if (result.ModelFingerprint is { } fp && !string.Equals(fp, index.ModelFingerprint, StringComparison.OrdinalIgnoreCase))
+            throw new CalibrationException($"{path}: calibrated on embeddings of model {fp}, but the index was built by model {index.ModelFingerprint}.");
+        return result;
+    }
+
+    /// <summary>Checks a threshold: finite, and ≥ 0 for a distance (a similarity threshold may be negative).</summary>
     internal static void CheckThreshold(double threshold, bool higherIsCloser, string name) => Search.Matcher.CheckThreshold(threshold, higherIsCloser, name);
 
     private static CalibrationResult WithoutCurve(CalibrationResult r) => r with { Curve = [] };

@@ -50,3 +50,26 @@ public class CalibrationFileTests
         Assert.Throws<CalibrationException>(() => CalibrationFile.Read(dir.File("bad.json")));
     }
 }
+
+public class CalibrationForIndexTests
+{
+    [Fact]
+    public void ReadFor_FindsTheIndexCalibration_AndRefusesAnotherModelOrMeasure()
+    {
+        using var dir = new TempDir();
+        var (x, labels, classes, ids) = TripletSharp.Tests.Index.IndexTestData.Clustered(30, 4, 3, seed: 40);
+        using (var built = TripletSharp.Search.EmbeddingIndex.Build(x, labels, classes, ids, new EuclideanDistance(), "model-a"))
+            built.Save(dir.File("idx"));
+        using var index = TripletSharp.Search.EmbeddingIndex.Open(dir.File("idx"));
+        Assert.Contains("no calibration", Assert.Throws<CalibrationException>(() => CalibrationFile.ReadFor(index)).Message);
+        var r = ThresholdCalibrator.Calibrate([0.1, 0.2, 0.9], [true, false, false], CalibrationTarget.Far(0.5), CalibrationMode.Verification, new EuclideanDistance());
+        CalibrationFile.Write(dir.File("idx", "calibration.json"), r with { ModelFingerprint = "model-a" });
+        Assert.Equal(r.Threshold, CalibrationFile.ReadFor(index).Threshold);
+        CalibrationFile.Write(dir.File("idx", "calibration.json"), r with { ModelFingerprint = "model-b" });
+        var other = Assert.Throws<CalibrationException>(() => CalibrationFile.ReadFor(index));
+        Assert.Contains("model-a", other.Message);
+        Assert.Contains("model-b", other.Message);
+        CalibrationFile.Write(dir.File("cal.json"), r with { Measure = "cosine" });
+        Assert.Contains("cosine", Assert.Throws<CalibrationException>(() => CalibrationFile.ReadFor(index, dir.File("cal.json"))).Message);
+    }
+}

@@ -199,3 +199,26 @@ public class EmbeddingIndexTests
         Assert.Equal(10, index.Count);
     }
 }
+
+public class HnswSettingsTests
+{
+    [Fact]
+    public void SingleThreadBuild_IsDeterministic_AndExpansionSearchCanBeChangedOnOpen()
+    {
+        using var dir = new TempDir();
+        var (x, labels, classes, ids) = IndexTestData.Clustered(300, 8, 5, seed: 50);
+        foreach (var name in new[] { "a", "b" })
+        {
+            using var built = EmbeddingIndex.Build(x, labels, classes, ids, new TripletSharp.Distances.CosineDistance(), "fp", IndexKind.Hnsw);
+            built.Save(dir.File(name));
+        }
+        Assert.Equal(File.ReadAllBytes(dir.File("a", "graph.usearch")), File.ReadAllBytes(dir.File("b", "graph.usearch")));
+        using var opened = EmbeddingIndex.Open(dir.File("a"), new IndexOpenOptions { ExpansionSearch = 7 });
+        Assert.Equal(7, opened.Hnsw!.ExpansionSearch);
+        Assert.Equal(16, opened.Hnsw.Connectivity);
+        Assert.Equal(128, opened.Hnsw.ExpansionAdd);
+        Assert.Equal(HnswScalar.F32, opened.Hnsw.Scalar);
+        Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddingIndex.Open(dir.File("a"), new IndexOpenOptions { ExpansionSearch = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddingIndex.Build(x, labels, classes, ids, new TripletSharp.Distances.CosineDistance(), "fp", IndexKind.Hnsw, new HnswOptions { Connectivity = 1 }));
+    }
+}
