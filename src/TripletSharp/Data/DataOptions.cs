@@ -43,11 +43,18 @@ public sealed class DataOptions
     /// class name); null keeps every class. Applied to every format and split after the train/test split is made, so
     /// a subset's test items are exactly the full data's test items of those classes. The kept classes are renumbered
     /// 0, 1, … in the dataset's own class order (not the order given here). Unknown classes are an error that names them.
+    /// Left out of saved configs when null, so runs without a subset write the same files as before.
     /// </summary>
-    public IReadOnlyList<string>? Classes { get; set; }
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string[]? Classes { get; set; }
 
     /// <summary>A copy of these options.</summary>
-    public DataOptions Clone() => (DataOptions)MemberwiseClone();
+    public DataOptions Clone()
+    {
+        var copy = (DataOptions)MemberwiseClone();
+        copy.Classes = Classes?.ToArray();
+        return copy;
+    }
 
     internal void Validate()
     {
@@ -64,8 +71,8 @@ public sealed class DataOptions
         if (MaxItems is { } c) Guard.Positive(c, nameof(MaxItems));
         if (Classes is not null)
         {
-            if (Classes.Count == 0) throw new ArgumentException($"'{nameof(Classes)}' is empty; give at least one class, or null for all.", nameof(Classes));
-            for (int i = 0; i < Classes.Count; i++)
+            if (Classes.Length == 0) throw new ArgumentException($"'{nameof(Classes)}' is empty; give at least one class, or null for all.", nameof(Classes));
+            for (int i = 0; i < Classes.Length; i++)
             {
                 if (string.IsNullOrWhiteSpace(Classes[i])) throw new ArgumentException($"'{nameof(Classes)}'[{i}] is empty.", nameof(Classes));
             }

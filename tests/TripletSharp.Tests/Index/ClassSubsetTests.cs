@@ -68,4 +68,18 @@ public class ClassSubsetTests
         Assert.Equal(10, img.Count);
         Assert.Equal(new long[] { 0, 1 }, img.Labels.Distinct().Order());
     }
+
+    [Fact]
+    public void Classes_IsLeftOutOfSavedOptionsWhenNull_AndRoundTripsOtherwise()
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(new DataOptions(), TripletSharp.Models.JsonDefaults.Options);
+        Assert.DoesNotContain("classes", json);
+        var withSubset = System.Text.Json.JsonSerializer.Serialize(new DataOptions { Classes = ["Bag", "3"] }, TripletSharp.Models.JsonDefaults.Options);
+        var back = System.Text.Json.JsonSerializer.Deserialize<DataOptions>(withSubset, TripletSharp.Models.JsonDefaults.Options)!;
+        Assert.Equal(new[] { "Bag", "3" }, back.Classes);
+        var original = new DataOptions { Classes = ["a"] };
+        var copy = original.Clone();
+        copy.Classes![0] = "b";
+        Assert.Equal("a", original.Classes[0]);
+    }
 }
