@@ -1,0 +1,26 @@
+// The README's "Library" snippet, kept as close to the README as possible so that it is easy to update when the
+// README changes. Two deliberate differences, both marked "check:": a short run (one epoch on a slice of the sample)
+// unless CONSUMER_CHECK_FULL=1, and the P@1 it returns.
+using TripletSharp.Data;
+using TripletSharp.Models;
+using TripletSharp.Training;
+
+static class ReadmeSnippet
+{
+    public static double Run(string runDirectory, bool full)
+    {
+        var dataOptions = new DataOptions();                       // null Path: the bundled sample
+        if (!full) { dataOptions.MaxTrainItems = 1280; dataOptions.MaxTestItems = 400; }   // check: a slice
+        using var data = DatasetLoader.Load(dataOptions);
+        var trainer = new Trainer(new TrainerOptions { Epochs = full ? 12 : 1, Miner = "semihard", OutputDirectory = runDirectory });   // check: 1 epoch
+        new ConsoleProgress(Console.Out, ProgressMode.Auto, !Console.IsOutputRedirected).Attach(trainer);
+        trainer.EpochCompleted += (_, e) => { /* e.Record (history row), e.TestEmbeddings, e.TestDistances() */ };
+        var result = trainer.Fit(data, dataOptions);               // a CancellationToken stops it with a checkpoint
+
+        using var model = ModelBundle.Load(Path.Combine(runDirectory, "model"));
+        using var embeddings = model.Embed(data.Test);              // N×64, L2-normalised
+        if (embeddings.shape[0] != data.Test.Count || embeddings.shape[1] != 64)   // check: the embeddings' shape
+            throw new InvalidOperationException($"embeddings {string.Join('×', embeddings.shape)}, expected {data.Test.Count}×64");
+        return result.BestMetrics?.PrecisionAt1 ?? throw new InvalidOperationException("no metrics after training");
+    }
+}
