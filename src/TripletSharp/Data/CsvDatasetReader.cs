@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using nietras.SeparatedValues;
 using TorchSharp;
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Data;
@@ -9,7 +11,7 @@ namespace TripletSharp.Data;
 /// Reads a CSV file with a header row, a label column and numeric feature columns into an N×F dataset.
 /// </summary>
 /// <remarks>
-/// <para>Fields are separated by commas; a field may be quoted ("a, b" and "" for a quote), but a quoted field cannot
+/// <para>Read with Sep (nietras.SeparatedValues). Fields are separated by commas; a field may be quoted ("a, b" and "" for a quote), but a quoted field cannot
 /// span lines. Blank lines are skipped. Numbers use the invariant culture (a dot for decimals, exponents allowed, no
 /// thousands separators) and must be finite and within float32 range; an empty cell is an error.</para>
 /// <para>Labels: when every label is an integer they are compared as numbers (so "01" and "1" are one class) and the
@@ -30,41 +32,44 @@ public static class CsvDatasetReader
         Guard.NotNull(labelColumn, nameof(labelColumn));
         if (!File.Exists(path)) throw new DataFormatException(path, "file not found.");
 
-        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        long lineNo = 0;
-        string? line;
+        // Sep splits rows and columns (quotes included, so a quoted field may hold the separator); each field is then
+        // cleaned by the rules of this reader (Field) and numbers are parsed as before: invariant double, then float.
+        using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, DisableColCountCheck = true }).FromFile(path);
         List<string>? header = null;
-        while ((line = reader.ReadLine()) is not null)
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            header = Split(line, path, lineNo).Select(h => h.Trim()).ToList();
-            break;
-        }
-        if (header is null) throw new DataFormatException(path, "empty file: no header row.");
-        long headerLine = lineNo;
-
-        int labelIndex = header.IndexOf(labelColumn);
-        if (labelIndex < 0)
-            throw new DataFormatException(path, $"no label column '{labelColumn}' in the header (columns: {string.Join(", ", header.Select(h => $"'{h}'"))}).", headerLine, "line");
-        if (header.LastIndexOf(labelColumn) != labelIndex)
-            throw new DataFormatException(path, $"the label column '{labelColumn}' appears more than once in the header.", headerLine, "line");
-        int featureCount = header.Count - 1;
-        if (featureCount == 0)
-            throw new DataFormatException(path, $"no feature columns besides the label column '{labelColumn}'.", headerLine, "line");
-
+        long headerLine = 0;
+        int featureCount = 0, labelIndex = -1;
         var features = new List<float>();
         var rawLabels = new List<string>();
         var itemNames = new List<string>();
         var fileName = Path.GetFileName(path);
-        while ((line = reader.ReadLine()) is not null)
+        foreach (var row in reader)
         {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var fields = Split(line, path, lineNo);
-            if (fields.Count != header.Count)
-                throw new DataFormatException(path, $"ragged row: {fields.Count} fields, the header has {header.Count}.", lineNo, "line");
-            for (int j = 0; j < fields.Count; j++)
+            // Sep 0.17.1 reports LineNumberFrom = 2 for the first row (the following rows and every LineNumberToExcl
+            // are right); the first row starts on line 1 by definition.
+            long lineNo = row.RowIndex == 0 ? 1 : row.LineNumberFrom;
+            if (row.ColCount == 1 && row.Span.IsWhiteSpace()) continue;
+            if (row.LineNumberToExcl - lineNo > 1)
+                throw new DataFormatException(path, "unterminated quoted field (quoted fields cannot span lines).", lineNo, "line");
+            if (header is null)
+            {
+                header = new List<string>(row.ColCount);
+                for (int j = 0; j < row.ColCount; j++) header.Add(Field(row[j].Span, path, lineNo).Trim());
+                headerLine = lineNo;
+                labelIndex = header.IndexOf(labelColumn);
+                if (labelIndex < 0)
+                    throw new DataFormatException(path, $"no label column '{labelColumn}' in the header (columns: {string.Join(", ", header.Select(h => $"'{h}'"))}).", headerLine, "line");
+                if (header.LastIndexOf(labelColumn) != labelIndex)
+                    throw new DataFormatException(path, $"the label column '{labelColumn}' appears more than once in the header.", headerLine, "line");
+                featureCount = header.Count - 1;
+                if (featureCount == 0)
+                    throw new DataFormatException(path, $"no feature columns besides the label column '{labelColumn}'.", headerLine, "line");
+                continue;
+            }
+            var fields = new string[row.ColCount];
+            for (int j = 0; j < fields.Length; j++) fields[j] = Field(row[j].Span, path, lineNo);
+            if (fields.Length != header.Count)
+                throw new DataFormatException(path, $"ragged row: {fields.Length} fields, the header has {header.Count}.", lineNo, "line");
+            for (int j = 0; j < fields.Length; j++)
             {
                 if (j == labelIndex)
                 {
@@ -87,9 +92,11 @@ public static class CsvDatasetReader
             }
             itemNames.Add($"{fileName}:{lineNo}");
         }
+        if (header is null) throw new DataFormatException(path, "empty file: no header row.");
         if (rawLabels.Count == 0) throw new DataFormatException(path, "the file has a header but no data rows.");
 
         var (labels, classNames) = MapLabels(rawLabels);
+        NativeLibraries.EnsureLoaded();
         using var scope = torch.NewDisposeScope();
         var tensor = torch.tensor(features.ToArray(), new long[] { rawLabels.Count, featureCount }).MoveToOuterDisposeScope();
         return new Dataset(tensor, labels, classNames, DataKind.Vectors, itemNames);
@@ -113,41 +120,27 @@ public static class CsvDatasetReader
         return (raw.Select(r => byName[r]).ToArray(), names);
     }
 
-    /// <summary>Splits one line into fields (RFC 4180 quoting within the line).</summary>
-    internal static List<string> Split(string line, string path, long lineNo)
+    /// <summary>
+    /// One field as Sep delimits it, cleaned by this reader's rules: a field whose first non-blank character is a quote
+    /// is quoted ("" inside is one quote; text after the closing quote is kept), any other quote is a plain character.
+    /// </summary>
+    internal static string Field(ReadOnlySpan<char> raw, string path, long lineNo)
     {
-        var fields = new List<string>();
-        var sb = new StringBuilder();
-        bool inQuotes = false, quoted = false;
-        for (int i = 0; i < line.Length; i++)
+        int start = 0;
+        while (start < raw.Length && char.IsWhiteSpace(raw[start])) start++;
+        if (start == raw.Length || raw[start] != '"') return raw.ToString();
+        var sb = new StringBuilder(raw.Length);
+        int i = start + 1;
+        for (; i < raw.Length; i++)
         {
-            char c = line[i];
-            if (inQuotes)
-            {
-                if (c != '"') sb.Append(c);
-                else if (i + 1 < line.Length && line[i + 1] == '"') { sb.Append('"'); i++; }
-                else inQuotes = false;
-            }
-            else if (c == ',')
-            {
-                fields.Add(sb.ToString());
-                sb.Clear();
-                quoted = false;
-            }
-            else if (c == '"' && !quoted && sb.ToString().Trim().Length == 0)
-            {
-                sb.Clear();
-                inQuotes = quoted = true;
-            }
-            else
-            {
-                sb.Append(c);
-            }
+            if (raw[i] != '"') sb.Append(raw[i]);
+            else if (i + 1 < raw.Length && raw[i + 1] == '"') { sb.Append('"'); i++; }
+            else break;
         }
-        if (inQuotes)
+        if (i >= raw.Length)
             throw new DataFormatException(path, "unterminated quoted field (quoted fields cannot span lines).", lineNo, "line");
-        fields.Add(sb.ToString());
-        return fields;
+        sb.Append(raw[(i + 1)..]);
+        return sb.ToString();
     }
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..37] + "...";
