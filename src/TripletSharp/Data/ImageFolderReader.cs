@@ -1,5 +1,6 @@
 using SkiaSharp;
 using TorchSharp;
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Data;
@@ -74,10 +75,25 @@ public static class ImageFolderReader
                 : "no class sub-folders (expected one sub-folder of images per class, optionally under train/ and test/).");
         }
 
+        var features = DecodeFiles(files.Select(f => f.Path).ToList(), imageSize, grayscale, root);
+        var names = files.Select(f => Path.GetRelativePath(nameBase, f.Path).Replace('\\', '/')).ToArray();
+        return new Dataset(features, files.Select(f => f.Label).ToArray(), classNames, DataKind.Images, names);
+    }
+
+    /// <summary>
+    /// Decodes image files, in parallel, into one N×C×size×size float32 tensor exactly as training reads them (see the
+    /// remarks of <see cref="ImageFolderReader"/>). The error reported is the first in the order of <paramref name="files"/>.
+    /// </summary>
+    /// <param name="files">Image files, any extension SkiaSharp decodes.</param>
+    /// <param name="imageSize">Side of the resized images.</param>
+    /// <param name="grayscale">1-channel grey (true) or 3-channel RGB (false).</param>
+    /// <param name="source">Named in the error when the images do not fit in one tensor.</param>
+    internal static Tensor DecodeFiles(IReadOnlyList<string> files, int imageSize, bool grayscale, string source)
+    {
         int channels = grayscale ? 1 : 3;
         long itemSize = (long)channels * imageSize * imageSize;
         if (itemSize * files.Count > Array.MaxLength)
-            throw new DataFormatException(root, $"{files.Count} images of {channels}×{imageSize}×{imageSize} do not fit in one tensor; use a smaller image size.");
+            throw new DataFormatException(source, $"{files.Count} images of {channels}×{imageSize}×{imageSize} do not fit in one tensor; use a smaller image size.");
         var data = new float[itemSize * files.Count];
 
         // Decode in parallel; Break() lets every lower index finish, so the error reported is the first in file order.
@@ -86,7 +102,7 @@ public static class ImageFolderReader
         {
             try
             {
-                Decode(files[i].Path, imageSize, grayscale, data.AsSpan((int)(i * itemSize), (int)itemSize));
+                Decode(files[i], imageSize, grayscale, data.AsSpan((int)(i * itemSize), (int)itemSize));
             }
             catch (DataFormatException e)
             {
@@ -97,10 +113,8 @@ public static class ImageFolderReader
         var first = errors.FirstOrDefault(e => e is not null);
         if (first is not null) throw first;
 
-        using var scope = torch.NewDisposeScope();
-        var features = torch.tensor(data, new long[] { files.Count, channels, imageSize, imageSize }).MoveToOuterDisposeScope();
-        var names = files.Select(f => Path.GetRelativePath(nameBase, f.Path).Replace('\\', '/')).ToArray();
-        return new Dataset(features, files.Select(f => f.Label).ToArray(), classNames, DataKind.Images, names);
+        NativeLibraries.EnsureLoaded();
+        return torch.tensor(data, new long[] { files.Count, channels, imageSize, imageSize });
     }
 
     /// <summary>Decodes one image into <paramref name="destination"/> (C×size×size, values in [0, 1]).</summary>

@@ -18,7 +18,7 @@ namespace TripletSharp.Models;
 /// A kill at any moment leaves either the previous model or the new one, and a folder whose first save did not
 /// finish has no <c>model.json</c>, so it is never taken for a model.
 /// </remarks>
-public sealed class ModelBundle : IDisposable
+public sealed partial class ModelBundle : IDisposable
 {
     /// <summary>Name of the description file inside a model folder.</summary>
     public const string ManifestFileName = "model.json";
