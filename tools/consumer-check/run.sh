@@ -51,6 +51,19 @@ test -f "$app/out/data/fashion-mnist-sample/train-images-idx3-ubyte.gz" \
 echo "consumer check: running"
 status=0
 (cd "$work" && dotnet "$app/out/ConsumerCheck.dll") || status=$?
+
+# The same app built with both opt-outs: no sample copied, libLibTorchSharp.so left as TorchSharp ships it, so the
+# load-failure message (or a plain load, on a system with GCC 13's libstdc++) is what a user without the fix sees.
+if [ "$status" -eq 0 ]; then
+  echo "consumer check: opt-outs (TripletSharpCopySampleData=false, TripletSharpPatchLibTorchSharp=false)"
+  dotnet build -c Release -p:TripletSharpVersion="$version" -p:TripletSharpCopySampleData=false \
+    -p:TripletSharpPatchLibTorchSharp=false --nologo -v quiet -o "$app/out-optout" >/dev/null
+  if [ -e "$app/out-optout/data/fashion-mnist-sample" ]; then
+    echo "consumer check: FAIL: TripletSharpCopySampleData=false still copied the sample" >&2; status=1
+  fi
+  printf 'label,a\n0,1\n1,2\n' > "$work/tiny.csv"
+  (cd "$work" && dotnet "$app/out-optout/ConsumerCheck.dll" --load-only "$work/tiny.csv") || status=$?
+fi
 rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/tripletsharp/$version"
 echo "consumer check: exit $status, $(( $(date +%s) - start )) s"
 exit $status

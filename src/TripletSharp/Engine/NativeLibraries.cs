@@ -24,7 +24,7 @@ internal static class NativeLibraries
     /// Makes sure libtorch is loaded; cheap after the first successful call. Call it at a public entry point before
     /// any tensor work.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The native libraries cannot be loaded; the message says why and what to do.</exception>
+    /// <exception cref="NativeLibraryException">The native libraries cannot be loaded; the message says why and what to do.</exception>
     public static void EnsureLoaded()
     {
         if (Volatile.Read(ref loaded)) return;
@@ -38,7 +38,7 @@ internal static class NativeLibraries
             }
             catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException)
             {
-                throw new InvalidOperationException(
+                throw new NativeLibraryException(
                     "TorchSharp's native libraries could not be loaded. " + (OperatingSystem.IsLinux() ? DescribeLinux() : "") +
                     $"Check that the application references a TorchSharp native package (TorchSharp-cpu or a CUDA one). TorchSharp said: {FirstLine(Innermost(e).Message)}", e);
             }
@@ -55,7 +55,7 @@ internal static class NativeLibraries
         if (requirement != GlibcxxRequirementKind.Strong) return;
         var (libstdcxx, newest) = SystemLibStdCxx();
         if (newest is not null && CompareGlibcxx(newest, NeededGlibcxx) >= 0) return;
-        throw new InvalidOperationException(GlibcxxMessage(shim, libstdcxx, newest));
+        throw new NativeLibraryException(GlibcxxMessage(shim, libstdcxx, newest));
     }
 
     /// <summary>The one-paragraph explanation of the GLIBCXX problem and its three fixes.</summary>

@@ -1,5 +1,23 @@
 // The consumer-app check (tools/consumer-check/run.sh): exit 0 only when the package trains, evaluates and embeds
 // from a fresh app, and a hand-written loop over its miner and loss lowers the loss.
+if (args is ["--load-only", var csv])
+{
+    // Built with -p:TripletSharpPatchLibTorchSharp=false: libtorch loads (a new enough libstdc++), or TripletSharp
+    // names the GLIBCXX problem and the fix; TorchSharp's misleading "doesn't contain a reference to
+    // libtorch-cpu-linux-x64" must never reach the user.
+    try
+    {
+        using var data = TripletSharp.Data.CsvDatasetReader.Read(csv);
+        Console.WriteLine($"unpatched build: libtorch loaded on this system ({data.Count} rows read)");
+        return 0;
+    }
+    catch (TripletSharp.NativeLibraryException e) when (e.Message.Contains("GLIBCXX_3.4.32") && e.Message.Contains("TripletSharp package"))
+    {
+        Console.WriteLine($"unpatched build: {e.Message}");
+        return 0;
+    }
+}
+
 var runDirectory = Path.Combine(Path.GetTempPath(), $"tripletsharp-consumer-run-{Environment.ProcessId}");
 bool full = Environment.GetEnvironmentVariable("CONSUMER_CHECK_FULL") == "1";
 try
