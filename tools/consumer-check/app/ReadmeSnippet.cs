@@ -13,7 +13,7 @@ static class ReadmeSnippet
         if (!full) { dataOptions.MaxTrainItems = 1280; dataOptions.MaxTestItems = 400; }   // check: a slice
         using var data = DatasetLoader.Load(dataOptions);
         var trainer = new Trainer(new TrainerOptions { Epochs = full ? 12 : 1, Miner = "semihard", OutputDirectory = runDirectory });   // check: 1 epoch
-        new ConsoleProgress(Console.Out, ProgressMode.Auto, !Console.IsOutputRedirected).Attach(trainer);
+        trainer.BatchCompleted += (_, p) => { /* p.Epoch, p.Batch, p.EpochLoss, p.BatchesPerSecond: draw your own progress */ };
         trainer.EpochCompleted += (_, e) => { /* e.Record (history row), e.TestEmbeddings, e.TestDistances() */ };
         var result = trainer.Fit(data, dataOptions);               // a CancellationToken stops it with a checkpoint
 
