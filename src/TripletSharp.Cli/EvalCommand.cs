@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using TripletSharp.Data;
 using TripletSharp.Evaluation;
 using TripletSharp.Models;
+using TripletSharp.Components;
 using TripletSharp.Training;
 using static TripletSharp.Cli.OptionBinding;
 
@@ -30,7 +31,7 @@ internal static class EvalCommand
             var dataOptions = DataFor(bundle.Input.Data, dataPath, parse.GetValue(format));
             var which = Enum.Parse<SplitSelection>(parse.GetValue(split)!, ignoreCase: true);
             using var set = Embed(bundle, dataOptions, which, dataPath is not null);
-            var distance = ComponentFactory.CreateDistance(bundle.DistanceName);
+            var distance = ComponentRegistry.CreateDistance(bundle.DistanceName);
             var metrics = new RetrievalEvaluator(distance).Evaluate(set.Embeddings, set.Labels);
 
             VerificationMetrics verification;
@@ -53,7 +54,7 @@ internal static class EvalCommand
 
             if (parse.GetValue(json))
             {
-                var node = Trainer.MetricsNode(metrics);
+                var node = metrics.ToJsonNode();
                 node["verification"] = new JsonObject
                 {
                     ["roc_auc"] = Finite(verification.RocAuc),

@@ -32,7 +32,7 @@ internal static class ReportCommand
             using var test = dataPath is null ? DatasetLoader.LoadTest(dataOptions) : DatasetLoader.LoadAll(dataOptions);
             // History and stored distances belong to the run only when the report is about the run's own data.
             var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(modelDir));
-            string? runDir = dataPath is null && parent is not null && File.Exists(new RunLayout(parent).HistoryPath) ? parent : null;
+            string? runDir = dataPath is null && parent is not null && File.Exists(new RunFolder(parent).HistoryPath) ? parent : null;
             var outPath = parse.GetValue(output) ?? Path.Combine(runDir ?? ".", RunReport.FileName);
             var options = t.Bind(parse, new ReportRequest()).ToOptions();
             RunReport.Write(outPath, bundle, test, runDir, options);

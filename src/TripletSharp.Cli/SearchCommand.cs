@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using TripletSharp.Data;
 using TripletSharp.Models;
 using TripletSharp.Search;
+using TripletSharp.Components;
 using TripletSharp.Training;
 using static TripletSharp.Cli.OptionBinding;
 
@@ -35,7 +36,7 @@ internal static class SearchCommand
             using var q = Embed(bundle, DataFor(bundle.Input.Data, parse.GetValue(query)!, formatName), SplitSelection.All, explicitPath: true);
             int queries = Math.Min(q.Count, parse.GetValue(maxQueries) ?? int.MaxValue);
             int effectiveK = Math.Min(kk, g.Count);
-            var distance = ComponentFactory.CreateDistance(bundle.DistanceName);
+            var distance = ComponentRegistry.CreateDistance(bundle.DistanceName);
             using var queryEmbeddings = q.Embeddings.narrow(0, 0, queries);
             using var result = ExactKnn.Search(queryEmbeddings, g.Embeddings, effectiveK, distance);
             long[] idx = result.Indices.contiguous().data<long>().ToArray();

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using TripletSharp.Data;
 using TripletSharp.Models;
 using TripletSharp.Reporting;
+using TripletSharp.Components;
 using TripletSharp.Training;
 using static TripletSharp.Cli.OptionBinding;
 
@@ -28,15 +29,15 @@ internal static class TrainCommand
             nameof(TrainerOptions.EmbeddingDim), (s, v) => s.Trainer = s.Trainer with { EmbeddingDim = v });
         t.Add(With("--hidden-sizes", "MLP hidden layer widths, comma-separated.", string.Join(",", d.HiddenSizes)),
             nameof(TrainerOptions.HiddenSizes), (s, v) => s.Trainer = s.Trainer with { HiddenSizes = ParseSizes(v) });
-        t.Add(Choice("--miner", "Triplet miner.", d.Miner, ComponentFactory.MinerNames),
+        t.Add(Choice("--miner", "Triplet miner.", d.Miner, ComponentRegistry.MinerNames),
             nameof(TrainerOptions.Miner), (s, v) => s.Trainer = s.Trainer with { Miner = v });
-        t.Add(Choice("--distance", "Distance for mining, loss and evaluation.", d.Distance, ComponentFactory.DistanceNames),
+        t.Add(Choice("--distance", "Distance for mining, loss and evaluation.", d.Distance, ComponentRegistry.DistanceNames),
             nameof(TrainerOptions.Distance), (s, v) => s.Trainer = s.Trainer with { Distance = v });
         t.Add(With("--margin", "Triplet margin (also the semi-hard band).", d.Margin),
             nameof(TrainerOptions.Margin), (s, v) => s.Trainer = s.Trainer with { Margin = v });
         t.Add(With("--soft-margin", "Use the soft-margin loss softplus(d_ap - d_an) instead of the hinge.", d.SoftMargin),
             nameof(TrainerOptions.SoftMargin), (s, v) => s.Trainer = s.Trainer with { SoftMargin = v });
-        t.Add(Choice("--reducer", "How per-triplet losses are reduced.", d.Reducer, ComponentFactory.ReducerNames),
+        t.Add(Choice("--reducer", "How per-triplet losses are reduced.", d.Reducer, ComponentRegistry.ReducerNames),
             nameof(TrainerOptions.Reducer), (s, v) => s.Trainer = s.Trainer with { Reducer = v });
         t.Add(With("--epochs", "Passes over the training data.", d.Epochs),
             nameof(TrainerOptions.Epochs), (s, v) => s.Trainer = s.Trainer with { Epochs = v });
@@ -120,14 +121,15 @@ internal static class TrainCommand
         var s = table.Bind(parse, new TrainSettings());
         if (s.Trainer.Resume && s.Trainer.OutputDirectory is null)
             throw new ArgumentException($"'{nameof(TrainerOptions.Resume)}' needs --out: the folder of the run to continue.", nameof(TrainerOptions.Resume));
-        var configPath = s.Trainer.OutputDirectory is { } dir ? new RunLayout(dir).ConfigPath : null;
+        var configPath = s.Trainer.OutputDirectory is { } dir ? new RunFolder(dir).ConfigPath : null;
         if (s.Trainer.Resume && File.Exists(configPath))
         {
             var merged = ResumeMerge.Merge(RunConfig.Load(configPath), s.Trainer, s.Data, table.GivenProperties(parse), configPath);
             s.Trainer = merged.Trainer;
             s.Data = merged.Data;
         }
-        s.Trainer = s.Trainer with { OutputDirectory = s.Trainer.OutputDirectory ?? RunLayout.DefaultDirectory() };
+        // The library leaves torch's process-wide thread count alone unless asked; the tool asks for all cores by default.
+        s.Trainer = s.Trainer with { OutputDirectory = s.Trainer.OutputDirectory ?? RunFolder.DefaultDirectory(), Threads = s.Trainer.Threads ?? Environment.ProcessorCount };
         s.Trainer.Validate();
         return s;
     }
@@ -147,21 +149,21 @@ internal static class TrainCommand
         var (result, signal) = FitUntilDoneOrSignalled(ctx, trainer, split, s.Data, display);
         if (result.Status == TrainingStatus.Interrupted)
         {
-            ctx.Err.WriteLine($"triplet train: interrupted at epoch {result.StoppedEpoch}, batch {result.StoppedBatch}; checkpoint saved. Resume with: triplet train --out {Quote(result.Run.Directory)} --resume");
+            ctx.Err.WriteLine($"triplet train: interrupted at epoch {result.StoppedEpoch}, batch {result.StoppedBatch}; checkpoint saved. Resume with: triplet train --out {Quote(result.Run!.Directory)} --resume");
             return signal == 15 ? ExitCodes.Terminated : ExitCodes.Interrupted;
         }
         if (s.WriteReport && result.BestMetrics is not null)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
             s.Report.Seed = resolved.Seed;
-            var reportPath = RunReport.WriteForRun(result.Run.Directory, split.Test, s.Report.ToOptions());
+            var reportPath = RunReport.WriteForRun(result.Run!.Directory, split.Test, s.Report.ToOptions());
             display.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {reportPath} ({watch.Elapsed.TotalSeconds:0.0} s)"));
         }
         var m = result.BestMetrics;
         ctx.Out.WriteLine(m is null
-            ? $"done: model saved to {result.Run.ModelDirectory}"
+            ? $"done: model saved to {result.Run!.ModelDirectory}"
             : string.Create(CultureInfo.InvariantCulture,
-                $"done: best epoch {result.BestEpoch}: precision_at_1 {m.PrecisionAt1:F4}, r_precision {m.RPrecision:F4}, map_at_r {m.MapAtR:F4}; model {result.Run.ModelDirectory}, metrics {result.Run.MetricsPath}"));
+                $"done: best epoch {result.BestEpoch}: precision_at_1 {m.PrecisionAt1:F4}, r_precision {m.RPrecision:F4}, map_at_r {m.MapAtR:F4}; model {result.Run!.ModelDirectory}, metrics {result.Run!.MetricsPath}"));
         return ExitCodes.Ok;
     }
 

@@ -46,6 +46,7 @@ public sealed partial class ModelBundle : IDisposable
         Input = input;
         ClassNames = classNames.ToArray();
         Training = training;
+        TrainingInfo = ModelTrainingInfo.From(training);
     }
 
     /// <summary>The network.</summary>
@@ -66,9 +67,11 @@ public sealed partial class ModelBundle : IDisposable
     /// <summary>Training configuration and results stored with the model, if any.</summary>
     public JsonObject? Training { get; }
 
-    /// <summary>The distance the model was trained with (from the stored training options; "euclidean" when unknown).</summary>
-    public string DistanceName =>
-        Training?["options"] is JsonObject o && o["distance"] is JsonValue v && v.TryGetValue<string>(out var name) ? name : "euclidean";
+    /// <summary>The training section read into types (distance, best epoch, metrics).</summary>
+    public ModelTrainingInfo TrainingInfo { get; }
+
+    /// <summary>The distance the model was trained with (<see cref="ModelTrainingInfo.Distance"/>; "euclidean" when unknown).</summary>
+    public string DistanceName => TrainingInfo.Distance;
 
     /// <summary>The folder this bundle was loaded from or last saved to, if any.</summary>
     public string? Path { get; private set; }
@@ -98,7 +101,7 @@ public sealed partial class ModelBundle : IDisposable
         Guard.NotNull(features, nameof(features));
         Guard.Positive(batchSize, nameof(batchSize));
         CheckCompatible(Input.Kind, features.shape.Skip(1).ToArray());
-        return EmbedPrepared(Module, features, Input.Normalization, batchSize);
+        return EmbedPrepared(Module, features, Input.Normalization, batchSize, NormalizesOutside(Architecture));
     }
 
     /// <summary>Embeds every item of <paramref name="data"/> after checking that it fits the model.</summary>
@@ -106,11 +109,24 @@ public sealed partial class ModelBundle : IDisposable
     {
         Guard.NotNull(data, nameof(data));
         CheckCompatible(data, dataSource);
-        return EmbedPrepared(Module, data.Features, Input.Normalization, batchSize);
+        return EmbedPrepared(Module, data.Features, Input.Normalization, batchSize, NormalizesOutside(Architecture));
+    }
+
+    /// <summary>
+    /// Whether outputs are L2-normalised outside the module: a custom module is the user's own network, so its
+    /// <see cref="ModelArchitecture.Normalize"/> is applied to what it returns (the built-in ones normalise inside).
+    /// </summary>
+    internal static bool NormalizesOutside(ModelArchitecture architecture) => architecture.Kind == ModelKind.Custom && architecture.Normalize;
+
+    /// <summary>Runs <paramref name="module"/> on a prepared batch and L2-normalises rows when <paramref name="normalize"/>.</summary>
+    internal static Tensor Forward(nn.Module<Tensor, Tensor> module, Tensor x, bool normalize)
+    {
+        var e = module.forward(x);
+        return normalize ? nn.functional.normalize(e, p: 2, dim: 1) : e;
     }
 
     /// <summary>Embeds in eval mode under no_grad, normalising each batch on the fly; restores the module's mode.</summary>
-    internal static Tensor EmbedPrepared(nn.Module<Tensor, Tensor> module, Tensor features, InputNormalization? normalization, int batchSize)
+    internal static Tensor EmbedPrepared(nn.Module<Tensor, Tensor> module, Tensor features, InputNormalization? normalization, int batchSize, bool normalizeOutput = false)
     {
         using var scope = torch.NewDisposeScope();
         bool wasTraining = module.training;
@@ -125,7 +141,7 @@ public sealed partial class ModelBundle : IDisposable
                 long len = Math.Min(batchSize, n - start);
                 var x = features.narrow(0, start, len);
                 if (normalization is not null) x = normalization.Apply(x);
-                parts.Add(module.forward(x));
+                parts.Add(Forward(module, x, normalizeOutput));
             }
             var result = parts.Count == 0
                 ? torch.empty(0, 0, device: features.device)

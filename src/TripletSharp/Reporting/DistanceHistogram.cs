@@ -1,3 +1,5 @@
+using TripletSharp.Evaluation;
+
 namespace TripletSharp.Reporting;
 
 /// <summary>Bins d_ap and d_an of several epochs on one shared set of equal-width edges, so that epochs compare directly.</summary>

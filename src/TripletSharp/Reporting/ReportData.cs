@@ -1,4 +1,5 @@
-using TripletSharp.Training;
+using TripletSharp.Components;
+using TripletSharp.Evaluation;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Reporting;
@@ -103,6 +104,6 @@ public sealed class ReportData
             if (Roc.FalsePositiveRates.Length != Roc.TruePositiveRates.Length)
                 throw new ArgumentException($"'{nameof(Roc)}' has {Roc.FalsePositiveRates.Length} false-positive rates but {Roc.TruePositiveRates.Length} true-positive rates.", nameof(Roc));
         }
-        ComponentFactory.CheckDistanceName(DistanceName, nameof(DistanceName));
+        ComponentRegistry.CheckDistanceName(DistanceName, nameof(DistanceName));
     }
 }

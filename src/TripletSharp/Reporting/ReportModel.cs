@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using TorchSharp;
+using TripletSharp.Components;
 using TripletSharp.Distances;
 using TripletSharp.Search;
-using TripletSharp.Training;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Reporting;
@@ -59,7 +59,7 @@ internal sealed class ReportModel
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         int n = data.Count;
-        var distance = ComponentFactory.CreateDistance(data.DistanceName);
+        var distance = ComponentRegistry.CreateDistance(data.DistanceName);
         var emb = data.Embeddings.detach();
 
         var mapIdx = Sample(n, options.MaxMapPoints, options.Seed);

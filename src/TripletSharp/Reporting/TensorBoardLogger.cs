@@ -1,3 +1,4 @@
+using TripletSharp.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -33,21 +33,29 @@ public sealed record DataSummary
     public static DataSummary Of(DatasetSplit data)
     {
         Guard.NotNull(data, nameof(data));
+        return Of(data.Train, data.Test, data.Source, data.Format);
+    }
+
+    /// <summary>Summarises a training split and an optional test split (none counts as empty).</summary>
+    internal static DataSummary Of(Dataset train, Dataset? test, string source, DataFormat format)
+    {
+        Guard.NotNull(train, nameof(train));
+        long[] testLabels = test?.Labels ?? [];
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         void Add(string s) => sha.AppendData(System.Text.Encoding.UTF8.GetBytes(s + "\n"));
-        Add($"{data.Train.Count}/{data.Test.Count}/{string.Join("x", data.Train.ItemShape)}/{data.Train.Kind}");
-        foreach (var c in data.Train.ClassNames) Add(c);
-        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Train.Labels.AsSpan()));
-        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Test.Labels.AsSpan()));
+        Add($"{train.Count}/{testLabels.Length}/{string.Join("x", train.ItemShape)}/{train.Kind}");
+        foreach (var c in train.ClassNames) Add(c);
+        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(train.Labels.AsSpan()));
+        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(testLabels.AsSpan()));
         return new DataSummary
         {
-            Source = data.Source,
-            Format = data.Format,
-            Kind = data.Train.Kind,
-            ItemShape = data.Train.ItemShape,
-            TrainCount = data.Train.Count,
-            TestCount = data.Test.Count,
-            ClassNames = data.Train.ClassNames.ToArray(),
+            Source = source,
+            Format = format,
+            Kind = train.Kind,
+            ItemShape = train.ItemShape,
+            TrainCount = train.Count,
+            TestCount = testLabels.Length,
+            ClassNames = train.ClassNames.ToArray(),
             Fingerprint = Convert.ToHexStringLower(sha.GetHashAndReset())[..32],
         };
     }

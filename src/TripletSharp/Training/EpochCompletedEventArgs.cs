@@ -1,5 +1,5 @@
-using TorchSharp;
 using TripletSharp.Distances;
+using TripletSharp.Evaluation;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Training;
@@ -10,7 +10,7 @@ namespace TripletSharp.Training;
 /// </summary>
 public sealed class EpochCompletedEventArgs : EventArgs
 {
-    internal EpochCompletedEventArgs(EpochRecord record, int epochs, bool isBest, Tensor? testEmbeddings, long[] testLabels, BaseDistance distance, double margin, string runDirectory)
+    internal EpochCompletedEventArgs(EpochRecord record, int epochs, bool isBest, Tensor? testEmbeddings, long[] testLabels, BaseDistance distance, double margin, RunFolder? run)
     {
         Record = record;
         Epochs = epochs;
@@ -19,7 +19,7 @@ public sealed class EpochCompletedEventArgs : EventArgs
         TestLabels = testLabels;
         Distance = distance;
         Margin = margin;
-        RunDirectory = runDirectory;
+        Run = run;
     }
 
     /// <summary>The epoch's history row.</summary>
@@ -52,35 +52,22 @@ public sealed class EpochCompletedEventArgs : EventArgs
     /// <summary>The triplet margin.</summary>
     public double Margin { get; }
 
-    /// <summary>The run folder.</summary>
-    public string RunDirectory { get; }
+    /// <summary>The run folder; null when training in memory.</summary>
+    public RunFolder? Run { get; }
+
+    /// <summary>The run folder's path; null when training in memory.</summary>
+    public string? RunDirectory => Run?.Directory;
 
     /// <summary>
     /// Anchor–positive and anchor–negative distances (<see cref="Distance"/>) over every pair of a seeded sample of at
-    /// most <paramref name="maxItems"/> test items, for histograms; empty when the epoch was not evaluated.
+    /// most <paramref name="maxItems"/> test items, for histograms (see <see cref="EpochDistances.Sample"/>); empty when
+    /// the epoch was not evaluated.
     /// </summary>
-    public (float[] AnchorPositive, float[] AnchorNegative) TestDistances(int maxItems = 2000, int seed = 0)
+    public (float[] AnchorPositive, float[] AnchorNegative) TestDistances(int maxItems = EpochDistances.DefaultMaxItems, int seed = 0)
     {
         Guard.Positive(maxItems, nameof(maxItems));
         if (TestEmbeddings is null) return ([], []);
-        using var scope = torch.NewDisposeScope();
-        using var _ = torch.no_grad();
-        int n = TestLabels.Count;
-        var rows = Enumerable.Range(0, n).ToArray();
-        if (n > maxItems)
-        {
-            new Random(seed).Shuffle(rows);
-            rows = rows[..maxItems];
-            Array.Sort(rows);
-        }
-        var idx = torch.tensor(rows.Select(r => (long)r).ToArray(), device: TestEmbeddings.device);
-        var values = Distance.Compute(TestEmbeddings.index_select(0, idx)).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
-        int m = rows.Length;
-        var ap = new List<float>();
-        var an = new List<float>();
-        for (int i = 0; i < m; i++)
-            for (int j = i + 1; j < m; j++)
-                (TestLabels[rows[i]] == TestLabels[rows[j]] ? ap : an).Add(values[i * m + j]);
-        return (ap.ToArray(), an.ToArray());
+        var d = EpochDistances.Sample(TestEmbeddings, TestLabels, Distance, Epoch, maxItems, seed);
+        return (d.AnchorPositive, d.AnchorNegative);
     }
 }

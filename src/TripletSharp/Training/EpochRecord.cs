@@ -34,8 +34,14 @@ public sealed record EpochRecord
     /// <summary>Seconds of the floor (forward + backward + optimiser step alone over the same batches), when measured.</summary>
     public double? FloorSeconds { get; init; }
 
-    /// <summary>Training plus evaluation seconds.</summary>
-    public double Seconds => TrainSeconds + EvalSeconds;
+    /// <summary>Training plus evaluation seconds (as written, when the row was read from <c>history.csv</c>).</summary>
+    public double Seconds
+    {
+        get => seconds ?? TrainSeconds + EvalSeconds;
+        init => seconds = value;
+    }
+
+    private readonly double? seconds;
 
     internal static readonly string[] MetricKeys =
         ["precision_at_1", "r_precision", "map_at_r", "recall_at_1", "recall_at_2", "recall_at_4", "recall_at_8", "nmi", "knn_accuracy"];
@@ -86,6 +92,43 @@ public sealed record EpochRecord
         var sb = new StringBuilder(CsvHeader).Append('\n');
         foreach (var r in rows) sb.Append(r.ToCsvRow()).Append('\n');
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// Reads the text of a <c>history.csv</c> (the inverse of <see cref="ToCsv"/>; columns found by their header, so
+    /// unknown ones are ignored). An empty or unreadable cell reads as NaN (null for <see cref="FloorSeconds"/>); a row
+    /// with no metric value has null <see cref="Metrics"/>. Seconds come back as written (rounded to milliseconds).
+    /// </summary>
+    public static IReadOnlyList<EpochRecord> FromCsv(string text)
+    {
+        Guard.NotNull(text, nameof(text));
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToArray();
+        if (lines.Length < 2) return [];
+        var header = lines[0].Split(',');
+        var rows = new List<EpochRecord>(lines.Length - 1);
+        foreach (var line in lines.Skip(1))
+        {
+            var cells = line.Split(',');
+            var values = new Dictionary<string, double>();
+            for (int c = 0; c < header.Length && c < cells.Length; c++)
+                values[header[c]] = double.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : double.NaN;
+            double Get(string key) => values.TryGetValue(key, out var v) ? v : double.NaN;
+            var m = MetricKeys.Select(Get).ToArray();
+            rows.Add(new EpochRecord
+            {
+                Epoch = double.IsFinite(Get("epoch")) ? (int)Get("epoch") : 0,
+                Loss = Get("loss"),
+                ActiveFraction = Get("active_fraction"),
+                TripletsPerBatch = Get("triplets_per_batch"),
+                Metrics = m.All(double.IsNaN) ? null : new RetrievalMetrics(m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], 0),
+                LearningRate = Get("learning_rate"),
+                TrainSeconds = Get("train_seconds"),
+                EvalSeconds = Get("eval_seconds"),
+                Seconds = Get("seconds"),
+                FloorSeconds = double.IsNaN(Get("floor_seconds")) ? null : Get("floor_seconds"),
+            });
+        }
+        return rows;
     }
 
     private static string Format(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";

@@ -1,10 +1,11 @@
+using TripletSharp.Components;
 using TripletSharp.Models;
 
 namespace TripletSharp.Training;
 
 /// <summary>
 /// Everything that drives a <see cref="Trainer"/>. Names of miners, distances and reducers are those of
-/// <see cref="ComponentFactory"/> (the CLI's values). The defaults train a good model on the bundled sample.
+/// <see cref="ComponentRegistry"/> (the CLI's values). The defaults train a good model on the bundled sample.
 /// </summary>
 public sealed record TrainerOptions
 {
@@ -17,13 +18,13 @@ public sealed record TrainerOptions
     /// <summary>K: items per class in a batch.</summary>
     public int SamplesPerClass { get; init; } = 16;
 
-    /// <summary>Batches per epoch; by default ⌊training items / (P·K)⌋ (at least 1), so an epoch sees about every item once.</summary>
+    /// <summary>Batches per epoch; by default ⌊training items / (P·K)⌋ (at least 1), so an epoch sees about every item once and none twice.</summary>
     public int? BatchesPerEpoch { get; init; }
 
-    /// <summary>Miner name (see <see cref="ComponentFactory.MinerNames"/>).</summary>
+    /// <summary>Miner name (see <see cref="ComponentRegistry.MinerNames"/>).</summary>
     public string Miner { get; init; } = "semihard";
 
-    /// <summary>Distance name (see <see cref="ComponentFactory.DistanceNames"/>); used by the miner, the loss and evaluation.</summary>
+    /// <summary>Distance name (see <see cref="ComponentRegistry.DistanceNames"/>); used by the miner, the loss and evaluation.</summary>
     public string Distance { get; init; } = "euclidean";
 
     /// <summary>Triplet margin (also the semi-hard band width).</summary>
@@ -32,7 +33,7 @@ public sealed record TrainerOptions
     /// <summary>Use the soft-margin (softplus) loss instead of the hinge.</summary>
     public bool SoftMargin { get; init; }
 
-    /// <summary>Loss reducer name (see <see cref="ComponentFactory.ReducerNames"/>).</summary>
+    /// <summary>Loss reducer name (see <see cref="ComponentRegistry.ReducerNames"/>).</summary>
     public string Reducer { get; init; } = "avg-nonzero";
 
     /// <summary>Optimiser.</summary>
@@ -59,7 +60,11 @@ public sealed record TrainerOptions
     /// <summary>Seed of weight initialisation, sampling and stochastic miners.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Intra-op CPU threads; all cores when null. Results are reproducible for the same seed and threads.</summary>
+    /// <summary>
+    /// Intra-op CPU threads. Torch's thread count is process-wide, so it is set only when this is given; when null the
+    /// run uses torch's current setting (recorded in the resolved options). Results are reproducible for the same seed
+    /// and threads.
+    /// </summary>
     public int? Threads { get; init; }
 
     /// <summary>Architecture; the ConvNet for images and the MLP for vectors when null.</summary>
@@ -71,7 +76,7 @@ public sealed record TrainerOptions
     /// <summary>MLP hidden layer widths.</summary>
     public int[] HiddenSizes { get; init; } = [256, 128];
 
-    /// <summary>L2-normalise the embeddings.</summary>
+    /// <summary>L2-normalise the embeddings (built-in networks do it inside; a custom module's output is normalised by the trainer and by <see cref="ModelBundle"/>).</summary>
     public bool Normalize { get; init; } = true;
 
     /// <summary>Images: mirror each training item left–right with probability ½ (seeded per batch, so resuming stays exact).</summary>
@@ -86,7 +91,10 @@ public sealed record TrainerOptions
     /// <summary>Items per forward pass when embedding the test split.</summary>
     public int EvalBatchSize { get; init; } = 1024;
 
-    /// <summary>Run folder; <c>runs/&lt;timestamp&gt;</c> when null.</summary>
+    /// <summary>
+    /// Run folder (see <see cref="Training.RunFolder"/>); when null, training happens in memory and writes nothing
+    /// (the model is in <see cref="TrainingResult.Model"/>). <see cref="Training.RunFolder.DefaultDirectory"/> names a fresh one.
+    /// </summary>
     public string? OutputDirectory { get; init; }
 
     /// <summary>Continue the run in <see cref="OutputDirectory"/> from its checkpoint.</summary>
@@ -113,9 +121,9 @@ public sealed record TrainerOptions
         if (SamplesPerClass < 2)
             throw new ArgumentOutOfRangeException(nameof(SamplesPerClass), SamplesPerClass, $"'{nameof(SamplesPerClass)}' must be >= 2: a triplet needs a positive of the same class, got {SamplesPerClass}.");
         if (BatchesPerEpoch is { } b) Guard.Positive(b, nameof(BatchesPerEpoch));
-        ComponentFactory.CheckMinerName(Miner, nameof(Miner));
-        ComponentFactory.CheckDistanceName(Distance, nameof(Distance));
-        ComponentFactory.CheckReducerName(Reducer, nameof(Reducer));
+        ComponentRegistry.CheckMinerName(Miner, nameof(Miner));
+        ComponentRegistry.CheckDistanceName(Distance, nameof(Distance));
+        ComponentRegistry.CheckReducerName(Reducer, nameof(Reducer));
         Guard.NonNegative(Margin, nameof(Margin));
         Guard.Positive(LearningRate, nameof(LearningRate));
         Guard.InRange(Momentum, 0, 1, nameof(Momentum));

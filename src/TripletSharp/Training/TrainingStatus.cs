@@ -1,6 +1,6 @@
 namespace TripletSharp.Training;
 
-/// <summary>How a call to <see cref="Trainer.Fit"/> ended.</summary>
+/// <summary>How a call to <see cref="Trainer.Fit(Data.DatasetSplit, Data.DataOptions?, CancellationToken)"/> ended.</summary>
 public enum TrainingStatus
 {
     /// <summary>Every epoch ran; the final outputs are written.</summary>

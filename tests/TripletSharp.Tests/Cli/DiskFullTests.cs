@@ -19,7 +19,7 @@ public class DiskFullTests
     {
         using var dir = new TestFolder("ts-full");
         var run = dir["run"];
-        var checkpoint = Path.Combine(new RunLayout(run).CheckpointDirectory, Checkpoint.FileName);
+        var checkpoint = Path.Combine(new RunFolder(run).CheckpointDirectory, Checkpoint.FileName);
         string[] args = ["train", "--max-train-items", "200", "--max-test-items", "50", "--epochs", "2", "--batches-per-epoch", "3",
             "--classes-per-batch", "4", "--samples-per-class", "4", "--threads", "1", "--seed", "3", "--checkpoint-every", "1",
             "--progress", "plain", "--out", run];

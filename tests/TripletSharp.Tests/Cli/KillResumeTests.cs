@@ -53,7 +53,7 @@ public class KillResumeTests(ITestOutputHelper log)
             int delayMs = startup ? rng.Next(startupMs / 20, startupMs) : rng.Next(0, batchMs + 1);
             // Without a checkpoint yet (a kill during start-up), --resume starts from the beginning.
             string[] args = [.. TrainArgs, "--out", run, "--resume"];
-            if (!Checkpoint.Exists(new RunLayout(run).CheckpointDirectory)) fresh++;
+            if (!Checkpoint.Exists(new RunFolder(run).CheckpointDirectory)) fresh++;
             else if (kills > 0) resumed++;
             if (kills >= Kills)
             {
@@ -98,7 +98,7 @@ public class KillResumeTests(ITestOutputHelper log)
     private static void AssertOnlyCompleteFiles(string run)
     {
         if (!Directory.Exists(run)) return;
-        var layout = new RunLayout(run);
+        var layout = new RunFolder(run);
         if (File.Exists(Path.Combine(layout.ModelDirectory, ModelBundle.ManifestFileName)))
             using (ModelBundle.Load(layout.ModelDirectory)) { }
         if (Checkpoint.Exists(layout.CheckpointDirectory)) Checkpoint.Load(layout.CheckpointDirectory);

@@ -140,12 +140,12 @@ public class OptionTableTests
         using var dir = new TestFolder();
         var run = dir["run"];
         Directory.CreateDirectory(run);
-        new RunConfig { Trainer = new TrainerOptions { Epochs = 3, Threads = 2, OutputDirectory = run }, Data = new() { Path = dir["absent.csv"] } }.Save(new RunLayout(run).ConfigPath);
+        new RunConfig { Trainer = new TrainerOptions { Epochs = 3, Threads = 2, OutputDirectory = run }, Data = new() { Path = dir["absent.csv"] } }.Save(new RunFolder(run).ConfigPath);
 
         var (code, output, err) = CliRunner.Run("train", "--out", run, "--resume", "--epochs", "5");
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal("", output);
-        Assert.StartsWith($"triplet train: --epochs is 5, but the run being resumed was started with 3 ({new RunLayout(run).ConfigPath});", err);
+        Assert.StartsWith($"triplet train: --epochs is 5, but the run being resumed was started with 3 ({new RunFolder(run).ConfigPath});", err);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         var table = TrainCommand.Options();

@@ -1,3 +1,4 @@
+using TripletSharp.Evaluation;
 using TripletSharp.Reporting;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using TripletSharp.Components;
 using TripletSharp.Training;
 
 namespace TripletSharp.Tests.Training;
@@ -80,13 +81,13 @@ public class TrainerOptionsTests
     [Fact]
     public void Factory_KnowsEveryListedName_AndRejectsOthers()
     {
-        foreach (var d in ComponentFactory.DistanceNames) Assert.Equal(d, ComponentFactory.CreateDistance(d).Name);
-        foreach (var r in ComponentFactory.ReducerNames) Assert.NotNull(ComponentFactory.CreateReducer(r));
-        var e = Assert.Throws<ArgumentException>(() => ComponentFactory.CreateDistance("l1"));
+        foreach (var d in ComponentRegistry.DistanceNames) Assert.Equal(d, ComponentRegistry.CreateDistance(d).Name);
+        foreach (var r in ComponentRegistry.ReducerNames) Assert.NotNull(ComponentRegistry.CreateReducer(r));
+        var e = Assert.Throws<ArgumentException>(() => ComponentRegistry.CreateDistance("l1"));
         Assert.Contains("euclidean, squared-euclidean, cosine, dot", e.Message);
-        Assert.Throws<ArgumentException>(() => ComponentFactory.CreateMiner("nope", 0.2, ComponentFactory.CreateDistance("euclidean")));
-        Assert.True(ComponentFactory.IsStochasticMiner("random"));
-        Assert.False(ComponentFactory.IsStochasticMiner("semihard"));
+        Assert.Throws<ArgumentException>(() => ComponentRegistry.CreateMiner("nope", 0.2, ComponentRegistry.CreateDistance("euclidean")));
+        Assert.True(ComponentRegistry.IsStochasticMiner("random"));
+        Assert.False(ComponentRegistry.IsStochasticMiner("semihard"));
     }
 
     [Fact]

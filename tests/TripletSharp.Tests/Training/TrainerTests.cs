@@ -5,6 +5,7 @@ using TripletSharp.Data;
 using TripletSharp.Evaluation;
 using TripletSharp.Models;
 using TripletSharp.Tests.Models;
+using TripletSharp.Components;
 using TripletSharp.Training;
 using static TorchSharp.torch;
 
@@ -56,7 +57,7 @@ public class TrainerTests
         Assert.Equal(15, batches);
         Assert.Equal([1, 2, 3], epochs.Select(e => e.Epoch));
         Assert.True(epochs[0].IsFirst && epochs[2].IsLast);
-        var run = new RunLayout(dir.Path);
+        var run = new RunFolder(dir.Path);
         foreach (var f in new[] { run.ConfigPath, run.HistoryPath, run.MetricsPath, Path.Combine(run.ModelDirectory, "model.json"), Path.Combine(run.CheckpointDirectory, "checkpoint.json") })
             Assert.True(File.Exists(f), f);
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
@@ -79,7 +80,7 @@ public class TrainerTests
         Assert.Equal(["class0", "class1", "class2", "class3"], model.ClassNames);
         Assert.Equal("synthetic", model.Input.Data!.Path);
         using var emb = model.Embed(data.Test);
-        var again = new RetrievalEvaluator(ComponentFactory.CreateDistance(model.DistanceName)).Evaluate(emb, data.Test.Labels);
+        var again = new RetrievalEvaluator(ComponentRegistry.CreateDistance(model.DistanceName)).Evaluate(emb, data.Test.Labels);
         Assert.Equal(best.Metrics.PrecisionAt1, again.PrecisionAt1, 6);
         Assert.Equal(best.Metrics.MapAtR, again.MapAtR, 6);
 
@@ -124,7 +125,7 @@ public class TrainerTests
         var ra = new Trainer(Small(a.Path, 2) with { Threads = threads }).Fit(data);
         var rb = new Trainer(Small(b.Path, 2) with { Threads = threads }).Fit(data);
         Assert.Equal(ra.History.Select(h => (h.Loss, h.Metrics)), rb.History.Select(h => (h.Loss, h.Metrics)));
-        Assert.Equal(File.ReadAllText(new RunLayout(a.Path).MetricsPath), File.ReadAllText(new RunLayout(b.Path).MetricsPath));
+        Assert.Equal(File.ReadAllText(new RunFolder(a.Path).MetricsPath), File.ReadAllText(new RunFolder(b.Path).MetricsPath));
         Assert.Equal(WeightsOf(a.Path), WeightsOf(b.Path));
     }
 
@@ -144,8 +145,8 @@ public class TrainerTests
         Assert.Equal(TrainingStatus.Interrupted, stopped.Status);
         Assert.Equal(2, stopped.StoppedEpoch);
         Assert.Equal(2, stopped.StoppedBatch);
-        Assert.False(File.Exists(new RunLayout(parts.Path).MetricsPath));
-        Assert.Equal(2, File.ReadAllLines(new RunLayout(parts.Path).HistoryPath).Length);
+        Assert.False(File.Exists(new RunFolder(parts.Path).MetricsPath));
+        Assert.Equal(2, File.ReadAllLines(new RunFolder(parts.Path).HistoryPath).Length);
 
         var messages = new List<string>();
         var second = new Trainer(Small(parts.Path) with { Resume = true });
@@ -182,10 +183,10 @@ public class TrainerTests
     {
         Assert.Equal(a.History.Select(h => (h.Epoch, h.Loss, h.ActiveFraction, h.Metrics)), b.History.Select(h => (h.Epoch, h.Loss, h.ActiveFraction, h.Metrics)));
         Assert.Equal(a.BestEpoch, b.BestEpoch);
-        Assert.Equal(File.ReadAllText(new RunLayout(dirA).MetricsPath), File.ReadAllText(new RunLayout(dirB).MetricsPath));
+        Assert.Equal(File.ReadAllText(new RunFolder(dirA).MetricsPath), File.ReadAllText(new RunFolder(dirB).MetricsPath));
         Assert.Equal(WeightsOf(dirA), WeightsOf(dirB));
-        var ha = File.ReadAllLines(new RunLayout(dirA).HistoryPath).Select(StripSeconds);
-        var hb = File.ReadAllLines(new RunLayout(dirB).HistoryPath).Select(StripSeconds);
+        var ha = File.ReadAllLines(new RunFolder(dirA).HistoryPath).Select(StripSeconds);
+        var hb = File.ReadAllLines(new RunFolder(dirB).HistoryPath).Select(StripSeconds);
         Assert.Equal(ha, hb);
     }
 

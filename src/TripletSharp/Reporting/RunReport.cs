@@ -1,15 +1,14 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using TorchSharp;
+using TripletSharp.Components;
 using TripletSharp.Data;
 using TripletSharp.Distances;
 using TripletSharp.Evaluation;
 using TripletSharp.Models;
-using TripletSharp.Reporting;
+using TripletSharp.Training;
 using static TorchSharp.torch;
 
-namespace TripletSharp.Training;
+namespace TripletSharp.Reporting;
 
 /// <summary>
 /// Builds the HTML report of a training run (<c>report.html</c> in its folder) or of any model on any data, and
@@ -21,8 +20,8 @@ namespace TripletSharp.Training;
 /// </remarks>
 public sealed class RunReport
 {
-    /// <summary>File name of the report in the run folder.</summary>
-    public const string FileName = "report.html";
+    /// <summary>File name of the report in the run folder (<see cref="RunFolder.ReportPath"/>).</summary>
+    public const string FileName = RunFolder.ReportFileName;
 
     /// <summary>Most d_ap and most d_an values kept per epoch (a seeded sample when there are more).</summary>
     public const int MaxDistanceValues = 200_000;
@@ -40,112 +39,30 @@ public sealed class RunReport
     }
 
     /// <summary>Path of the stored distances of <paramref name="epoch"/> in <paramref name="runDirectory"/>.</summary>
-    public static string DistancesPath(string runDirectory, int epoch) =>
-        Path.Combine(runDirectory, string.Create(CultureInfo.InvariantCulture, $"distances-epoch{epoch}.json"));
+    public static string DistancesPath(string runDirectory, int epoch) => new RunFolder(runDirectory).DistancesPath(epoch);
 
     private void OnEpoch(object? sender, EpochCompletedEventArgs e)
     {
-        tensorBoard?.LogEpoch(new HistoryRow(e.Epoch, e.Record.ToDictionary()));
-        bool keep = e.IsFirst || e.IsLast;
+        tensorBoard?.LogEpoch(HistoryRow.From(e.Record));
+        bool keep = (e.IsFirst || e.IsLast) && e.Run is not null;
         if (e.TestEmbeddings is null || (!keep && tensorBoard is null)) return;
         var d = Measure(e.TestEmbeddings, e.TestLabels, e.Distance, e.Epoch);
         tensorBoard?.LogDistances(d);
-        if (keep) Save(DistancesPath(e.RunDirectory, e.Epoch), d);
+        if (keep) e.Run!.WriteDistances(d);
     }
 
     /// <summary>
     /// Test-split distances: every same-class and different-class pair of a seeded sample of at most 2,000 items,
     /// each kind then thinned to at most <see cref="MaxDistanceValues"/> values (seeded).
     /// </summary>
-    public static EpochDistances Measure(Tensor embeddings, IReadOnlyList<long> labels, BaseDistance distance, int epoch, int seed = 0)
-    {
-        Guard.NotNull(embeddings, nameof(embeddings));
-        Guard.NotNull(labels, nameof(labels));
-        Guard.NotNull(distance, nameof(distance));
-        using var scope = torch.NewDisposeScope();
-        using var _ = torch.no_grad();
-        int n = labels.Count;
-        var rows = Enumerable.Range(0, n).ToArray();
-        if (n > 2000)
-        {
-            new Random(seed).Shuffle(rows);
-            rows = rows[..2000];
-            Array.Sort(rows);
-        }
-        var idx = torch.tensor(rows.Select(r => (long)r).ToArray(), device: embeddings.device);
-        var values = distance.Compute(embeddings.index_select(0, idx)).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
-        int m = rows.Length;
-        var ap = new List<float>();
-        var an = new List<float>();
-        for (int i = 0; i < m; i++)
-            for (int j = i + 1; j < m; j++)
-                (labels[rows[i]] == labels[rows[j]] ? ap : an).Add(values[i * m + j]);
-        return new EpochDistances(epoch, Thin(ap, seed + 1), Thin(an, seed + 2));
-    }
+    public static EpochDistances Measure(Tensor embeddings, IReadOnlyList<long> labels, BaseDistance distance, int epoch, int seed = 0) =>
+        EpochDistances.Sample(embeddings, labels, distance, epoch, EpochDistances.DefaultMaxItems, seed, MaxDistanceValues);
 
-    private static float[] Thin(List<float> values, int seed)
-    {
-        var a = values.ToArray();
-        if (a.Length <= MaxDistanceValues) return a;
-        new Random(seed).Shuffle(a);
-        return a[..MaxDistanceValues];
-    }
-
-    private static void Save(string path, EpochDistances d) =>
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new JsonObject
-        {
-            ["epoch"] = d.Epoch,
-            ["d_ap"] = JsonSerializer.SerializeToNode(d.AnchorPositive),
-            ["d_an"] = JsonSerializer.SerializeToNode(d.AnchorNegative),
-        }));
-
-    private static EpochDistances? LoadDistances(string path)
-    {
-        if (!File.Exists(path)) return null;
-        try
-        {
-            var node = JsonNode.Parse(File.ReadAllText(path))!;
-            return new EpochDistances(node["epoch"]!.GetValue<int>(), node["d_ap"]!.Deserialize<float[]>()!, node["d_an"]!.Deserialize<float[]>()!);
-        }
-        catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException)
-        {
-            return null; // a damaged side file only costs the histogram, not the report
-        }
-    }
-
-    /// <summary>Reads <c>history.csv</c> into rows (empty cells become NaN); empty when the file is missing.</summary>
+    /// <summary>Reads <c>history.csv</c> into the report's rows (empty cells become NaN); empty when the file is missing.</summary>
     public static IReadOnlyList<HistoryRow> ReadHistory(string path)
     {
         Guard.NotNull(path, nameof(path));
-        if (!File.Exists(path)) return [];
-        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
-        if (lines.Length < 2) return [];
-        var header = lines[0].Split(',');
-        var rows = new List<HistoryRow>();
-        foreach (var line in lines.Skip(1))
-        {
-            var cells = line.Split(',');
-            var values = new Dictionary<string, double>();
-            int epoch = 0;
-            for (int c = 0; c < header.Length && c < cells.Length; c++)
-            {
-                double v = double.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : double.NaN;
-                if (header[c] == "epoch") epoch = (int)v; else values[header[c]] = v;
-            }
-            rows.Add(new HistoryRow(epoch, values));
-        }
-        return rows;
-    }
-
-    /// <summary>Reads <c>metrics.json</c> (null values become NaN); empty when the file is missing.</summary>
-    public static IReadOnlyDictionary<string, double> ReadMetrics(string path)
-    {
-        Guard.NotNull(path, nameof(path));
-        var d = new Dictionary<string, double>();
-        if (!File.Exists(path)) return d;
-        foreach (var (k, v) in JsonNode.Parse(File.ReadAllText(path))!.AsObject())
-            d[k] = v is null ? double.NaN : v.GetValue<double>();
-        return d;
+        return File.Exists(path) ? EpochRecord.FromCsv(File.ReadAllText(path)).Select(HistoryRow.From).ToArray() : [];
     }
 
     /// <summary>
@@ -156,9 +73,9 @@ public sealed class RunReport
     {
         Guard.NotNull(runDirectory, nameof(runDirectory));
         Guard.NotNull(test, nameof(test));
-        var run = new RunLayout(runDirectory);
-        using var bundle = ModelBundle.Load(run.ModelDirectory);
-        var path = Path.Combine(runDirectory, FileName);
+        var run = new RunFolder(runDirectory);
+        using var bundle = run.ReadModel();
+        var path = run.ReportPath;
         Write(path, bundle, test, runDirectory, options);
         return path;
     }
@@ -174,21 +91,20 @@ public sealed class RunReport
         Guard.NotNull(bundle, nameof(bundle));
         Guard.NotNull(test, nameof(test));
         using var scope = torch.NewDisposeScope();
-        var distance = ComponentFactory.CreateDistance(bundle.DistanceName);
+        var distance = ComponentRegistry.CreateDistance(bundle.DistanceName);
         var embeddings = bundle.Embed(test);
-        var run = runDirectory is null ? null : new RunLayout(runDirectory);
-        RunConfig? config = run is not null && File.Exists(run.ConfigPath) ? RunConfig.Load(run.ConfigPath) : null;
+        var run = runDirectory is null ? null : new RunFolder(runDirectory);
+        RunConfig? config = run?.TryReadConfig();
 
-        var metrics = run is not null && File.Exists(run.MetricsPath) ? ReadMetrics(run.MetricsPath) : null;
-        metrics ??= new RetrievalEvaluator(distance, knnK: 5, seed: 0, computeNmi: config?.Trainer.ComputeNmi ?? true).Evaluate(embeddings, test.Labels).ToDictionary();
-        var history = run is null ? [] : ReadHistory(run.HistoryPath);
+        var metrics = (run?.ReadMetrics() ?? new RetrievalEvaluator(distance, knnK: 5, seed: 0, computeNmi: config?.Trainer.ComputeNmi ?? true).Evaluate(embeddings, test.Labels)).ToDictionary();
+        IReadOnlyList<HistoryRow> history = run is null ? [] : run.ReadHistory().Select(HistoryRow.From).ToArray();
 
         var distances = new List<EpochDistances>();
         if (run is not null)
         {
             int last = history.Count > 0 ? history[^1].Epoch : config?.Trainer.Epochs ?? 0;
-            if (LoadDistances(DistancesPath(run.Directory, 1)) is { } first) distances.Add(first);
-            if (last > 1 && LoadDistances(DistancesPath(run.Directory, last)) is { } lastD) distances.Add(lastD);
+            if (run.ReadDistances(1) is { } first) distances.Add(first);
+            if (last > 1 && run.ReadDistances(last) is { } lastD) distances.Add(lastD);
         }
         if (distances.Count == 0)
             distances.Add(Measure(embeddings, test.Labels, distance, history.Count > 0 ? history[^1].Epoch : 0));
@@ -217,7 +133,7 @@ public sealed class RunReport
         }
         if (history.Count > 0)
             summary["time"] = string.Create(CultureInfo.InvariantCulture, $"{history.Sum(h => h.Values.TryGetValue("seconds", out var s) && double.IsFinite(s) ? s : 0):0.0} s");
-        if (bundle.Training?["best_epoch"] is { } best) summary["best epoch"] = best.ToJsonString();
+        if (bundle.TrainingInfo.BestEpoch is { } best) summary["best epoch"] = best.ToString(CultureInfo.InvariantCulture);
 
         var data = new ReportData
         {

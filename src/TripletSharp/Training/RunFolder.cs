@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TripletSharp.Evaluation;
+using TripletSharp.Models;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Training;
+
+/// <summary>
+/// A training run's folder and the one typed read and write of each of its files: <c>config.json</c>
+/// (<see cref="RunConfig"/>), <c>history.csv</c> (<see cref="EpochRecord"/> rows), <c>metrics.json</c>
+/// (<see cref="RetrievalMetrics"/>), <c>model/</c> (<see cref="ModelBundle"/>), <c>checkpoint/</c>, the stored
+/// per-epoch d_ap / d_an samples and the report's path. Every write is atomic.
+/// </summary>
+/// <param name="Directory">The run folder.</param>
+public sealed record RunFolder(string Directory)
+{
+    /// <summary>File name of the HTML report in a run folder.</summary>
+    public const string ReportFileName = "report.html";
+
+    /// <summary>The best model (a <see cref="ModelBundle"/> folder).</summary>
+    public string ModelDirectory => Path.Combine(Directory, "model");
+
+    /// <summary>The resumable training state.</summary>
+    public string CheckpointDirectory => Path.Combine(Directory, "checkpoint");
+
+    /// <summary>The run's configuration (trainer and data options, data summary).</summary>
+    public string ConfigPath => Path.Combine(Directory, "config.json");
+
+    /// <summary>One row per epoch.</summary>
+    public string HistoryPath => Path.Combine(Directory, "history.csv");
+
+    /// <summary>Final test metrics (those of the best epoch).</summary>
+    public string MetricsPath => Path.Combine(Directory, "metrics.json");
+
+    /// <summary>The HTML report.</summary>
+    public string ReportPath => Path.Combine(Directory, ReportFileName);
+
+    /// <summary>Whether the folder holds a checkpoint (a run that can be resumed).</summary>
+    public bool HasCheckpoint => Checkpoint.Exists(CheckpointDirectory);
+
+    /// <summary>Path of the stored d_ap / d_an sample of <paramref name="epoch"/>.</summary>
+    public string DistancesPath(int epoch) =>
+        Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture, $"distances-epoch{epoch}.json"));
+
+    /// <summary>A fresh <c>runs/&lt;timestamp&gt;</c> folder name under <paramref name="root"/> (default: the current folder).</summary>
+    public static string DefaultDirectory(string? root = null) =>
+        Path.Combine(root ?? ".", "runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+
+    /// <summary>Reads <c>config.json</c>.</summary>
+    /// <exception cref="ModelFormatException">The file is missing or not a valid configuration.</exception>
+    public RunConfig ReadConfig() => RunConfig.Load(ConfigPath);
+
+    /// <summary>Reads <c>config.json</c> when it exists; null otherwise.</summary>
+    /// <exception cref="ModelFormatException">The file exists but is not a valid configuration.</exception>
+    public RunConfig? TryReadConfig() => File.Exists(ConfigPath) ? RunConfig.Load(ConfigPath) : null;
+
+    /// <summary>Writes <c>config.json</c> (creating the folder).</summary>
+    public void WriteConfig(RunConfig config)
+    {
+        Guard.NotNull(config, nameof(config));
+        System.IO.Directory.CreateDirectory(Directory);
+        config.Save(ConfigPath);
+    }
+
+    /// <summary>Reads <c>history.csv</c>; empty when the file is missing.</summary>
+    public IReadOnlyList<EpochRecord> ReadHistory() =>
+        File.Exists(HistoryPath) ? EpochRecord.FromCsv(File.ReadAllText(HistoryPath)) : [];
+
+    /// <summary>Writes <c>history.csv</c> (creating the folder).</summary>
+    public void WriteHistory(IEnumerable<EpochRecord> rows)
+    {
+        Guard.NotNull(rows, nameof(rows));
+        System.IO.Directory.CreateDirectory(Directory);
+        AtomicFile.WriteAllText(HistoryPath, EpochRecord.ToCsv(rows));
+    }
+
+    /// <summary>Reads <c>metrics.json</c> (null values become NaN); null when the file is missing.</summary>
+    /// <exception cref="ModelFormatException">The file is not a metrics object.</exception>
+    public RetrievalMetrics? ReadMetrics()
+    {
+        if (!File.Exists(MetricsPath)) return null;
+        try { return RetrievalMetrics.FromJson(File.ReadAllText(MetricsPath)); }
+        catch (JsonException e) { throw new ModelFormatException(MetricsPath, $"not valid metrics ({e.Message})", e); }
+    }
+
+    /// <summary>Writes <c>metrics.json</c> (creating the folder).</summary>
+    public void WriteMetrics(RetrievalMetrics metrics)
+    {
+        Guard.NotNull(metrics, nameof(metrics));
+        System.IO.Directory.CreateDirectory(Directory);
+        AtomicFile.WriteAllText(MetricsPath, metrics.ToJson());
+    }
+
+    /// <summary>Loads the run's best model (see <see cref="ModelBundle.Load"/>).</summary>
+    public ModelBundle ReadModel(nn.Module<Tensor, Tensor>? customModule = null) => ModelBundle.Load(ModelDirectory, customModule);
+
+    /// <summary>Saves <paramref name="model"/> as the run's best model.</summary>
+    public void WriteModel(ModelBundle model)
+    {
+        Guard.NotNull(model, nameof(model));
+        model.Save(ModelDirectory);
+    }
+
+    /// <summary>Reads the stored d_ap / d_an sample of <paramref name="epoch"/>; null when missing or damaged (it only feeds a histogram).</summary>
+    public EpochDistances? ReadDistances(int epoch)
+    {
+        var path = DistancesPath(epoch);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var node = JsonNode.Parse(File.ReadAllText(path))!;
+            return new EpochDistances(node["epoch"]!.GetValue<int>(), node["d_ap"]!.Deserialize<float[]>()!, node["d_an"]!.Deserialize<float[]>()!);
+        }
+        catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Stores a d_ap / d_an sample under its epoch.</summary>
+    public void WriteDistances(EpochDistances distances)
+    {
+        Guard.NotNull(distances, nameof(distances));
+        System.IO.Directory.CreateDirectory(Directory);
+        AtomicFile.WriteAllText(DistancesPath(distances.Epoch), JsonSerializer.Serialize(new JsonObject
+        {
+            ["epoch"] = distances.Epoch,
+            ["d_ap"] = JsonSerializer.SerializeToNode(distances.AnchorPositive),
+            ["d_an"] = JsonSerializer.SerializeToNode(distances.AnchorNegative),
+        }));
+    }
+
+    /// <summary>Reads the checkpoint and its two files, verifying their hashes.</summary>
+    internal (Checkpoint State, byte[] Model, byte[] Optimizer) ReadCheckpoint() => Checkpoint.Load(CheckpointDirectory);
+
+    /// <summary>Writes the checkpoint with the serialised model and optimiser.</summary>
+    internal void WriteCheckpoint(Checkpoint state, byte[] model, byte[] optimizer) => state.Save(CheckpointDirectory, model, optimizer);
+
+    /// <summary>Removes temporary files left by a killed process (the model and checkpoint folders clean up on their next save).</summary>
+    internal void RemoveStaleFiles()
+    {
+        if (System.IO.Directory.Exists(Directory)) ModelBundle.RemoveStaleFiles(Directory, ".*.tmp");
+    }
+}
