@@ -1,7 +1,7 @@
 namespace TripletSharp.Reporting;
 
 /// <summary>How the HTML report samples and computes its views. The defaults suit a real run.</summary>
-public sealed class ReportOptions
+public sealed record ReportOptions
 {
     /// <summary>Seed of the map sample and of the gallery queries.</summary>
     public int Seed { get; init; }

@@ -21,7 +21,7 @@ public sealed class ClassBalancedSampler
     /// <param name="classesPerBatch">P: classes per batch.</param>
     /// <param name="samplesPerClass">K: items per class in a batch.</param>
     /// <param name="seed">Seed; with the epoch number it fixes every batch.</param>
-    /// <param name="batchesPerEpoch">Batches per epoch; by default ⌈items / (P·K)⌉.</param>
+    /// <param name="batchesPerEpoch">Batches per epoch; by default ⌊items / (P·K)⌋ (see <see cref="DefaultBatchesPerEpoch"/>).</param>
     /// <exception cref="ArgumentException">Empty labels, P or K ≤ 0, fewer classes than P, or batchesPerEpoch ≤ 0.</exception>
     public ClassBalancedSampler(IReadOnlyList<long> labels, int classesPerBatch, int samplesPerClass, int seed = 0, int? batchesPerEpoch = null)
     {
@@ -45,7 +45,17 @@ public sealed class ClassBalancedSampler
         _seed = seed;
         ClassesPerBatch = classesPerBatch;
         SamplesPerClass = samplesPerClass;
-        BatchesPerEpoch = batchesPerEpoch ?? (int)Math.Max(1, (labels.Count + (long)BatchSize - 1) / BatchSize);
+        BatchesPerEpoch = batchesPerEpoch ?? DefaultBatchesPerEpoch(labels.Count, BatchSize);
+    }
+
+    /// <summary>
+    /// The one rule for batches per epoch when none is given: ⌊items / batch size⌋, at least 1, so an epoch sees about
+    /// every item once and none twice (the trainer's default too).
+    /// </summary>
+    public static int DefaultBatchesPerEpoch(long items, long batchSize)
+    {
+        Guard.Positive(batchSize, nameof(batchSize));
+        return (int)Math.Min(int.MaxValue, Math.Max(1, items / batchSize));
     }
 
     /// <summary>P.</summary>

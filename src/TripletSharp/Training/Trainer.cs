@@ -190,7 +190,7 @@ public sealed class Trainer
             Model = model,
             ClassesPerBatch = p,
             SamplesPerClass = k,
-            BatchesPerEpoch = Sampler?.BatchesPerEpoch ?? o.BatchesPerEpoch ?? (int)Math.Max(1, train.Count / batch),
+            BatchesPerEpoch = Sampler?.BatchesPerEpoch ?? o.BatchesPerEpoch ?? ClassBalancedSampler.DefaultBatchesPerEpoch(train.Count, batch),
             Miner = Miner?.Name ?? o.Miner,
             Distance = Loss?.Distance.Name ?? o.Distance,
             Margin = Loss?.Margin ?? o.Margin,

@@ -19,7 +19,7 @@ public class ClassBalancedSamplerTests
         var labels = Shuffled(Labels(10, 3, 25, 8, 1, 12, 40, 6), 1); // includes classes smaller than K
         var sampler = new ClassBalancedSampler(labels, 4, 5, seed: 2);
         Assert.Equal(20, sampler.BatchSize);
-        Assert.Equal((labels.Length + 19) / 20, sampler.BatchesPerEpoch);
+        Assert.Equal(labels.Length / 20, sampler.BatchesPerEpoch);
         int batches = 0;
         foreach (var batch in sampler.GetEpoch(0))
         {
