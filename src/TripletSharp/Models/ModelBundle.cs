@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
+using TripletSharp.Components;
 using TripletSharp.Data;
+using TripletSharp.Distances;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Models;
@@ -72,6 +74,20 @@ public sealed partial class ModelBundle : IDisposable
 
     /// <summary>The distance the model was trained with (<see cref="ModelTrainingInfo.Distance"/>; "euclidean" when unknown).</summary>
     public string DistanceName => TrainingInfo.Distance;
+
+    /// <summary>The distance the model was trained with, as an object (through <see cref="ComponentRegistry"/>).</summary>
+    /// <exception cref="ModelFormatException"><c>model.json</c> names a distance this build does not know.</exception>
+    public BaseDistance CreateDistance()
+    {
+        try
+        {
+            return ComponentRegistry.CreateDistance(DistanceName);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException(Path is null ? "in memory" : System.IO.Path.Combine(Path, ManifestFileName), $"the training distance is unknown: {e.Message}", e);
+        }
+    }
 
     /// <summary>The folder this bundle was loaded from or last saved to, if any.</summary>
     public string? Path { get; private set; }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using TorchSharp;
-using TripletSharp.Components;
 using TripletSharp.Data;
 using TripletSharp.Distances;
 using TripletSharp.Evaluation;
@@ -91,7 +90,7 @@ public sealed class RunReport
         Guard.NotNull(bundle, nameof(bundle));
         Guard.NotNull(test, nameof(test));
         using var scope = torch.NewDisposeScope();
-        var distance = ComponentRegistry.CreateDistance(bundle.DistanceName);
+        var distance = bundle.CreateDistance();
         var embeddings = bundle.Embed(test);
         var run = runDirectory is null ? null : new RunFolder(runDirectory);
         RunConfig? config = run?.TryReadConfig();

@@ -307,10 +307,11 @@ internal sealed class TrainingSession : IDisposable
     public EpochCompletedEventArgs EventArgs(EpochRecord record, bool isBest, EpochEvaluation evaluation) =>
         new(record, o.Epochs, isBest, evaluation.Embeddings, test?.Labels ?? [], loss!.Distance, loss.Margin, run);
 
-    /// <summary>Writes <c>metrics.json</c> and hands over the best model.</summary>
+    /// <summary>Writes <c>metrics.json</c> (a run found complete only gets it back if it went missing) and hands over the best model.</summary>
     public TrainingResult Finish()
     {
-        if (run is not null && state.BestMetrics is not null && (!IsComplete || !File.Exists(run.MetricsPath) || model is not null))
+        bool trained = model is not null;
+        if (run is not null && state.BestMetrics is not null && (trained || !File.Exists(run.MetricsPath)))
             run.WriteMetrics(state.BestMetrics);
         return Result(TrainingStatus.Completed, BestModel());
     }

@@ -118,5 +118,6 @@ public class RunFolderTests
         using var loaded = run.ReadModel();
         Assert.Equal(new ModelTrainingInfo { Distance = "cosine", BestEpoch = 4, Metrics = metrics }, loaded.TrainingInfo);
         Assert.Equal("cosine", loaded.DistanceName);
+        Assert.IsType<TripletSharp.Distances.CosineDistance>(loaded.CreateDistance());
     }
 }
