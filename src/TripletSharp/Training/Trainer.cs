@@ -51,7 +51,10 @@ public sealed class Trainer
     /// The network to train (in place; the trainer does not dispose it, <see cref="TrainingResult.Model"/> wraps it).
     /// Null: the built-in architecture of <see cref="TrainerOptions.Model"/>, or <see cref="ModelFactory"/>.
     /// </param>
-    /// <param name="loss">The loss; its distance is also the evaluation's. Null: from the options' margin, reducer and distance.</param>
+    /// <param name="loss">
+    /// The loss (a <see cref="TripletMarginLoss"/> or any other <see cref="BaseMetricLossFunction"/>); its distance is
+    /// also the evaluation's. Null: the triplet margin loss of the options' margin, reducer and distance.
+    /// </param>
     /// <param name="miner">
     /// The miner, used for every batch. Null: the options' miner, rebuilt per batch with a derived seed when it is
     /// stochastic (or <see cref="MinerFactory"/>). A stochastic miner given here resumes exactly only if set per batch
@@ -62,7 +65,7 @@ public sealed class Trainer
     /// <param name="options">The scalar settings (epochs, seed, schedule, folder…); the defaults when null.</param>
     public Trainer(
         nn.Module<Tensor, Tensor>? model = null,
-        TripletMarginLoss? loss = null,
+        BaseMetricLossFunction? loss = null,
         BaseMiner? miner = null,
         ClassBalancedSampler? sampler = null,
         Func<IEnumerable<Parameter>, OptimizerHelper>? optimizer = null,
@@ -87,7 +90,7 @@ public sealed class Trainer
     public Func<long[], nn.Module<Tensor, Tensor>>? ModelFactory { get; init; }
 
     /// <summary>The loss given to the constructor, if any.</summary>
-    public TripletMarginLoss? Loss { get; }
+    public BaseMetricLossFunction? Loss { get; }
 
     /// <summary>The miner given to the constructor, if any.</summary>
     public BaseMiner? Miner { get; }
@@ -193,8 +196,8 @@ public sealed class Trainer
             BatchesPerEpoch = Sampler?.BatchesPerEpoch ?? o.BatchesPerEpoch ?? ClassBalancedSampler.DefaultBatchesPerEpoch(train.Count, batch),
             Miner = Miner?.Name ?? o.Miner,
             Distance = Loss?.Distance.Name ?? o.Distance,
-            Margin = Loss?.Margin ?? o.Margin,
-            SoftMargin = Loss?.SoftMargin ?? o.SoftMargin,
+            Margin = (Loss as TripletMarginLoss)?.Margin ?? o.Margin,
+            SoftMargin = (Loss as TripletMarginLoss)?.SoftMargin ?? o.SoftMargin,
             Reducer = Loss?.Reducer.Name ?? o.Reducer,
             Threads = o.Threads ?? torch.get_num_threads(),
             OutputDirectory = o.OutputDirectory is null ? null : Path.GetFullPath(o.OutputDirectory),

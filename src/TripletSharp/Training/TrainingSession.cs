@@ -12,7 +12,6 @@ using TripletSharp.Mining;
 using TripletSharp.Models;
 using TripletSharp.Sampling;
 using static TorchSharp.torch;
-using TripletMarginLoss = TripletSharp.Losses.TripletMarginLoss;
 
 namespace TripletSharp.Training;
 
@@ -39,7 +38,7 @@ internal sealed class TrainingSession : IDisposable
     private ModelInput? input;
     private Parameter[] parameters = [];
     private OptimizerHelper? optimizer;
-    private TripletMarginLoss? loss;
+    private BaseMetricLossFunction? loss;
     private BaseMiner? fixedMiner;
     private Func<int, BaseMiner>? minerPerBatch;
     private RetrievalEvaluator? evaluator;
@@ -305,7 +304,7 @@ internal sealed class TrainingSession : IDisposable
 
     /// <summary>What observers of the epoch receive.</summary>
     public EpochCompletedEventArgs EventArgs(EpochRecord record, bool isBest, EpochEvaluation evaluation) =>
-        new(record, o.Epochs, isBest, evaluation.Embeddings, test?.Labels ?? [], loss!.Distance, loss.Margin, run);
+        new(record, o.Epochs, isBest, evaluation.Embeddings, test?.Labels ?? [], loss!.Distance, o.Margin, run);
 
     /// <summary>Writes <c>metrics.json</c> (a run found complete only gets it back if it went missing) and hands over the best model.</summary>
     public TrainingResult Finish()
