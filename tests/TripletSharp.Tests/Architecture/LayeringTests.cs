@@ -1,0 +1,199 @@
+using System.Reflection;
+using System.Reflection.Emit;
+
+namespace TripletSharp.Tests.Architecture;
+
+/// <summary>
+/// Keeps ARCHITECTURE.md true: reads every type of the built library (signatures, fields, and the IL of every method,
+/// lambdas and iterators included) and fails when a layer uses one above it, or when the library writes to the console.
+/// </summary>
+public class LayeringTests
+{
+    /// <summary>The library's layers, bottom first. A namespace may use its own and lower layers, never a peer or a higher one.</summary>
+    internal static readonly (int Layer, string Namespace)[] Layers =
+    [
+        (0, "TripletSharp"),
+        (1, "TripletSharp.Engine"),
+        (2, "TripletSharp.Distances"),
+        (3, "TripletSharp.Mining"),
+        (3, "TripletSharp.Sampling"),
+        (3, "TripletSharp.Search"),
+        (4, "TripletSharp.Losses"),
+        (4, "TripletSharp.Evaluation"),
+        (5, "TripletSharp.Components"),
+        (6, "TripletSharp.Data"),
+        (7, "TripletSharp.Models"),
+        (8, "TripletSharp.Training"),
+        (8, "TripletSharp.Export"),
+        (9, "TripletSharp.Reporting"),
+        (10, "TripletSharp.Serving"),
+    ];
+
+    private const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+    private static readonly Dictionary<short, OpCode> OneByte = new(), TwoByte = new();
+
+    static LayeringTests()
+    {
+        foreach (var f in typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static))
+        {
+            var op = (OpCode)f.GetValue(null)!;
+            if (op.Size == 1) OneByte[op.Value] = op;
+            else TwoByte[(short)(op.Value & 0xff)] = op;
+        }
+    }
+
+    private static Assembly Library => typeof(Guard).Assembly;
+
+    internal static int? LayerOf(string? ns)
+    {
+        if (ns is null) return null;
+        foreach (var (layer, name) in Layers.OrderByDescending(l => l.Namespace.Length))
+            if (ns == name || ns.StartsWith(name + ".", StringComparison.Ordinal)) return layer;
+        return null;
+    }
+
+    private static string LayerName(string ns) => Layers.OrderByDescending(l => l.Namespace.Length).First(l => ns == l.Namespace || ns.StartsWith(l.Namespace + ".", StringComparison.Ordinal)).Namespace;
+
+    [Fact]
+    public void EveryLibraryNamespaceHasALayer()
+    {
+        var missing = Library.GetTypes().Select(t => t.Namespace).Where(n => n is not null && !n.StartsWith("System", StringComparison.Ordinal) && !n.StartsWith("Microsoft", StringComparison.Ordinal))
+            .Distinct().Where(n => LayerOf(n) is null).ToList();
+        Assert.True(missing.Count == 0, "namespaces without a layer (add them to ARCHITECTURE.md and this table): " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void NoLayerUsesAPeerOrAHigherLayer()
+    {
+        var found = new SortedSet<string>();
+        foreach (var type in Library.GetTypes())
+        {
+            var from = OuterNamespace(type);
+            if (LayerOf(from) is not int fromLayer) continue;
+            string fromName = LayerName(from!);
+            foreach (var used in UsedTypes(type))
+            {
+                if (used.Assembly != Library) continue;
+                var to = OuterNamespace(used);
+                if (LayerOf(to) is not int toLayer) continue;
+                string toName = LayerName(to!);
+                if (toName == fromName) continue;
+                if (toLayer >= fromLayer)
+                    found.Add($"{fromName} (layer {fromLayer}) uses {toName} (layer {toLayer}): {Describe(type)} → {Describe(used)}");
+            }
+        }
+        Assert.True(found.Count == 0, $"{found.Count} use(s) against the layering (ARCHITECTURE.md):\n" + string.Join("\n", found));
+    }
+
+    [Fact]
+    public void TheLibraryNeverWritesToTheConsoleNorUsesTheTool()
+    {
+        var found = new SortedSet<string>();
+        foreach (var type in Library.GetTypes())
+            foreach (var used in UsedTypes(type))
+                if (used == typeof(Console) || used.Assembly.GetName().Name == "triplet")
+                    found.Add($"{Describe(type)} → {Describe(used)}");
+        Assert.DoesNotContain(Library.GetReferencedAssemblies(), a => a.Name == "triplet");
+        Assert.True(found.Count == 0, "the library must raise events or return values, not draw on the console or call the tool:\n" + string.Join("\n", found));
+    }
+
+    [Fact]
+    public void TheScanSeesUsesInsideMethodBodies()
+    {
+        // A method that uses ExactKnn only inside its body (no signature mentions it) must be seen.
+        var uses = UsedTypes(typeof(LayeringProbe)).ToHashSet();
+        Assert.Contains(typeof(Console), uses);
+        Assert.Contains(typeof(TripletSharp.Search.ExactKnn), uses);
+    }
+
+    private static class LayeringProbe
+    {
+        public static void Touch() => Console.WriteLine(typeof(TripletSharp.Search.ExactKnn).Name);
+    }
+
+    private static string? OuterNamespace(Type t)
+    {
+        while (t.DeclaringType is not null) t = t.DeclaringType;
+        return t.Namespace;
+    }
+
+    private static string Describe(Type t) => t.FullName ?? t.Name;
+
+    /// <summary>Every type <paramref name="type"/> mentions: base, interfaces, fields, properties, signatures, attributes and method bodies.</summary>
+    internal static IEnumerable<Type> UsedTypes(Type type)
+    {
+        var seen = new HashSet<Type>();
+        void Add(Type? t)
+        {
+            if (t is null) return;
+            if (t.HasElementType) { Add(t.GetElementType()); return; }
+            if (t.IsGenericParameter) return;
+            if (!seen.Add(t)) return;
+            if (t.IsGenericType && !t.IsGenericTypeDefinition)
+            {
+                Add(t.GetGenericTypeDefinition());
+                foreach (var a in t.GetGenericArguments()) Add(a);
+            }
+        }
+        Add(type.BaseType);
+        foreach (var i in type.GetInterfaces()) Add(i);
+        foreach (var a in type.GetCustomAttributesData()) Add(a.AttributeType);
+        foreach (var f in type.GetFields(All)) Add(f.FieldType);
+        foreach (var p in type.GetProperties(All)) Add(p.PropertyType);
+        foreach (var e in type.GetEvents(All)) Add(e.EventHandlerType);
+        foreach (var m in type.GetMethods(All).Cast<MethodBase>().Concat(type.GetConstructors(All)))
+        {
+            if (m is MethodInfo mi) Add(mi.ReturnType);
+            foreach (var p in m.GetParameters()) Add(p.ParameterType);
+            foreach (var t in BodyTypes(m)) Add(t);
+        }
+        return seen;
+    }
+
+    private static IEnumerable<Type> BodyTypes(MethodBase method)
+    {
+        MethodBody? body;
+        try { body = method.GetMethodBody(); }
+        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException) { yield break; }
+        if (body is null) yield break;
+        foreach (var local in body.LocalVariables) yield return local.LocalType;
+        var il = body.GetILAsByteArray();
+        if (il is null) yield break;
+        var type = method.DeclaringType!;
+        var typeArgs = type.IsGenericType ? type.GetGenericArguments() : null;
+        var methodArgs = method.IsGenericMethod ? method.GetGenericArguments() : null;
+        int i = 0;
+        while (i < il.Length)
+        {
+            OpCode op;
+            if (il[i] == 0xFE) { op = TwoByte[il[i + 1]]; i += 2; }
+            else { op = OneByte[il[i]]; i += 1; }
+            int size = op.OperandType switch
+            {
+                OperandType.InlineNone => 0,
+                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
+                OperandType.InlineVar => 2,
+                OperandType.InlineI8 or OperandType.InlineR => 8,
+                OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
+                _ => 4,
+            };
+            if (op.OperandType is OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok)
+            {
+                MemberInfo? member = null;
+                try { member = method.Module.ResolveMember(BitConverter.ToInt32(il, i), typeArgs, methodArgs); }
+                catch (Exception e) when (e is ArgumentException or BadImageFormatException or TypeLoadException) { }
+                switch (member)
+                {
+                    case Type t: yield return t; break;
+                    case FieldInfo f: yield return f.DeclaringType!; yield return f.FieldType; break;
+                    case MethodBase m:
+                        yield return m.DeclaringType!;
+                        if (m is MethodInfo mi) { yield return mi.ReturnType; foreach (var g in mi.IsGenericMethod ? mi.GetGenericArguments() : []) yield return g; }
+                        foreach (var p in m.GetParameters()) yield return p.ParameterType;
+                        break;
+                }
+            }
+            i += size;
+        }
+    }
+}
