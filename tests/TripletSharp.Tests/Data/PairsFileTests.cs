@@ -1,7 +1,6 @@
 using TripletSharp.Data;
-using TripletSharp.Evaluation;
 
-namespace TripletSharp.Tests.Evaluation;
+namespace TripletSharp.Tests.Data;
 
 public class PairsFileTests : IDisposable
 {

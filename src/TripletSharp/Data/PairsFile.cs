@@ -1,7 +1,6 @@
 using System.Text;
-using TripletSharp.Data;
 
-namespace TripletSharp.Evaluation;
+namespace TripletSharp.Data;
 
 /// <summary>Reads verification pairs files: one <c>path1,path2,same</c> line per pair.</summary>
 /// <remarks>
