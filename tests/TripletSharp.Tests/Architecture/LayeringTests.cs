@@ -98,6 +98,19 @@ public class LayeringTests
     }
 
     [Fact]
+    public void AssembliesDependDownwardOnly()
+    {
+        // The core library knows nothing of the tool, the service or the ONNX runtime side; the ONNX embedder runs without libtorch.
+        var core = Library.GetReferencedAssemblies().Select(a => a.Name).ToHashSet();
+        Assert.DoesNotContain("triplet", core);
+        Assert.DoesNotContain("TripletSharp.Serving", core);
+        Assert.DoesNotContain("TripletSharp.Onnx", core);
+        Assert.DoesNotContain("Microsoft.ML.OnnxRuntime", core);
+        var onnx = typeof(TripletSharp.Onnx.OnnxEmbedder).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.DoesNotContain(onnx, n => n!.StartsWith("TorchSharp", StringComparison.Ordinal) || n == "TripletSharp");
+    }
+
+    [Fact]
     public void TheScanSeesUsesInsideMethodBodies()
     {
         // A method that uses ExactKnn only inside its body (no signature mentions it) must be seen.
