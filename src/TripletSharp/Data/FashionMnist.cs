@@ -1,7 +1,7 @@
 namespace TripletSharp.Data;
 
 /// <summary>Facts about Fashion-MNIST (Zalando Research, MIT licence).</summary>
-public static class FashionMnist
+internal static class FashionMnist
 {
     /// <summary>The 10 class names, in label order 0 … 9.</summary>
     public static IReadOnlyList<string> ClassNames { get; } = new[]

@@ -5,7 +5,7 @@ namespace TripletSharp.Data;
 /// <param name="Count">Number of images.</param>
 /// <param name="Rows">Height of every image.</param>
 /// <param name="Cols">Width of every image.</param>
-public sealed record IdxImages(byte[] Pixels, int Count, int Rows, int Cols)
+internal sealed record IdxImages(byte[] Pixels, int Count, int Rows, int Cols)
 {
     /// <summary>The bytes of image <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> Image(int index)

@@ -35,7 +35,7 @@ public static class IdxReader
 
     /// <summary>Reads an IDX image file.</summary>
     /// <exception cref="DataFormatException">The file is empty, truncated, not gzip despite its name, has a wrong magic number or an impossible header.</exception>
-    public static IdxImages ReadImages(string path)
+    internal static IdxImages ReadImages(string path)
     {
         Guard.NotNull(path, nameof(path));
         using var stream = Open(path, out long bound, out bool gzip);

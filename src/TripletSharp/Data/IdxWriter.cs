@@ -4,7 +4,7 @@ using System.IO.Compression;
 namespace TripletSharp.Data;
 
 /// <summary>Writes IDX files (unsigned bytes), gzip-compressed when the name ends in <c>.gz</c>; written atomically.</summary>
-public static class IdxWriter
+internal static class IdxWriter
 {
     /// <summary>Writes an IDX image file (magic 0x00000803).</summary>
     public static void WriteImages(string path, IdxImages images)

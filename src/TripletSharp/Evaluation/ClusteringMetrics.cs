@@ -1,7 +1,7 @@
 namespace TripletSharp.Evaluation;
 
 /// <summary>Scores that compare a clustering with the true classes.</summary>
-public static class ClusteringMetrics
+internal static class ClusteringMetrics
 {
     /// <summary>
     /// Normalised mutual information I(U;V) / ((H(U) + H(V)) / 2), natural logarithms, as scikit-learn's

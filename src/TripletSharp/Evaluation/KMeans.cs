@@ -10,7 +10,7 @@ namespace TripletSharp.Evaluation;
 /// next one is drawn uniformly). Lloyd iterations stop when no assignment changes or after the iteration cap.
 /// A point equidistant from several centres goes to the lowest-numbered one; an empty cluster keeps its centre.
 /// </remarks>
-public static class KMeans
+internal static class KMeans
 {
     /// <summary>Clusters the rows of <paramref name="x"/> (N×D) into <paramref name="clusters"/> groups.</summary>
     /// <param name="x">N×D points.</param>

@@ -20,7 +20,8 @@ public sealed record ModelInput
     /// <summary>The shape and kind in words, for messages (for example "grey images 1×28×28").</summary>
     public string Describe() => Describe(Kind, ItemShape);
 
-    internal static string Describe(DataKind kind, IReadOnlyList<long> shape) => kind switch
+    /// <summary>An item of <paramref name="kind"/> and <paramref name="shape"/> in words, for messages (for example "grey images 1×28×28").</summary>
+    public static string Describe(DataKind kind, IReadOnlyList<long> shape) => kind switch
     {
         DataKind.Images when shape.Count == 3 => $"{(shape[0] == 1 ? "grey" : shape[0] == 3 ? "colour" : $"{shape[0]}-channel")} images {string.Join("×", shape)}",
         DataKind.Vectors when shape.Count == 1 => $"vectors of {shape[0]} features",

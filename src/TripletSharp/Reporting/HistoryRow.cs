@@ -12,7 +12,7 @@ namespace TripletSharp.Reporting;
 /// The row's values by <c>history.csv</c> column name, for example <c>loss</c>, <c>active_fraction</c>,
 /// <c>precision_at_1</c>, <c>map_at_r</c>, <c>seconds</c>. NaN means "not measured this epoch".
 /// </param>
-public sealed record HistoryRow(int Epoch, IReadOnlyDictionary<string, double> Values)
+internal sealed record HistoryRow(int Epoch, IReadOnlyDictionary<string, double> Values)
 {
     /// <summary>The row of <paramref name="record"/> (its <see cref="EpochRecord.ToDictionary"/> columns).</summary>
     public static HistoryRow From(EpochRecord record)

@@ -20,7 +20,7 @@ namespace TripletSharp.Reporting;
 /// <c>circle.pt</c> (curves, maps), <c>rect.bar</c> (histograms), <c>rect.cell</c> (confusion),
 /// <c>.gallery-thumb</c> (gallery); <c>body[data-rendered="true"]</c> once the script has drawn everything.
 /// </remarks>
-public static class HtmlReportWriter
+internal static class HtmlReportWriter
 {
     /// <summary>Curves drawn per epoch, by <c>history.csv</c> column, with their titles.</summary>
     internal static readonly (string Key, string Title)[] CurveColumns =

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace TripletSharp.Reporting;
 
 /// <summary>Principal component analysis by the eigen-decomposition of the covariance matrix (computed in float64).</summary>
-public static class Pca
+internal static class Pca
 {
     /// <summary>
     /// Projects the rows of <paramref name="x"/> on its first <paramref name="components"/> principal axes.

@@ -9,7 +9,7 @@ namespace TripletSharp.Reporting;
 /// <see cref="HtmlReportWriter"/> renders it. The report computes the maps, the gallery and the confusion matrix itself
 /// from <see cref="Embeddings"/> and <see cref="Labels"/>.
 /// </summary>
-public sealed class ReportData
+internal sealed class ReportData
 {
     /// <summary>Page title.</summary>
     public string Title { get; init; } = "TripletSharp report";

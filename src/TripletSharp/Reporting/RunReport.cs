@@ -58,7 +58,7 @@ public sealed class RunReport
         EpochDistances.Sample(embeddings, labels, distance, epoch, EpochDistances.DefaultMaxItems, seed, MaxDistanceValues);
 
     /// <summary>Reads <c>history.csv</c> into the report's rows (empty cells become NaN); empty when the file is missing.</summary>
-    public static IReadOnlyList<HistoryRow> ReadHistory(string path)
+    internal static IReadOnlyList<HistoryRow> ReadHistory(string path)
     {
         Guard.NotNull(path, nameof(path));
         return File.Exists(path) ? EpochRecord.FromCsv(File.ReadAllText(path)).Select(HistoryRow.From).ToArray() : [];

@@ -1,3 +1,4 @@
+using TripletSharp.Training;
 using TripletSharp.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -48,7 +49,13 @@ public sealed class TensorBoardLogger
     }
 
     /// <summary>Writes one <c>history.csv</c> row: a scalar per column, tagged by the column name, at step = epoch.</summary>
-    public void LogEpoch(HistoryRow row)
+    public void LogEpoch(EpochRecord record)
+    {
+        Guard.NotNull(record, nameof(record));
+        LogEpoch(HistoryRow.From(record));
+    }
+
+    internal void LogEpoch(HistoryRow row)
     {
         Guard.NotNull(row, nameof(row));
         LogScalars(row.Epoch, row.Values);

@@ -10,7 +10,7 @@ namespace TripletSharp.Reporting;
 /// sparse P over the nearest neighbours and a quadtree for the repulsion, O(N log N) per iteration, seconds for
 /// thousands of points) and exact (dense P and Q with TorchSharp tensor operations, O(N²) memory and time per iteration).
 /// </summary>
-public sealed class Tsne
+internal sealed class Tsne
 {
     internal const double MachineEpsilon = 2.220446049250313e-16;
 

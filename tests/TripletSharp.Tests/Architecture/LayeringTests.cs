@@ -111,6 +111,22 @@ public class LayeringTests
     }
 
     [Fact]
+    public void TheToolUsesOnlyThePublicSurface()
+    {
+        // No InternalsVisibleTo for the tool: what it needs, a user of the library can have too.
+        Assert.DoesNotContain(Library.GetCustomAttributes<System.Runtime.CompilerServices.InternalsVisibleToAttribute>(), a => a.AssemblyName == "triplet");
+        // Plumbing stays internal; the public surface is what a user should touch.
+        string[] plumbing = ["Data.IdxWriter", "Data.IdxImages", "Data.FashionMnist", "Evaluation.KMeans", "Evaluation.ClusteringMetrics",
+            "Reporting.Pca", "Reporting.Tsne", "Reporting.HtmlReportWriter", "Reporting.ReportData", "Reporting.HistoryRow"];
+        foreach (var name in plumbing)
+        {
+            var type = Library.GetType("TripletSharp." + name, throwOnError: true)!;
+            Assert.False(type.IsPublic, $"{type.FullName} is plumbing and should be internal");
+        }
+        Assert.DoesNotContain(Library.GetExportedTypes(), t => t.Namespace == "TripletSharp.Engine");
+    }
+
+    [Fact]
     public void TheScanSeesUsesInsideMethodBodies()
     {
         // A method that uses ExactKnn only inside its body (no signature mentions it) must be seen.
