@@ -24,6 +24,7 @@ internal static class ErrorReporter
                 $" (cause: {CliApp.OneLine(Innermost(e).Message)}).");
         return e switch
         {
+            NativeLibraryException n => (ExitCodes.NativeLibrary, CliApp.OneLine(n.Message)),
             NonFiniteLossException n => (ExitCodes.NonFiniteLoss, n.Message),
             DataFormatException d => (ExitCodes.Data, CliApp.OneLine(d.Message) + "."),
             ModelFormatException m => (ExitCodes.Model, CliApp.OneLine(m.Message) + "."),

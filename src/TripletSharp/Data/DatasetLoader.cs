@@ -1,3 +1,5 @@
+using TripletSharp.Engine;
+
 namespace TripletSharp.Data;
 
 /// <summary>Reads a dataset in any supported format, split into train and test (<see cref="Load"/>), as its test part only (<see cref="LoadTest"/>), or whole (<see cref="LoadAll"/>).</summary>
@@ -39,6 +41,7 @@ public static class DatasetLoader
     /// <exception cref="DataFormatException">A file is bad, or the training split has fewer than 2 classes.</exception>
     public static DatasetSplit Load(DataOptions options)
     {
+        NativeLibraries.EnsureLoaded();
         var (path, format) = Resolve(options);
         Dataset? train = null, test = null;
         try
@@ -106,6 +109,7 @@ public static class DatasetLoader
     /// </summary>
     public static Dataset LoadTest(DataOptions options)
     {
+        NativeLibraries.EnsureLoaded();
         var (path, format) = Resolve(options);
         Dataset test;
         switch (format)
@@ -137,6 +141,7 @@ public static class DatasetLoader
     /// </summary>
     public static Dataset LoadAll(DataOptions options)
     {
+        NativeLibraries.EnsureLoaded();
         var (path, format) = Resolve(options);
         Dataset all;
         switch (format)

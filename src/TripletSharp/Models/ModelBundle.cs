@@ -5,6 +5,7 @@ using TorchSharp;
 using TripletSharp.Components;
 using TripletSharp.Data;
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Models;
@@ -174,6 +175,7 @@ public sealed partial class ModelBundle : IDisposable
     public void Save(string directory)
     {
         Guard.NotNull(directory, nameof(directory));
+        NativeLibraries.EnsureLoaded();
         var dir = System.IO.Path.GetFullPath(directory);
         Directory.CreateDirectory(dir);
         var weights = SerializeModule(Module);
@@ -207,6 +209,7 @@ public sealed partial class ModelBundle : IDisposable
     public static ModelBundle Load(string directory, nn.Module<Tensor, Tensor>? customModule = null)
     {
         Guard.NotNull(directory, nameof(directory));
+        NativeLibraries.EnsureLoaded();
         var dir = System.IO.Path.GetFullPath(directory);
         if (File.Exists(dir))
             throw new ModelFormatException(directory, "is a file; a model is a folder that holds model.json and a weights file.");

@@ -3,6 +3,7 @@ using TorchSharp.Modules;
 using TripletSharp.Components;
 using TripletSharp.Data;
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using TripletSharp.Losses;
 using TripletSharp.Mining;
 using TripletSharp.Models;
@@ -137,6 +138,7 @@ public sealed class Trainer
     public TrainingResult Fit(DatasetSplit data, DataOptions? dataOptions = null, CancellationToken cancellationToken = default)
     {
         Guard.NotNull(data, nameof(data));
+        NativeLibraries.EnsureLoaded();
         var test = data.Test.Count == 0 ? null : data.Test;
         return Run(data.Train, test, DataSummary.Of(data.Train, test, data.Source, data.Format), dataOptions, cancellationToken);
     }
@@ -146,6 +148,7 @@ public sealed class Trainer
     public TrainingResult Fit(Dataset train, DataOptions? dataOptions = null, CancellationToken cancellationToken = default)
     {
         Guard.NotNull(train, nameof(train));
+        NativeLibraries.EnsureLoaded();
         return Run(train, null, DataSummary.Of(train, null, "", DataFormat.Auto), dataOptions, cancellationToken);
     }
 
