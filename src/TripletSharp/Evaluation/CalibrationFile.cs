@@ -19,21 +19,7 @@ public static class CalibrationFile
     /// <summary>The format version written and read.</summary>
     public const int FormatVersion = 1;
 
-    private static readonly JsonSerializerOptions Json = CreateJson();
-
-    private static JsonSerializerOptions CreateJson()
-    {
-        var o = new JsonSerializerOptions
-        {
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            WriteIndented = true,
-            AllowTrailingCommas = true,
-            ReadCommentHandling = JsonCommentHandling.Skip,
-        };
-        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
-        o.MakeReadOnly(populateMissingResolver: true);
-        return o;
-    }
+    private static readonly JsonSerializerOptions Json = JsonDefaults.Strict;
 
     /// <summary>Writes <paramref name="result"/> to <paramref name="path"/> atomically.</summary>
     /// <param name="path">The file (usually <c>folder/calibration.json</c>).</param>

@@ -18,21 +18,7 @@ internal static class IndexFolder
     public const string Ids = "ids.json";
     public const string Graph = "graph.usearch";
 
-    public static readonly JsonSerializerOptions Json = CreateJson();
-
-    private static JsonSerializerOptions CreateJson()
-    {
-        var o = new JsonSerializerOptions
-        {
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            WriteIndented = true,
-            AllowTrailingCommas = true,
-            ReadCommentHandling = JsonCommentHandling.Skip,
-        };
-        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
-        o.MakeReadOnly(populateMissingResolver: true);
-        return o;
-    }
+    public static readonly JsonSerializerOptions Json = JsonDefaults.Strict;
 
     /// <summary>Writes the folder: each file through its writer into a new sibling folder, the manifest last, then the swap.</summary>
     /// <param name="folder">Target folder.</param>

@@ -72,10 +72,10 @@ public class ClassSubsetTests
     [Fact]
     public void Classes_IsLeftOutOfSavedOptionsWhenNull_AndRoundTripsOtherwise()
     {
-        var json = System.Text.Json.JsonSerializer.Serialize(new DataOptions(), TripletSharp.Models.JsonDefaults.Options);
+        var json = System.Text.Json.JsonSerializer.Serialize(new DataOptions(), TripletSharp.JsonDefaults.Options);
         Assert.DoesNotContain("classes", json);
-        var withSubset = System.Text.Json.JsonSerializer.Serialize(new DataOptions { Classes = ["Bag", "3"] }, TripletSharp.Models.JsonDefaults.Options);
-        var back = System.Text.Json.JsonSerializer.Deserialize<DataOptions>(withSubset, TripletSharp.Models.JsonDefaults.Options)!;
+        var withSubset = System.Text.Json.JsonSerializer.Serialize(new DataOptions { Classes = ["Bag", "3"] }, TripletSharp.JsonDefaults.Options);
+        var back = System.Text.Json.JsonSerializer.Deserialize<DataOptions>(withSubset, TripletSharp.JsonDefaults.Options)!;
         Assert.Equal(new[] { "Bag", "3" }, back.Classes);
         var original = new DataOptions { Classes = ["a"] };
         var copy = original.Clone();

@@ -1,25 +1,29 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace TripletSharp.Models;
+namespace TripletSharp;
 
 /// <summary>The JSON conventions of every file the library writes: snake_case keys, lower-case enum names, indented.</summary>
 internal static class JsonDefaults
 {
-    public static JsonSerializerOptions Options { get; } = Create();
+    /// <summary>Run, model and checkpoint files: NaN and infinities allowed as named literals, enum names as one lower-case word.</summary>
+    public static JsonSerializerOptions Options { get; } = Create(JsonNumberHandling.AllowNamedFloatingPointLiterals, new LowerCaseNamingPolicy());
 
-    private static JsonSerializerOptions Create()
+    /// <summary>Index and calibration files: numbers must be numbers (a NaN threshold never parses), snake_case enum names.</summary>
+    public static JsonSerializerOptions Strict { get; } = Create(JsonNumberHandling.Strict, JsonNamingPolicy.SnakeCaseLower);
+
+    private static JsonSerializerOptions Create(JsonNumberHandling numbers, JsonNamingPolicy enumNames)
     {
         var o = new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
             WriteIndented = true,
-            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            NumberHandling = numbers,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
             ReadCommentHandling = JsonCommentHandling.Skip,
             AllowTrailingCommas = true,
         };
-        o.Converters.Add(new JsonStringEnumConverter(new LowerCaseNamingPolicy(), allowIntegerValues: false));
+        o.Converters.Add(new JsonStringEnumConverter(enumNames, allowIntegerValues: false));
         o.MakeReadOnly(populateMissingResolver: true);
         return o;
     }
