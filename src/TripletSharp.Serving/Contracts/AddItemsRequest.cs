@@ -1,0 +1,4 @@
+namespace TripletSharp.Serving.Contracts;
+
+/// <summary><c>POST /v1/items</c> as JSON.</summary>
+internal sealed record AddItemsRequest(NewItem[]? Items);
