@@ -50,6 +50,8 @@ internal static class CliApp
             EmbedCommand.Create(ctx),
             SearchCommand.Create(ctx),
             ReportCommand.Create(ctx),
+            ExportCommand.Create(ctx),
+            ServeCommand.Create(ctx),
         };
         root.SetAction(_ =>
         {
