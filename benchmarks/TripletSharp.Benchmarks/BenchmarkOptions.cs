@@ -11,7 +11,7 @@ internal sealed class BenchmarkOptions
 
         Usage: dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks -- [options]
 
-          --suite loss|train|knn|export|search|all
+          --suite loss|train|knn|export|search|serve|all
                                suite to run (default all)
           --quick                      smaller sizes and fewer repetitions (whole run < 3 min)
           --json                       one JSON object per line on stdout (progress goes to stderr)
@@ -26,6 +26,8 @@ internal sealed class BenchmarkOptions
           --knn-n N                    knn suite: queries = gallery size (default 60000, quick 20000)
           --knn-block N                knn suite: queries per block (default 1024)
           --search-n N                 search suite: index size (default 1000000, quick 50000)
+          --serve-n N                  serve suite: index size (default 20000, quick 5000)
+          --serve-seconds S            serve suite: seconds per load run (default 10, quick 3)
           -h, --help                   this text
         """;
 
@@ -41,6 +43,8 @@ internal sealed class BenchmarkOptions
     public int? KnnN { get; private set; }
 
     public int? SearchN { get; private set; }
+    public int? ServeN { get; private set; }
+    public double? ServeSeconds { get; private set; }
     public int KnnBlock { get; private set; } = 1024;
     public bool Help { get; private set; }
 
@@ -62,8 +66,8 @@ internal sealed class BenchmarkOptions
             {
                 case "--suite":
                     o.Suite = Value().ToLowerInvariant();
-                    if (o.Suite is not ("loss" or "train" or "knn" or "export" or "search" or "all"))
-                        throw new ArgumentException($"--suite must be loss, train, knn, export, search or all, got '{o.Suite}'.");
+                    if (o.Suite is not ("loss" or "train" or "knn" or "export" or "search" or "serve" or "all"))
+                        throw new ArgumentException($"--suite must be loss, train, knn, export, search, serve or all, got '{o.Suite}'.");
                     break;
                 case "--quick": o.Quick = true; break;
                 case "--json": o.Json = true; break;
@@ -75,6 +79,8 @@ internal sealed class BenchmarkOptions
                 case "--steps": o.Steps = PositiveInt(a, Value()); break;
                 case "--knn-n": o.KnnN = PositiveInt(a, Value()); break;
                 case "--search-n": o.SearchN = PositiveInt(a, Value()); break;
+                case "--serve-n": o.ServeN = PositiveInt(a, Value()); break;
+                case "--serve-seconds": o.ServeSeconds = PositiveDouble(a, Value()); break;
                 case "--knn-block": o.KnnBlock = PositiveInt(a, Value()); break;
                 case "-h" or "--help": o.Help = true; break;
                 default: throw new ArgumentException($"Unknown option '{a}'. Use --help.");

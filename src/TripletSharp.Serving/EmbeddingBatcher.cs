@@ -4,13 +4,14 @@ namespace TripletSharp.Serving;
 
 /// <summary>
 /// Dynamic batching: embed requests from many connections are queued, and one worker thread gathers them into a
-/// single forward pass of up to <c>maxBatch</c> items, waiting at most <c>maxWait</c> after the first one for more.
+/// single forward pass of up to <c>maxBatch</c> items, waiting for more until the oldest queued item has waited
+/// <c>maxWait</c> (so under load, when items queue up during a pass, the next pass starts at once).
 /// The queue is bounded in items; a request that would overflow it is refused at once
 /// (<see cref="ServiceOverloadedException"/>) rather than growing memory. A request is never split across passes.
 /// </summary>
 internal sealed class EmbeddingBatcher : IDisposable
 {
-    private sealed record Job(float[] Items, int Count, TaskCompletionSource<float[]> Done);
+    private sealed record Job(float[] Items, int Count, TaskCompletionSource<float[]> Done, long Enqueued);
 
     private readonly IEmbedder _embedder;
     private readonly int _maxBatch;
@@ -48,7 +49,7 @@ internal sealed class EmbeddingBatcher : IDisposable
     /// <exception cref="ServiceOverloadedException">The queue has no room for them, or the batcher is closed.</exception>
     public Task<float[]> EmbedAsync(float[] items, int count)
     {
-        var job = new Job(items, count, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var job = new Job(items, count, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
         lock (_gate)
         {
             if (_closed) throw new ServiceOverloadedException("the service is stopping.");
@@ -80,10 +81,11 @@ internal sealed class EmbeddingBatcher : IDisposable
             batch.Clear();
             batch.Add(first);
             int total = first.Count;
-            var clock = Stopwatch.StartNew();
             while (total < _maxBatch)
             {
-                var left = _maxWait - clock.Elapsed;
+                // The wait counts from when the first item was queued: when the previous pass took longer than
+                // maxWait, what queued meanwhile goes at once (no extra wait under load).
+                var left = _maxWait - Stopwatch.GetElapsedTime(first.Enqueued);
                 bool more;
                 lock (_gate) more = _queue.Count > 0;
                 if (!more && (left <= TimeSpan.Zero || !_signal.Wait(left))) break;

@@ -35,12 +35,12 @@ public sealed class ServiceLifecycleTests(ServeFixture f)
         Assert.True(await embedder.Entered.WaitAsync(TimeSpan.FromSeconds(20)));
         var second = s.PostAsync("/v1/embed", ServiceHarness.Json(body));  // fills the queue (1 item)
         var deadline = Stopwatch.StartNew();
-        (int Status, JsonNode? Body, HttpResponseMessage Response, string Text) third;
-        do
+        while (JsonNode.Parse(await s.Http.GetStringAsync("/v1/info"))!["batching"]!["queued"]!.GetValue<int>() < 1)
         {
-            third = await s.PostAsync("/v1/embed", ServiceHarness.Json(body));
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), "the second request never reached the queue");
+            await Task.Delay(20);
         }
-        while (third.Status == 200 && deadline.Elapsed < TimeSpan.FromSeconds(10));
+        var third = await s.PostAsync("/v1/embed", ServiceHarness.Json(body));
         Assert.Equal(503, third.Status);
         Assert.Equal("1", third.Response.Headers.RetryAfter!.ToString());
         Assert.Equal("application/problem+json", third.Response.Content.Headers.ContentType!.MediaType);
@@ -48,6 +48,36 @@ public sealed class ServiceLifecycleTests(ServeFixture f)
         embedder.Gate.Set();
         Assert.Equal(200, (await first).Status);
         Assert.Equal(200, (await second).Status);
+    }
+
+    [Fact]
+    public async Task QueuedRequests_ShareOneForwardPass_AndEachGetsItsOwnRows()
+    {
+        var embedder = new BlockingEmbedder();
+        await using var s = await ServiceHarness.StartAsync(SmallIndex(), embedder, o => { o.MaxBatch = 64; o.MaxWaitMs = 0; });
+        var first = s.PostAsync("/v1/embed", ServiceHarness.Json(new { items = new[] { new float[] { 0, 0, 0, 0 } } }));
+        Assert.True(await embedder.Entered.WaitAsync(TimeSpan.FromSeconds(20)));
+        var rest = Enumerable.Range(1, 5).Select(i => s.PostAsync("/v1/embed", ServiceHarness.Json(new { items = new[] { new float[] { i, 0, 0, 0 }, new float[] { i + 5, 0, 0, 0 } } }))).ToArray();
+        var deadline = Stopwatch.StartNew();
+        while (JsonNode.Parse(await s.Http.GetStringAsync("/v1/info"))!["batching"]!["queued"]!.GetValue<int>() < 10)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), "the requests never reached the queue");
+            await Task.Delay(20);
+        }
+        embedder.Gate.Set();
+        Assert.Equal(200, (await first).Status);
+        for (int i = 1; i <= 5; i++)
+        {
+            var (status, body, _, text) = await rest[i - 1];
+            Assert.True(status == 200, text);
+            for (int row = 0; row < 2; row++)
+            {
+                var e = body!["embeddings"]![row]!.AsArray().Select(v => v!.GetValue<float>()).ToArray();
+                int hot = row == 0 ? i : i + 5;
+                Assert.Equal(Enumerable.Range(0, 16).Select(j => j == hot ? 1f : 0f), e);
+            }
+        }
+        Assert.Equal(2, embedder.Calls); // the first alone, then the five queued requests (10 items) in one pass
     }
 
     [Fact]

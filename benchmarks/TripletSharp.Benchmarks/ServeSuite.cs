@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using TripletSharp.Data;
+using TripletSharp.Distances;
+using TripletSharp.Export;
+using TripletSharp.Models;
+using TripletSharp.Search;
+using TripletSharp.Serving;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Benchmarks;
+
+/// <summary>
+/// Suite <c>serve</c>: the HTTP service (in this process, on loopback) under a closed-loop .NET client. A seeded default
+/// ConvNet (64-d, cosine) and an exact index of N embeddings of random 1×28×28 images. Table 1: N = 1, 8, 32 connections
+/// for a fixed time, a mix of search (k = 10), match and embed of one raw item each: requests/s, p50/p95/p99 latency,
+/// errors, process RSS at the start and end of the run. Table 2, side by side: embed throughput at 32 connections with
+/// dynamic batching vs <c>--max-batch 1</c>; served search (embedding queries) vs in-process
+/// <see cref="EmbeddingIndex.Search"/> from as many threads as cores; ONNX Runtime vs TorchSharp behind the service.
+/// </summary>
+internal sealed class ServeSuite
+{
+    private const int K = 10;
+    private readonly BenchmarkOptions _options;
+    private readonly Reporter _reporter;
+
+    public ServeSuite(BenchmarkOptions options, Reporter reporter)
+    {
+        _options = options;
+        _reporter = reporter;
+    }
+
+    private sealed record Load(double Seconds, Dictionary<string, List<double>> LatenciesMs, int Errors, long RssStart, long RssEnd)
+    {
+        public int Requests => LatenciesMs.Values.Sum(l => l.Count);
+    }
+
+    public void Run()
+    {
+        int n = _options.ServeN ?? (_options.Quick ? 5_000 : 20_000);
+        double seconds = _options.ServeSeconds ?? (_options.Quick ? 3 : 10);
+        var root = Path.Combine(Path.GetTempPath(), $"tripletsharp-serve-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        try
+        {
+            var (modelFolder, indexFolder, onnxPath, items, embeddings) = Prepare(root, n);
+            var bodies = new Bodies(items, embeddings);
+
+            _reporter.BeginTable($"serve: {DefaultModel.Description}, exact cosine index of {n} items, mixed search (k = {K}) / match / embed of one 1×28×28 item, {seconds:0.#} s per row, in-process loopback",
+                new Column("connections", "conns", "0", Width: 5),
+                new Column("endpoint", "endpoint", Width: 8, Left: true),
+                new Column("rps", "req/s", "0"),
+                new Column("p50_ms", "p50 ms", "0.0"),
+                new Column("p95_ms", "p95 ms", "0.0"),
+                new Column("p99_ms", "p99 ms", "0.0"),
+                new Column("errors", "errors", "0"),
+                new Column("rss_start_mib", "RSS start MiB", "0"),
+                new Column("rss_end_mib", "RSS end MiB", "0"));
+            using (var torchEmbedder = TorchEmbedder.Load(modelFolder))
+            {
+                var svc = Start(torchEmbedder, indexFolder, 64);
+                try
+                {
+                    Drive(svc, bodies, 4, 1, ["search", "match", "embed"]); // warm-up
+                    foreach (int c in new[] { 1, 8, 32 })
+                    {
+                        Reporter.Progress($"serve: {c} connections, mixed, {seconds:0.#} s");
+                        var load = Drive(svc, bodies, c, seconds, ["search", "match", "embed"]);
+                        foreach (var ep in new[] { "search", "match", "embed", "all" })
+                        {
+                            var lat = ep == "all" ? load.LatenciesMs.Values.SelectMany(l => l).ToList() : load.LatenciesMs[ep];
+                            _reporter.Write(new Row("serve").Set("connections", c).Set("endpoint", ep)
+                                .Set("rps", lat.Count / load.Seconds)
+                                .Set("p50_ms", Percentile(lat, 0.50)).Set("p95_ms", Percentile(lat, 0.95)).Set("p99_ms", Percentile(lat, 0.99))
+                                .Set("errors", ep == "all" ? load.Errors : null)
+                                .Set("rss_start_mib", ep == "all" ? Stats.Mib(load.RssStart) : null)
+                                .Set("rss_end_mib", ep == "all" ? Stats.Mib(load.RssEnd) : null));
+                        }
+                    }
+                }
+                finally { svc.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+
+                _reporter.BeginTable($"serve: side by side at 32 connections, {seconds:0.#} s per run, mean of two rounds in alternating order",
+                    new Column("what", "what", Width: 44, Left: true),
+                    new Column("per_s", "per s", "0"),
+                    new Column("errors", "errors", "0"),
+                    new Column("ratio", "ratio", "0.00"),
+                    new Column("target", "target", Width: 6, Left: true));
+
+                // Each pair runs in alternating order over two rounds and reports the mean, so that a burst of load
+                // from the other processes on the machine does not land on one side only.
+                Reporter.Progress("serve: embed, dynamic batching vs --max-batch 1");
+                var (batched, single) = Alternate(
+                    () => EmbedThroughput(torchEmbedder, indexFolder, 64, bodies, seconds),
+                    () => EmbedThroughput(torchEmbedder, indexFolder, 1, bodies, seconds));
+                _reporter.Write(new Row("serve_side").Set("what", "embed items/s, --max-batch 1").Set("per_s", single.Rate).Set("errors", single.Errors));
+                _reporter.Write(new Row("serve_side").Set("what", "embed items/s, --max-batch 64 --max-wait-ms 5").Set("per_s", batched.Rate).Set("errors", batched.Errors)
+                    .Set("ratio", Stats.Ratio(batched.Rate, single.Rate)).Set("target", ">= 3"));
+
+                Reporter.Progress("serve: served search vs in-process EmbeddingIndex.Search");
+                var (served, inProcess) = Alternate(
+                    () =>
+                    {
+                        var svc2 = Start(torchEmbedder, indexFolder, 64);
+                        try
+                        {
+                            var load = Drive(svc2, bodies, 32, seconds, ["search-embedding"]);
+                            return (load.Requests / load.Seconds, load.Errors);
+                        }
+                        finally { svc2.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+                    },
+                    () => (InProcessSearch(indexFolder, embeddings, seconds), 0));
+                _reporter.Write(new Row("serve_side").Set("what", $"search queries/s, in-process ({Environment.ProcessorCount} threads)").Set("per_s", inProcess.Rate));
+                _reporter.Write(new Row("serve_side").Set("what", "search queries/s, served (embedding queries)").Set("per_s", served.Rate).Set("errors", served.Errors)
+                    .Set("ratio", Stats.Ratio(served.Rate, inProcess.Rate)).Set("target", ">= 0.5"));
+
+                Reporter.Progress("serve: ONNX Runtime vs TorchSharp behind the service");
+                using var onnx = new OnnxModelEmbedder(onnxPath, new TripletSharp.Onnx.OnnxEmbedderOptions { IntraOpThreads = _options.Threads ?? Environment.ProcessorCount });
+                var (onnxRate, torchRate) = Alternate(
+                    () => EmbedThroughput(onnx, indexFolder, 64, bodies, seconds),
+                    () => EmbedThroughput(torchEmbedder, indexFolder, 64, bodies, seconds));
+                _reporter.Write(new Row("serve_side").Set("what", "embed items/s, TorchSharp (--max-batch 64)").Set("per_s", torchRate.Rate).Set("errors", torchRate.Errors));
+                _reporter.Write(new Row("serve_side").Set("what", "embed items/s, ONNX Runtime (--onnx, --max-batch 64)").Set("per_s", onnxRate.Rate).Set("errors", onnxRate.Errors)
+                    .Set("ratio", Stats.Ratio(onnxRate.Rate, torchRate.Rate)));
+            }
+            _reporter.Note("One process holds the service and the client (loopback, HTTP/1.1, one HttpClient, keep-alive); RSS is that process's. Request logging is off. The machine is shared: figures are indicative.");
+        }
+        finally
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private (string Model, string Index, string Onnx, float[][] Items, float[][] Embeddings) Prepare(string root, int n)
+    {
+        Reporter.Progress($"serve: model and index of {n} items");
+        var modelFolder = Path.Combine(root, "model");
+        {
+            manual_seed(5);
+            var arch = new ModelArchitecture { Kind = ModelKind.ConvNet, InputShape = [1, 28, 28], EmbeddingDim = DefaultModel.EmbeddingDim, Normalize = true };
+            var input = new ModelInput { Kind = DataKind.Images, ItemShape = [1, 28, 28] };
+            var bundle = new ModelBundle(arch.Create(), arch, input, Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray(),
+                new System.Text.Json.Nodes.JsonObject { ["options"] = new System.Text.Json.Nodes.JsonObject { ["distance"] = "cosine" } });
+            bundle.Save(modelFolder);
+            bundle.Dispose();
+        }
+        using var model = ModelBundle.Load(modelFolder);
+        var fingerprint = ModelFingerprint.Compute(modelFolder);
+        var gen = new Generator(17);
+        float[][] items, emb;
+        var indexFolder = Path.Combine(root, "index");
+        using (var scope = NewDisposeScope())
+        {
+            var x = rand(new long[] { n, 1, 28, 28 }, generator: gen);
+            var e = model.Embed(x);
+            var labels = Enumerable.Range(0, n).Select(i => (long)(i % 10)).ToArray();
+            using var index = EmbeddingIndex.Build(e, labels, model.ClassNames, Enumerable.Range(0, n).Select(i => $"item/{i}").ToArray(), new CosineDistance(), fingerprint);
+            index.Save(indexFolder);
+            var xs = x.narrow(0, 0, 256).contiguous().data<float>().ToArray();
+            items = Enumerable.Range(0, 256).Select(i => xs.AsSpan(i * 784, 784).ToArray()).ToArray();
+            var es = e.narrow(0, 0, 256).contiguous().data<float>().ToArray();
+            emb = Enumerable.Range(0, 256).Select(i => es.AsSpan(i * 64, 64).ToArray()).ToArray();
+        }
+        var onnxPath = Path.Combine(root, "model.onnx");
+        OnnxExporter.Export(model, onnxPath);
+        return (modelFolder, indexFolder, onnxPath, items, emb);
+    }
+
+    private static EmbeddingService Start(IEmbedder embedder, string index, int maxBatch) =>
+        EmbeddingService.StartAsync(embedder, new ServeOptions
+        {
+            IndexPath = index,
+            Urls = "http://127.0.0.1:0",
+            MaxBatch = maxBatch,
+            MaxWaitMs = 5,
+            MaxQueue = 4096,
+            ReadOnly = true,
+            Threshold = 0.1,
+        }).GetAwaiter().GetResult();
+
+    /// <summary>Two rounds, A then B, then B then A; the mean rate of each and the sum of their errors.</summary>
+    private static ((double Rate, int Errors) A, (double Rate, int Errors) B) Alternate(Func<(double, int)> a, Func<(double, int)> b)
+    {
+        var a1 = a();
+        var b1 = b();
+        var b2 = b();
+        var a2 = a();
+        return (((a1.Item1 + a2.Item1) / 2, a1.Item2 + a2.Item2), ((b1.Item1 + b2.Item1) / 2, b1.Item2 + b2.Item2));
+    }
+
+    private static (double Rate, int Errors) EmbedThroughput(IEmbedder embedder, string index, int maxBatch, Bodies bodies, double seconds)
+    {
+        var svc = Start(embedder, index, maxBatch);
+        try
+        {
+            Drive(svc, bodies, 8, 1, ["embed"]); // warm-up
+            var load = Drive(svc, bodies, 32, seconds, ["embed"]);
+            return (load.Requests / load.Seconds, load.Errors);
+        }
+        finally { svc.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+    }
+
+    private static double InProcessSearch(string indexFolder, float[][] queries, double seconds)
+    {
+        using var index = EmbeddingIndex.Open(indexFolder);
+        long count = 0;
+        var until = Stopwatch.StartNew();
+        var threads = Enumerable.Range(0, Environment.ProcessorCount).Select(t => new Thread(() =>
+        {
+            int i = t;
+            while (until.Elapsed.TotalSeconds < seconds)
+            {
+                using var scope = NewDisposeScope();
+                index.Search(tensor(queries[i++ % queries.Length], new long[] { 1, queries[0].Length }), K);
+                Interlocked.Increment(ref count);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return count / until.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Closed loop: <paramref name="connections"/> workers, each sending its next request when the last is answered, for <paramref name="seconds"/>.</summary>
+    private static Load Drive(EmbeddingService svc, Bodies bodies, int connections, double seconds, string[] mix)
+    {
+        MemoryProbe.Settle();
+        long rssStart = MemoryProbe.CurrentRss();
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri(svc.Addresses[0]), Timeout = TimeSpan.FromSeconds(30) };
+        var lat = mix.Select(m => m.StartsWith("search", StringComparison.Ordinal) ? "search" : m).Distinct().ToDictionary(m => m, _ => new List<double>());
+        int errors = 0;
+        var clock = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, connections).Select(c => Task.Run(async () =>
+        {
+            var mine = lat.Keys.ToDictionary(k => k, _ => new List<double>());
+            int myErrors = 0;
+            for (int i = c; clock.Elapsed.TotalSeconds < seconds; i++)
+            {
+                var kind = mix[i % mix.Length];
+                var (path, body) = bodies.For(kind, i);
+                var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                long t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var r = await http.PostAsync(path, content);
+                    await r.Content.ReadAsByteArrayAsync();
+                    if (!r.IsSuccessStatusCode) myErrors++;
+                }
+                catch (HttpRequestException) { myErrors++; }
+                mine[kind.StartsWith("search", StringComparison.Ordinal) ? "search" : kind].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+            lock (lat)
+            {
+                foreach (var (k, v) in mine) lat[k].AddRange(v);
+                errors += myErrors;
+            }
+        })).ToArray();
+        Task.WaitAll(workers);
+        double elapsed = clock.Elapsed.TotalSeconds;
+        return new Load(elapsed, lat, errors, rssStart, MemoryProbe.CurrentRss());
+    }
+
+    private static double Percentile(List<double> xs, double p)
+    {
+        if (xs.Count == 0) return double.NaN;
+        var s = xs.OrderBy(x => x).ToArray();
+        return s[Math.Min(s.Length - 1, (int)Math.Ceiling(p * s.Length) - 1)];
+    }
+
+    /// <summary>Request bodies made once, so that the client spends its time sending, not serialising.</summary>
+    private sealed class Bodies
+    {
+        private readonly byte[][] _search, _match, _embed, _searchEmbedding;
+
+        public Bodies(float[][] items, float[][] embeddings)
+        {
+            static byte[] J(object o) => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(o));
+            _search = items.Select(x => J(new { item = x, k = K })).ToArray();
+            _match = items.Select(x => J(new { item = x })).ToArray();
+            _embed = items.Select(x => J(new { items = new[] { x } })).ToArray();
+            _searchEmbedding = embeddings.Select(e => J(new { embedding = e, k = K })).ToArray();
+        }
+
+        public (string Path, byte[] Body) For(string kind, int i) => kind switch
+        {
+            "search" => ("/v1/search", _search[i % _search.Length]),
+            "match" => ("/v1/match", _match[i % _match.Length]),
+            "embed" => ("/v1/embed", _embed[i % _embed.Length]),
+            _ => ("/v1/search", _searchEmbedding[i % _searchEmbedding.Length]),
+        };
+    }
+}
