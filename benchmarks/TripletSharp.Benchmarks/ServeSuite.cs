@@ -99,6 +99,12 @@ internal sealed class ServeSuite
                 _reporter.Write(new Row("serve_side").Set("what", "embed items/s, --max-batch 64 --max-wait-ms 5").Set("per_s", batched.Rate).Set("errors", batched.Errors)
                     .Set("ratio", Stats.Ratio(batched.Rate, single.Rate)).Set("target", ">= 3"));
 
+                // The forward pass alone (no HTTP), to tell what batching can win from what the HTTP/JSON path costs.
+                var (fwd64, fwd1) = Alternate(() => (ForwardRate(torchEmbedder, items, 64, seconds), 0), () => (ForwardRate(torchEmbedder, items, 1, seconds), 0));
+                _reporter.Write(new Row("serve_side").Set("what", "forward only, in-process, items/s, batch 1").Set("per_s", fwd1.Rate));
+                _reporter.Write(new Row("serve_side").Set("what", "forward only, in-process, items/s, batch 64").Set("per_s", fwd64.Rate)
+                    .Set("ratio", Stats.Ratio(fwd64.Rate, fwd1.Rate)));
+
                 Reporter.Progress("serve: served search vs in-process EmbeddingIndex.Search");
                 var (served, inProcess) = Alternate(
                     () =>
@@ -200,6 +206,22 @@ internal sealed class ServeSuite
             return (load.Requests / load.Seconds, load.Errors);
         }
         finally { svc.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+    }
+
+    private static double ForwardRate(IEmbedder embedder, float[][] items, int batch, double seconds)
+    {
+        var input = new float[batch * embedder.ItemLength];
+        for (int i = 0; i < batch; i++) items[i % items.Length].CopyTo(input, i * embedder.ItemLength);
+        var output = new float[batch * embedder.EmbeddingDim];
+        embedder.Embed(input, batch, output);
+        long done = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds / 2)
+        {
+            embedder.Embed(input, batch, output);
+            done += batch;
+        }
+        return done / clock.Elapsed.TotalSeconds;
     }
 
     private static double InProcessSearch(string indexFolder, float[][] queries, double seconds)
