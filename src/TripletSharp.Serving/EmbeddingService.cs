@@ -139,7 +139,22 @@ public sealed class EmbeddingService : IAsyncDisposable
             j.SerializerOptions.UnmappedMemberHandling = RequestReader.Json.UnmappedMemberHandling;
             j.SerializerOptions.NumberHandling = RequestReader.Json.NumberHandling;
         });
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(p => p.CustomizeProblemDetails = c =>
+        {
+            // Problems the framework writes itself (routing, content-type matching, the exception handler) get the
+            // service's problem types too; the handlers' own problems already carry theirs.
+            var pd = c.ProblemDetails;
+            if (pd.Type?.StartsWith(Endpoints.ProblemTypePrefix, StringComparison.Ordinal) == true) return;
+            (pd.Type, pd.Detail, var field) = pd.Status switch
+            {
+                StatusCodes.Status415UnsupportedMediaType => (Endpoints.ProblemTypePrefix + "unsupported-media-type", $"send application/json or multipart/form-data, got '{c.HttpContext.Request.ContentType ?? "nothing"}'.", "content-type"),
+                StatusCodes.Status404NotFound => (Endpoints.ProblemTypePrefix + "not-found", $"no endpoint {c.HttpContext.Request.Path}; see /openapi/v1.json.", (string?)null),
+                StatusCodes.Status405MethodNotAllowed => (Endpoints.ProblemTypePrefix + "method-not-allowed", $"{c.HttpContext.Request.Method} is not allowed on {c.HttpContext.Request.Path}.", null),
+                StatusCodes.Status500InternalServerError => (Endpoints.ProblemTypePrefix + "internal", "an unexpected error; nothing about it is disclosed here.", null),
+                _ => (pd.Type, pd.Detail, null),
+            };
+            if (field is not null) pd.Extensions["field"] = field;
+        });
         builder.Services.AddOpenApi();
         var app = builder.Build();
         var log = o.Log;

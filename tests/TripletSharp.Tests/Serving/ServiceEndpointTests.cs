@@ -271,6 +271,43 @@ public sealed class ServiceEndpointTests(ServeFixture f)
     }
 
     [Fact]
+    public async Task Multipart_SearchWithK_AndAddingImagesWithLabelAndId()
+    {
+        var index = f.CopyIndex();
+        await using var s = await Start(null, index);
+        var png = Png(f.Item(11), 28, 28);
+        var search = ServiceHarness.Images(("image", png));
+        search.Add(new StringContent("3"), "k");
+        var (status, body, _, text) = await s.PostAsync("/v1/search", search);
+        Assert.True(status == 200, text);
+        Assert.Equal(3, body!["neighbors"]!.AsArray().Count);
+
+        var add = ServiceHarness.Images(("image", png));
+        add.Add(new StringContent("Mystery"), "label");
+        add.Add(new StringContent("upload/11"), "id");
+        (status, body, _, text) = await s.PostAsync("/v1/items", add);
+        Assert.True(status == 200, text);
+        Assert.Equal("upload/11", body!["ids"]![0]!.GetValue<string>());
+        var again = ServiceHarness.Images(("image", png));
+        again.Add(new StringContent("5"), "k");
+        (_, body, _, _) = await s.PostAsync("/v1/search", again);
+        Assert.Equal("upload/11", body!["neighbors"]![0]!["id"]!.GetValue<string>());
+        Assert.Equal("Mystery", body["neighbors"]![0]!["label"]!.GetValue<string>());
+
+        var noLabel = ServiceHarness.Images(("image", png));
+        (status, body, _, _) = await s.PostAsync("/v1/items", noLabel);
+        Assert.Equal(400, status);
+        Assert.Equal("label", body!["field"]!.GetValue<string>());
+
+        var plain = await s.PostAsync("/v1/search", new StringContent("k=3"));
+        Assert.Equal(415, plain.Status);
+        Assert.Equal("content-type", plain.Body!["field"]!.GetValue<string>());
+        var missing = await s.Http.GetAsync("/v2/nothing");
+        Assert.Equal(404, (int)missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
     public async Task OnnxService_GivesTheTorchServicesNumbers()
     {
         await using var onnx = await ServiceHarness.StartAsync(f.IndexFolder, new OnnxModelEmbedder(f.OnnxPath));
