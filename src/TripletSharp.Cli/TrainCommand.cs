@@ -23,10 +23,22 @@ internal static class TrainCommand
             nameof(DataOptions.Path), (s, v) => s.Data.Path = v);
         t.Add(Choice("--format", "Data format.", FormatName(dd.Format), FormatNames),
             nameof(DataOptions.Format), (s, v) => s.Data.Format = ParseFormat(v));
-        t.Add(Choice("--model", "Architecture: convnet for images, mlp for vectors (auto picks by data kind).", "auto", ["auto", "convnet", "mlp"]),
-            nameof(TrainerOptions.Model), (s, v) => s.Trainer = s.Trainer with { Model = v switch { "convnet" => ModelKind.ConvNet, "mlp" => ModelKind.Mlp, _ => null } });
+        t.Add(Choice("--model", "Architecture: a TorchVision backbone (resnet18, resnet34, resnet50, mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large) with an embedding head, convnet for images, mlp for vectors (auto picks convnet or mlp by data kind).", "auto", ["auto", .. ModelKinds.Names]),
+            nameof(TrainerOptions.Model), (s, v) => s.Trainer = s.Trainer with { Model = v == "auto" ? null : ModelKinds.Parse(v) });
         t.Add(With("--embedding-dim", "Embedding dimension.", d.EmbeddingDim),
             nameof(TrainerOptions.EmbeddingDim), (s, v) => s.Trainer = s.Trainer with { EmbeddingDim = v });
+        t.Add(With("--head-batchnorm", "Backbones: BatchNorm1d after the embedding head's Linear layer.", d.HeadBatchNorm),
+            nameof(TrainerOptions.HeadBatchNorm), (s, v) => s.Trainer = s.Trainer with { HeadBatchNorm = v });
+        t.Add(Optional<string>("--weights", "Backbones: pretrained weights saved by PyTorch (torch.save(model.state_dict()), .pt/.pth) or .safetensors; the classifier's keys are dropped. Implies --imagenet-normalization."),
+            nameof(TrainerOptions.Weights), (s, v) => s.Trainer = s.Trainer with { Weights = v });
+        t.Add(With("--imagenet-normalization", "Standardise images with the ImageNet mean/std (as pretrained backbones expect) instead of the training data's own; recorded in model.json.", d.ImageNetNormalization),
+            nameof(TrainerOptions.ImageNetNormalization), (s, v) => s.Trainer = s.Trainer with { ImageNetNormalization = v });
+        t.Add(With("--freeze-backbone-epochs", "Backbones: train only the head for the first N epochs (backbone frozen, its BatchNorm in eval mode).", d.FreezeBackboneEpochs),
+            nameof(TrainerOptions.FreezeBackboneEpochs), (s, v) => s.Trainer = s.Trainer with { FreezeBackboneEpochs = v });
+        t.Add(With("--backbone-lr-scale", "Backbones: the backbone's learning rate as a fraction of the head's.", d.BackboneLrScale),
+            nameof(TrainerOptions.BackboneLrScale), (s, v) => s.Trainer = s.Trainer with { BackboneLrScale = v });
+        t.Add(With("--warmup-epochs", "Linear learning-rate warm-up over the first N epochs.", d.WarmupEpochs),
+            nameof(TrainerOptions.WarmupEpochs), (s, v) => s.Trainer = s.Trainer with { WarmupEpochs = v });
         t.Add(With("--hidden-sizes", "MLP hidden layer widths, comma-separated.", string.Join(",", d.HiddenSizes)),
             nameof(TrainerOptions.HiddenSizes), (s, v) => s.Trainer = s.Trainer with { HiddenSizes = ParseSizes(v) });
         t.Add(Choice("--miner", "Triplet miner.", d.Miner, ComponentRegistry.MinerNames),
@@ -142,7 +154,7 @@ internal static class TrainCommand
         var trainer = new Trainer(s.Trainer);
         var resolved = trainer.Resolve(split);
         display.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"run: {resolved.OutputDirectory}  ({resolved.Model?.ToString().ToLowerInvariant()} {resolved.EmbeddingDim}-d, {resolved.Miner}, {resolved.Distance}, margin {resolved.Margin}, P×K {resolved.ClassesPerBatch}×{resolved.SamplesPerClass}, {resolved.BatchesPerEpoch} batches/epoch, {resolved.Epochs} epochs, {resolved.Optimizer.ToString().ToLowerInvariant()} lr {resolved.LearningRate}, {resolved.Threads} threads, seed {resolved.Seed})"));
+            $"run: {resolved.OutputDirectory}  ({(resolved.Model is { } kind ? ModelKinds.Name(kind) : "")} {resolved.EmbeddingDim}-d, {resolved.Miner}, {resolved.Distance}, margin {resolved.Margin}, P×K {resolved.ClassesPerBatch}×{resolved.SamplesPerClass}, {resolved.BatchesPerEpoch} batches/epoch, {resolved.Epochs} epochs, {resolved.Optimizer.ToString().ToLowerInvariant()} lr {resolved.LearningRate}, {resolved.Threads} threads, seed {resolved.Seed})"));
         display.Attach(trainer);
         new RunReport(s.TensorBoard is null ? null : new TensorBoardLogger(s.TensorBoard)).Attach(trainer);
 

@@ -17,6 +17,25 @@ public sealed record InputNormalization(float[] Mean, float[] Std)
     /// <summary>Standard deviations below this are replaced by 1.</summary>
     public const double MinStd = 1e-6;
 
+    /// <summary>The per-channel mean of the ImageNet training images (R, G, B), as TorchVision's pretrained models expect.</summary>
+    public static IReadOnlyList<float> ImageNetMean { get; } = [0.485f, 0.456f, 0.406f];
+
+    /// <summary>The per-channel standard deviation of the ImageNet training images (R, G, B).</summary>
+    public static IReadOnlyList<float> ImageNetStd { get; } = [0.229f, 0.224f, 0.225f];
+
+    /// <summary>
+    /// The ImageNet statistics that pretrained backbones expect, for images of <paramref name="channels"/> channels: the
+    /// three per-channel values for colour; for grey images (which a backbone repeats into three channels) one channel
+    /// with the mean of the three means and of the three deviations, the usual grey approximation.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="channels"/> is neither 1 nor 3.</exception>
+    public static InputNormalization ImageNet(long channels) => channels switch
+    {
+        3 => new InputNormalization(ImageNetMean.ToArray(), ImageNetStd.ToArray()),
+        1 => new InputNormalization([ImageNetMean.Average()], [ImageNetStd.Average()]),
+        _ => throw new ArgumentException($"ImageNet normalisation is defined for colour (3-channel) or grey (1-channel) images, got {channels} channels.", nameof(channels)),
+    };
+
     /// <summary>Computes the statistics of <paramref name="train"/>: per channel for N×C×H×W images, per feature for N×F vectors.</summary>
     public static InputNormalization Compute(Dataset train)
     {

@@ -184,6 +184,20 @@ public sealed class Trainer
         var model = Model is not null || ModelFactory is not null ? ModelKind.Custom : o.Model ?? (train.Kind == DataKind.Images ? ModelKind.ConvNet : ModelKind.Mlp);
         if (model == ModelKind.ConvNet && (train.Kind != DataKind.Images || train.ItemShape.Length != 3))
             throw new ArgumentException($"'{nameof(TrainerOptions.Model)}' is convnet, which needs images, but the data holds {ModelInput.Describe(train.Kind, train.ItemShape)}; use mlp.", nameof(TrainerOptions.Model));
+        bool backbone = BackboneNet.IsBackbone(model) || Model is BackboneNet;
+        if (BackboneNet.IsBackbone(model) && (train.Kind != DataKind.Images || train.ItemShape.Length != 3))
+            throw new ArgumentException($"'{nameof(TrainerOptions.Model)}' is {ModelKinds.Name(model)}, which needs images, but the data holds {ModelInput.Describe(train.Kind, train.ItemShape)}; use mlp.", nameof(TrainerOptions.Model));
+        if (!backbone)
+        {
+            string why = $"needs a pretrained-style backbone (--model {string.Join("|", BackboneNet.Kinds.Select(ModelKinds.Name))}), but the model is {ModelKinds.Name(model)}";
+            if (o.Weights is not null) throw new ArgumentException($"'{nameof(TrainerOptions.Weights)}' {why}.", nameof(TrainerOptions.Weights));
+            if (o.FreezeBackboneEpochs > 0) throw new ArgumentException($"'{nameof(TrainerOptions.FreezeBackboneEpochs)}' {why}.", nameof(TrainerOptions.FreezeBackboneEpochs));
+            if (o.BackboneLrScale != 1) throw new ArgumentException($"'{nameof(TrainerOptions.BackboneLrScale)}' {why}.", nameof(TrainerOptions.BackboneLrScale));
+            if (o.HeadBatchNorm) throw new ArgumentException($"'{nameof(TrainerOptions.HeadBatchNorm)}' {why}.", nameof(TrainerOptions.HeadBatchNorm));
+        }
+        bool imageNet = o.ImageNetNormalization || o.Weights is not null;
+        if (imageNet && (train.Kind != DataKind.Images || train.ItemShape.Length != 3 || train.ItemShape[0] is not (1 or 3)))
+            throw new ArgumentException($"'{nameof(TrainerOptions.ImageNetNormalization)}' needs grey or colour images, but the data holds {ModelInput.Describe(train.Kind, train.ItemShape)}.", nameof(TrainerOptions.ImageNetNormalization));
         int p = Sampler?.ClassesPerBatch ?? o.ClassesPerBatch, k = Sampler?.SamplesPerClass ?? o.SamplesPerClass;
         int classes = train.Labels.Distinct().Count();
         if (p > classes)
@@ -203,6 +217,8 @@ public sealed class Trainer
             SoftMargin = (Loss as TripletMarginLoss)?.SoftMargin ?? o.SoftMargin,
             Reducer = Loss?.Reducer.Name ?? o.Reducer,
             Threads = o.Threads ?? torch.get_num_threads(),
+            ImageNetNormalization = imageNet,
+            Weights = o.Weights is null ? null : Path.GetFullPath(o.Weights),
             OutputDirectory = o.OutputDirectory is null ? null : Path.GetFullPath(o.OutputDirectory),
         };
     }
@@ -219,6 +235,7 @@ public sealed class Trainer
             EmbeddingDim = o.EmbeddingDim,
             HiddenSizes = o.HiddenSizes,
             Normalize = o.Normalize,
+            HeadBatchNorm = o.HeadBatchNorm,
         }.Create(), true);
     }
 
@@ -230,6 +247,34 @@ public sealed class Trainer
         return ComponentRegistry.IsStochasticMiner(o.Miner)
             ? (null, ComponentRegistry.MinerFactory(o.Miner, o.Margin, distance))
             : (ComponentRegistry.CreateMiner(o.Miner, o.Margin, distance, o.Seed), null);
+    }
+
+    /// <summary>
+    /// The optimiser of a run over <paramref name="model"/>, with the learning-rate scale of each parameter group (in
+    /// group order): a backbone gets two groups, the backbone's (scale <see cref="TrainerOptions.BackboneLrScale"/>) and
+    /// the head's (scale 1); any other network one group.
+    /// </summary>
+    internal OptimizerHelper CreateOptimizer(TrainerOptions o, nn.Module<Tensor, Tensor> model, out double[] groupScales)
+    {
+        if (OptimizerFactory is not null || model is not BackboneNet net)
+        {
+            var single = CreateOptimizer(o, model.parameters());
+            groupScales = Enumerable.Repeat(1.0, single.ParamGroups.Count()).ToArray();
+            return single;
+        }
+        groupScales = [o.BackboneLrScale, 1.0];
+        var backbone = net.BackboneParameters();
+        var head = net.HeadParameters();
+        double backboneLr = o.LearningRate * o.BackboneLrScale;
+        return o.Optimizer switch
+        {
+            OptimizerKind.Sgd => torch.optim.SGD(
+                [new SGD.ParamGroup(backbone, backboneLr, momentum: o.Momentum, weight_decay: o.WeightDecay), new SGD.ParamGroup(head, o.LearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay)],
+                o.LearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay),
+            _ => torch.optim.Adam(
+                [new Adam.ParamGroup(backbone, backboneLr, weight_decay: o.WeightDecay), new Adam.ParamGroup(head, o.LearningRate, weight_decay: o.WeightDecay)],
+                o.LearningRate, weight_decay: o.WeightDecay),
+        };
     }
 
     internal OptimizerHelper CreateOptimizer(TrainerOptions o, IEnumerable<Parameter> parameters)

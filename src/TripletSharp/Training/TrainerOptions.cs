@@ -1,4 +1,5 @@
 using TripletSharp.Components;
+using TripletSharp.Data;
 using TripletSharp.Models;
 
 namespace TripletSharp.Training;
@@ -79,6 +80,39 @@ public sealed record TrainerOptions
     /// <summary>L2-normalise the embeddings (built-in networks do it inside; a custom module's output is normalised by the trainer and by <see cref="ModelBundle"/>).</summary>
     public bool Normalize { get; init; } = true;
 
+    /// <summary>Backbones only: a BatchNorm1d after the embedding head's Linear layer.</summary>
+    public bool HeadBatchNorm { get; init; }
+
+    /// <summary>
+    /// Backbones only: pretrained weights for the backbone, a PyTorch <c>state_dict()</c> file (<c>.pt</c>/<c>.pth</c>) or
+    /// <c>.safetensors</c> of the TorchVision model of the same kind (see <see cref="PretrainedWeights"/>). Loaded at the
+    /// start of a run (not when resuming: the checkpoint holds the weights). Implies <see cref="ImageNetNormalization"/>.
+    /// </summary>
+    public string? Weights { get; init; }
+
+    /// <summary>
+    /// Standardise images with the ImageNet mean and standard deviation (<see cref="InputNormalization.ImageNet"/>), as
+    /// pretrained backbones expect, instead of the training split's own statistics; recorded in <c>model.json</c>.
+    /// Always on when <see cref="Weights"/> is given.
+    /// </summary>
+    public bool ImageNetNormalization { get; init; }
+
+    /// <summary>
+    /// Backbones only: train only the head for the first this many epochs. While frozen the backbone's parameters get no
+    /// gradient and its BatchNorm layers stay in eval mode (running statistics fixed). The state depends only on the
+    /// epoch, so resuming is exact.
+    /// </summary>
+    public int FreezeBackboneEpochs { get; init; }
+
+    /// <summary>Backbones only: the backbone's learning rate as a fraction of the head's (a separate optimiser parameter group).</summary>
+    public double BackboneLrScale { get; init; } = 1;
+
+    /// <summary>
+    /// Linear learning-rate warm-up over the first this many epochs: the scheduled rate is multiplied by
+    /// min(1, (step + 1) / (<see cref="WarmupEpochs"/> × batches per epoch)) at 0-based global step <c>step</c>.
+    /// </summary>
+    public int WarmupEpochs { get; init; }
+
     /// <summary>Images: mirror each training item left–right with probability ½ (seeded per batch, so resuming stays exact).</summary>
     public bool RandomFlip { get; init; }
 
@@ -135,6 +169,11 @@ public sealed record TrainerOptions
         Guard.NotNull(HiddenSizes, nameof(HiddenSizes));
         foreach (var h in HiddenSizes) Guard.Positive(h, nameof(HiddenSizes));
         Guard.Positive(EvalBatchSize, nameof(EvalBatchSize));
+        Guard.NonNegative(FreezeBackboneEpochs, nameof(FreezeBackboneEpochs));
+        Guard.NonNegative(WarmupEpochs, nameof(WarmupEpochs));
+        Guard.Positive(BackboneLrScale, nameof(BackboneLrScale));
+        if (Weights is not null && string.IsNullOrWhiteSpace(Weights))
+            throw new ArgumentException($"'{nameof(Weights)}' must name a weights file, got an empty path.", nameof(Weights));
         if (CheckpointEveryBatches < 0)
             throw new ArgumentOutOfRangeException(nameof(CheckpointEveryBatches), CheckpointEveryBatches, $"'{nameof(CheckpointEveryBatches)}' must be >= 0, got {CheckpointEveryBatches}.");
         if (Resume && string.IsNullOrWhiteSpace(OutputDirectory))
@@ -143,11 +182,26 @@ public sealed record TrainerOptions
             throw new ArgumentException($"'{nameof(Model)}' cannot be 'custom' in options; pass the module factory to the Trainer instead.", nameof(Model));
     }
 
-    /// <summary>The learning rate at a 0-based <paramref name="epoch"/> and global <paramref name="step"/> of <paramref name="totalSteps"/>.</summary>
-    public double LearningRateAt(int epoch, long step, long totalSteps) => Schedule switch
+    /// <summary>
+    /// The learning rate at a 0-based <paramref name="epoch"/> and global <paramref name="step"/> of <paramref name="totalSteps"/>
+    /// (<see cref="Epochs"/> × batches per epoch): the schedule's rate, times the warm-up factor while warming up.
+    /// </summary>
+    public double LearningRateAt(int epoch, long step, long totalSteps)
     {
-        LearningRateSchedule.Cosine => LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, totalSteps) / Math.Max(1, totalSteps))),
-        LearningRateSchedule.Step => LearningRate * Math.Pow(StepGamma, epoch / (StepEpochs ?? Math.Max(1, Epochs / 3))),
-        _ => LearningRate,
-    };
+        double lr = Schedule switch
+        {
+            LearningRateSchedule.Cosine => LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, totalSteps) / Math.Max(1, totalSteps))),
+            LearningRateSchedule.Step => LearningRate * Math.Pow(StepGamma, epoch / (StepEpochs ?? Math.Max(1, Epochs / 3))),
+            _ => LearningRate,
+        };
+        if (WarmupEpochs > 0)
+        {
+            long warmupSteps = Math.Max(1, WarmupEpochs * totalSteps / Math.Max(1, Epochs));
+            if (step + 1 < warmupSteps) lr *= (double)(step + 1) / warmupSteps;
+        }
+        return lr;
+    }
+
+    /// <summary>Whether the backbone is frozen during 0-based <paramref name="epoch"/> (<see cref="FreezeBackboneEpochs"/>).</summary>
+    public bool IsBackboneFrozen(int epoch) => epoch < FreezeBackboneEpochs;
 }

@@ -38,6 +38,7 @@ internal sealed class TrainingSession : IDisposable
     private ModelInput? input;
     private Parameter[] parameters = [];
     private OptimizerHelper? optimizer;
+    private double[] groupScales = [];
     private BaseMetricLossFunction? loss;
     private BaseMiner? fixedMiner;
     private Func<int, BaseMiner>? minerPerBatch;
@@ -108,7 +109,7 @@ internal sealed class TrainingSession : IDisposable
     /// </summary>
     public void Prepare(DataOptions? dataOptions, byte[]? modelBytes, byte[]? optimizerBytes)
     {
-        var normalization = InputNormalization.Compute(train);
+        var normalization = o.ImageNetNormalization ? InputNormalization.ImageNet(train.ItemShape[0]) : InputNormalization.Compute(train);
         using (torch.no_grad())
         {
             trainX = normalization.Apply(train.Features).DetachFromDisposeScope();
@@ -121,8 +122,10 @@ internal sealed class TrainingSession : IDisposable
         architecture = Describe(model);
         normalizeOutside = ModelBundle.NormalizesOutside(architecture);
         input = new ModelInput { Kind = train.Kind, ItemShape = train.ItemShape, Normalization = normalization, Data = dataOptions };
+        // Pretrained weights start a run; a resumed one gets its weights from the checkpoint.
+        if (!IsResumed && o.Weights is not null) PretrainedWeights.Load((BackboneNet)model, o.Weights);
         parameters = model.parameters().ToArray();
-        optimizer = trainer.CreateOptimizer(o, parameters);
+        optimizer = trainer.CreateOptimizer(o, model, out groupScales);
         if (IsResumed)
         {
             LoadInto(model, modelBytes!, run!.CheckpointDirectory);
@@ -151,6 +154,7 @@ internal sealed class TrainingSession : IDisposable
     public bool TrainEpoch(int epoch, CancellationToken cancellationToken)
     {
         model!.train();
+        ApplyFreeze(epoch);
         int b = 0;
         var watch = new Stopwatch();
         // The floor runs beside every batch of the epoch; an epoch resumed from a run that did not measure it
@@ -192,6 +196,19 @@ internal sealed class TrainingSession : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Freezes or thaws a backbone for <paramref name="epoch"/> (<see cref="TrainerOptions.FreezeBackboneEpochs"/>):
+    /// frozen, its parameters take no gradient (the optimiser skips them) and its BatchNorm layers run in eval mode.
+    /// A function of the epoch alone, so a resumed run is frozen exactly as an uninterrupted one.
+    /// </summary>
+    private void ApplyFreeze(int epoch)
+    {
+        if (model is not BackboneNet net || o.FreezeBackboneEpochs == 0) return;
+        bool frozen = o.IsBackboneFrozen(epoch);
+        foreach (var p in net.BackboneParameters()) p.requires_grad = !frozen;
+        if (frozen) net.Backbone.eval();
+    }
+
     /// <summary>Where a cancelled run stopped: 0-based epoch and batches done in it.</summary>
     public (int Epoch, int Batch) StoppedAt { get; private set; }
 
@@ -225,7 +242,8 @@ internal sealed class TrainingSession : IDisposable
         double lr = o.LearningRateAt(epoch, state.GlobalStep, totalSteps);
         if (lr != currentLr)
         {
-            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+            int i = 0;
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * (i < groupScales.Length ? groupScales[i++] : 1.0);
             currentLr = lr;
         }
         optimizer.step();
@@ -416,7 +434,7 @@ internal sealed class TrainingSession : IDisposable
             dim = (int)module.forward(torch.zeros([1, .. train.ItemShape])).shape[^1];
             if (wasTraining) module.train();
         }
-        return new ModelArchitecture { Kind = o.Model!.Value, InputShape = train.ItemShape, EmbeddingDim = dim, HiddenSizes = o.HiddenSizes, Normalize = o.Normalize };
+        return new ModelArchitecture { Kind = o.Model!.Value, InputShape = train.ItemShape, EmbeddingDim = dim, HiddenSizes = o.HiddenSizes, Normalize = o.Normalize, HeadBatchNorm = o.HeadBatchNorm };
     }
 
     private NonFiniteLossException NonFinite(string quantity, double value, int epoch, int batch) =>
