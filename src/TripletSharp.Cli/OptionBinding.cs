@@ -48,16 +48,9 @@ internal static class OptionBinding
     /// <summary>The model's data options with the command line's data path and format on top; an explicit path drops the training slice limits.</summary>
     public static DataOptions DataFor(DataOptions? stored, string? path, string? format)
     {
-        var d = stored is null ? new DataOptions() : stored.Clone();
-        if (path is not null)
-        {
-            d.Path = path;
-            d.MaxTrainItems = null;
-            d.MaxTestItems = null;
-            d.MaxItems = null;
-            d.Format = DataFormat.Auto;
-        }
-        if (format is not null) d.Format = ParseFormat(format);
+        var d = stored is null ? new DataOptions() : stored.Copy();
+        if (path is not null) d = d with { Path = path, MaxTrainItems = null, MaxTestItems = null, MaxItems = null, Format = DataFormat.Auto };
+        if (format is not null) d = d with { Format = ParseFormat(format) };
         return d;
     }
 

@@ -43,7 +43,7 @@ internal static class ServeCommand
                 Threshold = parse.GetValue(threshold),
             };
             var gate = new Lock();
-            options.Log = line => { lock (gate) ctx.Out.WriteLine(line); };
+            options = options with { Log = line => { lock (gate) ctx.Out.WriteLine(line); } };
             options.Validate();
             try
             {

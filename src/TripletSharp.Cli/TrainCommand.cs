@@ -20,9 +20,9 @@ internal static class TrainCommand
         var dd = new DataOptions();
         var t = new OptionTable<TrainSettings>();
         t.Add(Optional<string>("--data", "Dataset: an IDX folder, a folder of class sub-folders, or a CSV file (default: the bundled Fashion-MNIST sample)."),
-            nameof(DataOptions.Path), (s, v) => s.Data.Path = v);
+            nameof(DataOptions.Path), (s, v) => s.Data = s.Data with { Path = v });
         t.Add(Choice("--format", "Data format.", FormatName(dd.Format), FormatNames),
-            nameof(DataOptions.Format), (s, v) => s.Data.Format = ParseFormat(v));
+            nameof(DataOptions.Format), (s, v) => s.Data = s.Data with { Format = ParseFormat(v) });
         t.Add(Choice("--model", "Architecture: a TorchVision backbone (resnet18, resnet34, resnet50, mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large) with an embedding head, convnet for images, mlp for vectors (auto picks convnet or mlp by data kind).", "auto", ["auto", .. ModelKinds.Names]),
             nameof(TrainerOptions.Model), (s, v) => s.Trainer = s.Trainer with { Model = v == "auto" ? null : ModelKinds.Parse(v) });
         t.Add(With("--embedding-dim", "Embedding dimension.", d.EmbeddingDim),
@@ -74,7 +74,7 @@ internal static class TrainCommand
         t.Add(With("--step-gamma", "Step schedule: factor applied to the learning rate at every decay.", d.StepGamma),
             nameof(TrainerOptions.StepGamma), (s, v) => s.Trainer = s.Trainer with { StepGamma = v });
         t.Add(With("--seed", "Seed of initialisation, sampling and the data split.", d.Seed),
-            nameof(TrainerOptions.Seed), (s, v) => { s.Trainer = s.Trainer with { Seed = v }; s.Data.Seed = v; });
+            nameof(TrainerOptions.Seed), (s, v) => { s.Trainer = s.Trainer with { Seed = v }; s.Data = s.Data with { Seed = v }; });
         t.Add(Optional<int?>("--threads", "CPU threads (default: all cores)."),
             nameof(TrainerOptions.Threads), (s, v) => s.Trainer = s.Trainer with { Threads = v });
         t.Add(Optional<string>("--out", "Run folder (default: runs/<timestamp>)."),
@@ -93,17 +93,17 @@ internal static class TrainCommand
         t.Add(With("--measure-floor", "Time the floor beside training: after every batch, a copy of the model does forward+backward+optimiser step alone on the same batch (about doubles the epoch time).", d.MeasureFloor),
             nameof(TrainerOptions.MeasureFloor), (s, v) => s.Trainer = s.Trainer with { MeasureFloor = v });
         t.Add(Optional<int?>("--max-train-items", "Use a class-balanced slice of at most N training items."),
-            nameof(DataOptions.MaxTrainItems), (s, v) => s.Data.MaxTrainItems = v);
+            nameof(DataOptions.MaxTrainItems), (s, v) => s.Data = s.Data with { MaxTrainItems = v });
         t.Add(Optional<int?>("--max-test-items", "Use a class-balanced slice of at most N test items."),
-            nameof(DataOptions.MaxTestItems), (s, v) => s.Data.MaxTestItems = v);
+            nameof(DataOptions.MaxTestItems), (s, v) => s.Data = s.Data with { MaxTestItems = v });
         t.Add(With("--test-fraction", "Test share when the data has no split of its own.", dd.TestFraction),
-            nameof(DataOptions.TestFraction), (s, v) => s.Data.TestFraction = v);
+            nameof(DataOptions.TestFraction), (s, v) => s.Data = s.Data with { TestFraction = v });
         t.Add(With("--label-column", "CSV: name of the label column.", dd.LabelColumn),
-            nameof(DataOptions.LabelColumn), (s, v) => s.Data.LabelColumn = v);
+            nameof(DataOptions.LabelColumn), (s, v) => s.Data = s.Data with { LabelColumn = v });
         t.Add(With("--image-size", "Image folders: resize to N x N.", dd.ImageSize),
-            nameof(DataOptions.ImageSize), (s, v) => s.Data.ImageSize = v);
+            nameof(DataOptions.ImageSize), (s, v) => s.Data = s.Data with { ImageSize = v });
         t.Add(With("--color", "Image folders: read 3-channel colour instead of grey.", !dd.Grayscale),
-            nameof(DataOptions.Grayscale), (s, v) => s.Data.Grayscale = !v);
+            nameof(DataOptions.Grayscale), (s, v) => s.Data = s.Data with { Grayscale = !v });
         t.Add(Optional<string>("--tensorboard", "Also write TensorBoard event files (scalars per epoch, d_ap/d_an histograms) into this folder."),
             nameof(TrainSettings.TensorBoard), (s, v) => s.TensorBoard = v);
         t.Add(With("--no-report", "Do not write report.html into the run folder.", false),

@@ -56,7 +56,7 @@ public sealed class EmbeddingService : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentNullException.ThrowIfNull(options);
-        options = options.Clone();
+        options = options with { };
         options.Validate();
         var index = EmbeddingIndex.Open(options.IndexPath, new IndexOpenOptions { View = options.ReadOnly });
         EmbeddingBatcher? batcher = null;

@@ -1,43 +1,43 @@
 namespace TripletSharp.Serving;
 
 /// <summary>Settings of <see cref="EmbeddingService"/> (the <c>triplet serve</c> options).</summary>
-public sealed class ServeOptions
+public sealed record ServeOptions
 {
     /// <summary>The index folder to serve (required).</summary>
-    public string IndexPath { get; set; } = "";
+    public string IndexPath { get; init; } = "";
 
     /// <summary>Addresses to listen on, separated by ';' (port 0: any free port).</summary>
-    public string Urls { get; set; } = "http://127.0.0.1:5080";
+    public string Urls { get; init; } = "http://127.0.0.1:5080";
 
     /// <summary>Most items in one forward pass of the dynamic batcher.</summary>
-    public int MaxBatch { get; set; } = 64;
+    public int MaxBatch { get; init; } = 64;
 
     /// <summary>How long the batcher waits for more items once one has arrived, in milliseconds (0: never waits).</summary>
-    public double MaxWaitMs { get; set; } = 5;
+    public double MaxWaitMs { get; init; } = 5;
 
     /// <summary>Most items waiting for the batcher; beyond it requests get 503 with Retry-After. Null: 16 × <see cref="MaxBatch"/> (at least 256).</summary>
-    public int? MaxQueue { get; set; }
+    public int? MaxQueue { get; init; }
 
     /// <summary>Refuse <c>POST /v1/items</c>.</summary>
-    public bool ReadOnly { get; set; }
+    public bool ReadOnly { get; init; }
 
     /// <summary>Match threshold in the index measure's units; null: the calibration in the index folder (or the model folder).</summary>
-    public double? Threshold { get; set; }
+    public double? Threshold { get; init; }
 
     /// <summary>Largest request body in bytes (Kestrel's <c>MaxRequestBodySize</c>).</summary>
-    public long MaxRequestBytes { get; set; } = 16L << 20;
+    public long MaxRequestBytes { get; init; } = 16L << 20;
 
     /// <summary>Most items in one request (embed, add).</summary>
-    public int MaxItemsPerRequest { get; set; } = 256;
+    public int MaxItemsPerRequest { get; init; } = 256;
 
     /// <summary>Largest <c>k</c> a search may ask for.</summary>
-    public int MaxK { get; set; } = 1000;
+    public int MaxK { get; init; } = 1000;
 
     /// <summary>Seconds <see cref="EmbeddingService.StopAsync"/> waits for requests in flight.</summary>
-    public double ShutdownTimeoutSeconds { get; set; } = 30;
+    public double ShutdownTimeoutSeconds { get; init; } = 30;
 
     /// <summary>Where one line per request goes (method, path, status, milliseconds); null: nowhere.</summary>
-    public Action<string>? Log { get; set; }
+    public Action<string>? Log { get; init; }
 
     /// <summary>The effective queue bound.</summary>
     public int EffectiveMaxQueue => MaxQueue ?? Math.Max(256, 16 * MaxBatch);
@@ -57,6 +57,4 @@ public sealed class ServeOptions
         if (!(ShutdownTimeoutSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(ShutdownTimeoutSeconds), ShutdownTimeoutSeconds, $"'{nameof(ShutdownTimeoutSeconds)}' must be > 0, got {ShutdownTimeoutSeconds}.");
     }
 
-    /// <summary>A copy.</summary>
-    public ServeOptions Clone() => (ServeOptions)MemberwiseClone();
 }

@@ -1,42 +1,42 @@
 namespace TripletSharp.Data;
 
 /// <summary>Where and how to read a dataset.</summary>
-public sealed class DataOptions
+public sealed record DataOptions
 {
     /// <summary>Folder or file to read; the bundled Fashion-MNIST sample (<see cref="BundledData.DefaultPath"/>) when null.</summary>
-    public string? Path { get; set; }
+    public string? Path { get; init; }
 
     /// <summary>Format; detected from the path when <see cref="DataFormat.Auto"/> (see <see cref="DatasetLoader.DetectFormat"/>).</summary>
-    public DataFormat Format { get; set; } = DataFormat.Auto;
+    public DataFormat Format { get; init; } = DataFormat.Auto;
 
     /// <summary>CSV: name of the label column (matched exactly, case-sensitive).</summary>
-    public string LabelColumn { get; set; } = "label";
+    public string LabelColumn { get; init; } = "label";
 
     /// <summary>
     /// Fraction of items held out for testing when the data has no split of its own (seeded, stratified per class).
     /// Must be in (0, 1).
     /// </summary>
-    public double TestFraction { get; set; } = 0.2;
+    public double TestFraction { get; init; } = 0.2;
 
     /// <summary>Seed of the split and of the slices.</summary>
-    public int Seed { get; set; }
+    public int Seed { get; init; }
 
     /// <summary>Image folders: images are resized (stretched, aspect ratio not kept) to this size × this size. 1 to 1024.</summary>
-    public int ImageSize { get; set; } = 28;
+    public int ImageSize { get; init; } = 28;
 
     /// <summary>Image folders: read as 1-channel grey (true) or 3-channel RGB colour (false).</summary>
-    public bool Grayscale { get; set; } = true;
+    public bool Grayscale { get; init; } = true;
 
     /// <summary>Keep at most this many training items (a seeded class-balanced slice), for quick runs and tests.</summary>
-    public int? MaxTrainItems { get; set; }
+    public int? MaxTrainItems { get; init; }
 
     /// <summary>Keep at most this many test items (a seeded class-balanced slice).</summary>
-    public int? MaxTestItems { get; set; }
+    public int? MaxTestItems { get; init; }
 
     /// <summary>
     /// <see cref="DatasetLoader.LoadAll"/> only: keep at most this many items (a seeded class-balanced slice).
     /// </summary>
-    public int? MaxItems { get; set; }
+    public int? MaxItems { get; init; }
 
     /// <summary>
     /// Keep only these classes, given by name (matched exactly) or by class index (a whole number that is not itself a
@@ -46,15 +46,10 @@ public sealed class DataOptions
     /// Left out of saved configs when null, so runs without a subset write the same files as before.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public string[]? Classes { get; set; }
+    public string[]? Classes { get; init; }
 
     /// <summary>A copy of these options.</summary>
-    public DataOptions Clone()
-    {
-        var copy = (DataOptions)MemberwiseClone();
-        copy.Classes = Classes?.ToArray();
-        return copy;
-    }
+    public DataOptions Copy() => this with { Classes = Classes?.ToArray() };
 
     internal void Validate()
     {

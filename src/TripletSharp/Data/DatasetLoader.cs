@@ -123,8 +123,7 @@ public static class DatasetLoader
                 test = ImageFolderReader.ReadTree(testDir, SplitClassNames(path), options.ImageSize, options.Grayscale, path);
                 break;
             default:
-                var noTrainSlice = options.Clone();
-                noTrainSlice.MaxTrainItems = null;
+                var noTrainSlice = options with { MaxTrainItems = null };
                 var split = Load(noTrainSlice);
                 split.Train.Dispose();
                 return split.Test;

@@ -106,7 +106,7 @@ public abstract class EmbeddingIndex : IDisposable
         CheckItems(n, labels, itemIds, classNames.Count);
         var rows = RowStore.InMemory(data, n, dim);
         if (kind == IndexKind.Exact) return new ExactIndex(rows, labels, classNames, itemIds, measure, modelFingerprint);
-        var options = (hnsw ?? new HnswOptions()).Clone();
+        var options = (hnsw ?? new HnswOptions()) with { };
         options.Validate();
         if (options.Scalar == HnswScalar.I8 && !IndexMeasure.Normalizes(measure))
             throw new ArgumentException($"HNSW scalar i8 needs L2-normalised vectors (cosine, or a measure with normalize on); '{IndexMeasure.Describe(measure)}' is not normalised. Use f32 or f16.", nameof(hnsw));
@@ -195,9 +195,9 @@ public abstract class EmbeddingIndex : IDisposable
         try
         {
             if (m.Kind == IndexKind.Exact) return new ExactIndex(rows, longLabels, classes, ids, measure, m.ModelFingerprint!);
-            var hnsw = m.Hnsw!.Clone();
+            var hnsw = m.Hnsw!;
             hnsw.Validate();
-            if (options.ExpansionSearch is { } ef) hnsw.ExpansionSearch = ef;
+            if (options.ExpansionSearch is { } ef) hnsw = hnsw with { ExpansionSearch = ef };
             return HnswIndex.Open(rows, longLabels, classes, ids, measure, m.ModelFingerprint!, hnsw, P(IndexFolder.Graph), System.IO.Path.Combine(folder, IndexFolder.Graph), options.View);
         }
         catch

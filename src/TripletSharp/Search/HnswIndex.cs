@@ -22,7 +22,7 @@ internal sealed class HnswIndex : EmbeddingIndex
 
     public override IndexKind Kind => IndexKind.Hnsw;
 
-    public override HnswOptions? Hnsw => _options.Clone();
+    public override HnswOptions? Hnsw => _options with { };
 
     public static HnswIndex Create(RowStore rows, IEnumerable<long> labels, IEnumerable<string> classNames, IEnumerable<string> ids, BaseDistance measure, string fingerprint, HnswOptions options)
     {

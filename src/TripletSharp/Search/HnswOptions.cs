@@ -1,28 +1,26 @@
 namespace TripletSharp.Search;
 
 /// <summary>Settings of an HNSW index (USearch). The defaults are USearch's own.</summary>
-public sealed class HnswOptions
+public sealed record HnswOptions
 {
     /// <summary>Links per node (M). Default 16. More: better recall, more memory, slower build.</summary>
-    public int Connectivity { get; set; } = 16;
+    public int Connectivity { get; init; } = 16;
 
     /// <summary>Candidate list size while inserting (efConstruction). Default 128.</summary>
-    public int ExpansionAdd { get; set; } = 128;
+    public int ExpansionAdd { get; init; } = 128;
 
     /// <summary>Candidate list size while searching (ef); raised to k when smaller. Default 64. Can be changed on open.</summary>
-    public int ExpansionSearch { get; set; } = 64;
+    public int ExpansionSearch { get; init; } = 64;
 
     /// <summary>How the graph stores vectors. Default <see cref="HnswScalar.F32"/>.</summary>
-    public HnswScalar Scalar { get; set; } = HnswScalar.F32;
+    public HnswScalar Scalar { get; init; } = HnswScalar.F32;
 
     /// <summary>
     /// Threads that insert vectors. Default 1, which makes the graph (and so every search result) the same on every
     /// run; more threads build faster but the graph may then differ from run to run.
     /// </summary>
-    public int BuildThreads { get; set; } = 1;
+    public int BuildThreads { get; init; } = 1;
 
-    /// <summary>A copy of these options.</summary>
-    public HnswOptions Clone() => (HnswOptions)MemberwiseClone();
 
     internal void Validate()
     {

@@ -45,7 +45,7 @@ public static class ResumeMerge
         var names = new HashSet<string>(given, StringComparer.Ordinal);
         var mergedTrainer = saved.Trainer with { };
         Overlay(typeof(TrainerOptions), mergedTrainer, saved.Trainer, trainer, names, source);
-        var mergedData = saved.Data.Clone();
+        var mergedData = saved.Data.Copy();
         Overlay(typeof(DataOptions), mergedData, saved.Data, data, names, source);
         return saved with { Trainer = mergedTrainer, Data = mergedData };
     }
@@ -69,7 +69,7 @@ public static class ResumeMerge
         Guard.NotNull(saved, nameof(saved));
         Guard.NotNull(requested, nameof(requested));
         Guard.NotNull(given, nameof(given));
-        var merged = saved.Clone();
+        var merged = saved.Copy();
         Overlay(typeof(DataOptions), merged, saved, requested, given.ToHashSet(StringComparer.Ordinal), null);
         return merged;
     }

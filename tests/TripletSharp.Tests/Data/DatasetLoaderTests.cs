@@ -41,8 +41,7 @@ public class DatasetLoaderTests
         Assert.Equal(105, perClass.Sum());
         Assert.True(perClass.Max() - perClass.Min() <= 1);
         Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(2, a.Test.Labels.Count(l => l == c)));
-        options.Seed = 4;
-        using var other = DatasetLoader.Load(options);
+        using var other = DatasetLoader.Load(options with { Seed = 4 });
         Assert.NotEqual(a.Train.ItemNames, other.Train.ItemNames);
     }
 

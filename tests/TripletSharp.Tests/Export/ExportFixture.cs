@@ -49,7 +49,7 @@ public sealed class ExportFixture : IDisposable
             Kind = inputKind,
             ItemShape = shape,
             Normalization = standardise ? (inputKind == DataKind.Images ? ImageNorm : VectorNorm) : null,
-            Data = Data.Clone(),
+            Data = Data.Copy(),
         };
         var bundle = new ModelBundle(arch.Create(), arch, input, FashionMnist.ClassNames,
             new JsonObject { ["options"] = new JsonObject { ["distance"] = "cosine" } });

@@ -78,7 +78,7 @@ public class ClassSubsetTests
         var back = System.Text.Json.JsonSerializer.Deserialize<DataOptions>(withSubset, TripletSharp.JsonDefaults.Options)!;
         Assert.Equal(new[] { "Bag", "3" }, back.Classes);
         var original = new DataOptions { Classes = ["a"] };
-        var copy = original.Clone();
+        var copy = original.Copy();
         copy.Classes![0] = "b";
         Assert.Equal("a", original.Classes[0]);
     }

@@ -9,7 +9,7 @@ namespace TripletSharp.Tests.Serving;
 [Collection(ServingCollection.Name)]
 public sealed class ServiceEndpointTests(ServeFixture f)
 {
-    private Task<ServiceHarness> Start(Action<ServeOptions>? configure = null, string? index = null) =>
+    private Task<ServiceHarness> Start(Func<ServeOptions, ServeOptions>? configure = null, string? index = null) =>
         ServiceHarness.StartAsync(index ?? f.IndexFolder, TorchEmbedder.Load(f.ModelFolder), configure);
 
     private static float[] Floats(JsonNode? n) => n!.AsArray().Select(v => v!.GetValue<float>()).ToArray();
@@ -101,7 +101,7 @@ public sealed class ServiceEndpointTests(ServeFixture f)
     public async Task Match_AcceptsWithinTheThreshold_UnknownBeyond()
     {
         const double threshold = 0.02;
-        await using var s = await Start(o => o.Threshold = threshold);
+        await using var s = await Start(o => o with { Threshold = threshold });
         int known = 0, unknown = 0;
         for (int i = 0; i < 12; i++)
         {
@@ -137,7 +137,7 @@ public sealed class ServiceEndpointTests(ServeFixture f)
     [Fact]
     public async Task Info_Healthz_AndOpenApi()
     {
-        await using var s = await Start(o => o.Threshold = 0.1);
+        await using var s = await Start(o => o with { Threshold = 0.1 });
         var info = JsonNode.Parse(await s.Http.GetStringAsync("/v1/info"))!;
         Assert.Equal(f.Fingerprint, info["model"]!["fingerprint"]!.GetValue<string>());
         Assert.Equal("torchsharp", info["model"]!["runtime"]!.GetValue<string>());
@@ -176,7 +176,7 @@ public sealed class ServiceEndpointTests(ServeFixture f)
     [MemberData(nameof(BadJson))]
     public async Task BadJson_Is400ProblemNamingTheField(string path, string json, string field)
     {
-        await using var s = await Start(o => o.Threshold = 0.1, index: f.CopyIndex());
+        await using var s = await Start(o => o with { Threshold = 0.1 }, index: f.CopyIndex());
         var (status, body, r, text) = await s.PostAsync(path, ServiceHarness.RawJson(json));
         Assert.True(status == 400, text);
         Assert.Equal("application/problem+json", r.Content.Headers.ContentType!.MediaType);
@@ -212,7 +212,7 @@ public sealed class ServiceEndpointTests(ServeFixture f)
     [Fact]
     public async Task ABodyOverTheLimit_Is413Problem()
     {
-        await using var s = await Start(o => o.MaxRequestBytes = 4096);
+        await using var s = await Start(o => o with { MaxRequestBytes = 4096 });
         var big = await s.PostAsync("/v1/embed", ServiceHarness.RawJson("{\"items\": [[" + string.Join(",", Enumerable.Repeat("0.5", 3000)) + "]]}"));
         Assert.Equal(413, big.Status);
         Assert.Equal("body", big.Body!["field"]!.GetValue<string>());
@@ -222,7 +222,7 @@ public sealed class ServiceEndpointTests(ServeFixture f)
     public async Task ReadOnly_RefusesAddingItems()
     {
         var index = f.CopyIndex();
-        await using var s = await Start(o => o.ReadOnly = true, index);
+        await using var s = await Start(o => o with { ReadOnly = true }, index);
         var (status, body, _, _) = await s.PostAsync("/v1/items", ServiceHarness.Json(new { items = new[] { new { label = "x", embedding = f.GalleryEmbeddings[0] } } }));
         Assert.Equal(403, status);
         Assert.Equal("items", body!["field"]!.GetValue<string>());

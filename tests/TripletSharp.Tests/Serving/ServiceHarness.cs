@@ -29,11 +29,11 @@ internal sealed class ServiceHarness : IAsyncDisposable
     /// <summary>The request log lines (lock it to read).</summary>
     public List<string> Log { get; }
 
-    public static async Task<ServiceHarness> StartAsync(string index, IEmbedder embedder, Action<ServeOptions>? configure = null, bool ownsEmbedder = true, string? modelFolder = null)
+    public static async Task<ServiceHarness> StartAsync(string index, IEmbedder embedder, Func<ServeOptions, ServeOptions>? configure = null, bool ownsEmbedder = true, string? modelFolder = null)
     {
         var log = new List<string>();
         var options = new ServeOptions { IndexPath = index, Urls = "http://127.0.0.1:0", Log = line => { lock (log) log.Add(line); } };
-        configure?.Invoke(options);
+        options = configure?.Invoke(options) ?? options;
         var service = await EmbeddingService.StartAsync(embedder, options, modelFolder);
         return new ServiceHarness(service, embedder, ownsEmbedder, log);
     }

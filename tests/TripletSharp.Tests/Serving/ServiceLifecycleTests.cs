@@ -29,7 +29,7 @@ public sealed class ServiceLifecycleTests(ServeFixture f)
     public async Task AFullQueue_Is503WithRetryAfter()
     {
         var embedder = new BlockingEmbedder();
-        await using var s = await ServiceHarness.StartAsync(SmallIndex(), embedder, o => { o.MaxBatch = 1; o.MaxWaitMs = 0; o.MaxQueue = 1; });
+        await using var s = await ServiceHarness.StartAsync(SmallIndex(), embedder, o => o with { MaxBatch = 1, MaxWaitMs = 0, MaxQueue = 1 });
         var body = new { items = new[] { new float[] { 1, 0, 0, 0 } } };
         var first = s.PostAsync("/v1/embed", ServiceHarness.Json(body));   // taken by the worker, blocked in the forward pass
         Assert.True(await embedder.Entered.WaitAsync(TimeSpan.FromSeconds(20)));
@@ -54,7 +54,7 @@ public sealed class ServiceLifecycleTests(ServeFixture f)
     public async Task QueuedRequests_ShareOneForwardPass_AndEachGetsItsOwnRows()
     {
         var embedder = new BlockingEmbedder();
-        await using var s = await ServiceHarness.StartAsync(SmallIndex(), embedder, o => { o.MaxBatch = 64; o.MaxWaitMs = 0; });
+        await using var s = await ServiceHarness.StartAsync(SmallIndex(), embedder, o => o with { MaxBatch = 64, MaxWaitMs = 0 });
         var first = s.PostAsync("/v1/embed", ServiceHarness.Json(new { items = new[] { new float[] { 0, 0, 0, 0 } } }));
         Assert.True(await embedder.Entered.WaitAsync(TimeSpan.FromSeconds(20)));
         var rest = Enumerable.Range(1, 5).Select(i => s.PostAsync("/v1/embed", ServiceHarness.Json(new { items = new[] { new float[] { i, 0, 0, 0 }, new float[] { i + 5, 0, 0, 0 } } }))).ToArray();
@@ -164,7 +164,7 @@ public sealed class ServiceLifecycleTests(ServeFixture f)
     [Fact]
     public async Task LoadTest_8Connections_2Seconds_MixedEndpoints_NoErrors()
     {
-        await using var s = await ServiceHarness.StartAsync(f.IndexFolder, TorchEmbedder.Load(f.ModelFolder), o => { o.Threshold = 0.05; o.Log = null; });
+        await using var s = await ServiceHarness.StartAsync(f.IndexFolder, TorchEmbedder.Load(f.ModelFolder), o => o with { Threshold = 0.05, Log = null });
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(2);
         int ok = 0, errors = 0;
         var workers = Enumerable.Range(0, 8).Select(c => Task.Run(async () =>

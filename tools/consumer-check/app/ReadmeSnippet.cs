@@ -12,7 +12,7 @@ static class ReadmeSnippet
     public static double Run(string runDirectory, bool full)
     {
         var dataOptions = new DataOptions();                       // null Path: the bundled sample
-        if (!full) { dataOptions.MaxTrainItems = 1280; dataOptions.MaxTestItems = 400; }   // check: a slice
+        if (!full) dataOptions = dataOptions with { MaxTrainItems = 1280, MaxTestItems = 400 };   // check: a slice
         using var data = DatasetLoader.Load(dataOptions);
         var trainer = new Trainer(loss: new TripletMarginLoss(margin: 0.2), miner: new SemiHardMiner(margin: 0.2),
             options: new TrainerOptions { Epochs = full ? 12 : 1, OutputDirectory = runDirectory });   // check: 1 epoch
