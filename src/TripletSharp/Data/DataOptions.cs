@@ -48,6 +48,13 @@ public sealed class DataOptions
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string[]? Classes { get; set; }
 
+    /// <summary>
+    /// Receives one line for everything the reader leaves out on purpose (a directory link not followed, a folder the
+    /// tool itself wrote); null ignores them. Not saved in configs.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Action<string>? Notice { get; set; }
+
     /// <summary>A copy of these options.</summary>
     public DataOptions Clone()
     {

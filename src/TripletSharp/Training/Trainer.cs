@@ -125,6 +125,7 @@ public sealed class Trainer
     public TrainerOptions Resolve(DatasetSplit data)
     {
         Guard.NotNull(data, nameof(data));
+        DatasetLoader.CheckTestHasPairs(data.Test, data.Source, null);
         return Resolve(data.Train);
     }
 
@@ -139,6 +140,7 @@ public sealed class Trainer
     {
         Guard.NotNull(data, nameof(data));
         NativeLibraries.EnsureLoaded();
+        DatasetLoader.CheckTestHasPairs(data.Test, data.Source, dataOptions);
         var test = data.Test.Count == 0 ? null : data.Test;
         return Run(data.Train, test, DataSummary.Of(data.Train, test, data.Source, data.Format), dataOptions, cancellationToken);
     }
