@@ -87,6 +87,7 @@ internal sealed class TrainingSession : IDisposable
             if (!o.Resume)
                 throw new ArgumentException($"'{nameof(TrainerOptions.OutputDirectory)}' {run.Directory} already holds a training run; resume it, or choose another folder.", nameof(TrainerOptions.OutputDirectory));
             (state, modelBytes, optimizerBytes) = run.ReadCheckpoint();
+            state.Validate(Path.Combine(run.CheckpointDirectory, Checkpoint.FileName), o.Epochs, o.BatchesPerEpoch!.Value);
             if (state.DataFingerprint != summary.Fingerprint)
                 throw new ArgumentException($"The run in {run.Directory} was trained on other data (labels, counts or classes differ); resume it with the same data.", "data");
             if (run.TryReadConfig() is { } saved) CheckSameOptions(saved.Trainer, o, run.ConfigPath);
@@ -295,7 +296,8 @@ internal sealed class TrainingSession : IDisposable
     public bool KeepBest(EpochRecord record)
     {
         var metrics = record.Metrics;
-        bool isBest = test is null || (metrics is not null && Score(metrics) > state.BestScore);
+        // A score that cannot be computed (NaN MAP@R: no query with a same-class neighbour) never makes an epoch the best.
+        bool isBest = test is null || (metrics is not null && !double.IsNaN(metrics.MapAtR) && Score(metrics) > state.BestScore);
         if (!isBest) return false;
         if (metrics is not null) state.BestScore = Score(metrics);
         state.BestEpoch = record.Epoch;
