@@ -55,6 +55,31 @@ public sealed class DataOptions
     [System.Text.Json.Serialization.JsonIgnore]
     public Action<string>? Notice { get; set; }
 
+    /// <summary>
+    /// These options with <see cref="Path"/> made usable from here: an absolute path, or a relative one that exists from
+    /// the current folder, is kept; a relative one that does not (a run trained before paths were stored absolute, then
+    /// opened from another folder) is tried relative to <paramref name="runFolder"/> and the two folders above it
+    /// (a <c>runs/&lt;timestamp&gt;</c> run folder sits two levels below where training ran), and the first that
+    /// exists is taken. Otherwise unchanged (the reader then names the path as stored).
+    /// </summary>
+    /// <param name="runFolder">The run folder the options were saved in; null keeps the path.</param>
+    public DataOptions WithPathFound(string? runFolder)
+    {
+        if (Path is null || runFolder is null || System.IO.Path.IsPathRooted(Path) || System.IO.Path.Exists(Path)) return this;
+        for (var dir = runFolder; dir is not null && dir.Length > 0; dir = System.IO.Path.GetDirectoryName(dir))
+        {
+            var candidate = System.IO.Path.Combine(dir, Path);
+            if (System.IO.Path.Exists(candidate))
+            {
+                var copy = Clone();
+                copy.Path = System.IO.Path.GetFullPath(candidate);
+                return copy;
+            }
+            if (System.IO.Path.GetRelativePath(dir, runFolder).Count(c => c == System.IO.Path.DirectorySeparatorChar) >= 1) break;
+        }
+        return this;
+    }
+
     /// <summary>A copy of these options.</summary>
     public DataOptions Clone()
     {
