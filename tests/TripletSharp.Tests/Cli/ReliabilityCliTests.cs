@@ -118,3 +118,60 @@ public class ReliabilityCliTests
         Assert.Equal(1, e.Record);
     }
 }
+
+/// <summary>One writer per run folder; a resume on other data is refused naming what differs.</summary>
+[Collection(InProcessTrainingCollection.Name)]
+public class RunFolderGuardTests
+{
+    private static string[] TrainArgs(string data, string run, params string[] more) =>
+        ["train", "--data", data, "--out", run, "--epochs", "2", "--classes-per-batch", "2", "--samples-per-class", "4", "--batches-per-epoch", "2", "--no-report", "--progress", "quiet", .. more];
+
+    [Fact]
+    public void ASecondWriterIsRefused_AndAStaleLockIsTakenOver()
+    {
+        using var dir = new TestFolder();
+        var csv = ReliabilityCliTestsData.Csv(dir["d.csv"]);
+        var run = dir["run"];
+        var folder = new TripletSharp.Training.RunFolder(run);
+        using (folder.Lock())
+        {
+            Assert.Throws<IOException>(() => folder.Lock().Dispose());
+            var (code, _, err) = CliRunner.Run(TrainArgs(csv, run));
+            Assert.Equal(ExitCodes.Io, code);
+            Assert.Contains("is in use: another training process", err);
+            Assert.False(File.Exists(Path.Combine(run, "config.json")));
+        }
+        Assert.True(File.Exists(folder.LockPath)); // left behind, as after a crash: stale, and taken over
+        var (code2, _, err2) = CliRunner.Run(TrainArgs(csv, run));
+        Assert.True(code2 == 0, err2);
+    }
+
+    [Fact]
+    public void AResumeOnOtherDataWithTheSameClassesAndCountsIsRefusedNamingWhatDiffers()
+    {
+        using var dir = new TestFolder();
+        var csv = ReliabilityCliTestsData.Csv(dir["d.csv"]);
+        var run = dir["run"];
+        var (code, _, err) = CliRunner.Run(TrainArgs(csv, run));
+        Assert.True(code == 0, err);
+        ReliabilityCliTestsData.Csv(csv, seed: 2); // same classes and counts, other values
+        (code, _, err) = CliRunner.Run(TrainArgs(csv, run, "--resume"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("trained on other data", err);
+        Assert.Contains("content: the same classes, counts and labels, but other item values", err);
+    }
+}
+
+internal static class ReliabilityCliTestsData
+{
+    public static string Csv(string path, int classes = 4, int perClass = 20, int seed = 1)
+    {
+        var sb = new StringBuilder("label,a,b,c\n");
+        var rng = new Random(seed);
+        for (int c = 0; c < classes; c++)
+            for (int i = 0; i < perClass; i++)
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"k{c},{c + rng.NextDouble() * 0.1},{-c + rng.NextDouble() * 0.1},{rng.NextDouble()}"));
+        File.WriteAllText(path, sb.ToString());
+        return path;
+    }
+}
