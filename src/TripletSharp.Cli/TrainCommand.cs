@@ -159,7 +159,10 @@ internal static class TrainCommand
             s.Notices.Add($"--threads {s.Trainer.Threads} is more than this machine's {Environment.ProcessorCount} cores; using {Environment.ProcessorCount}.");
             s.Trainer = s.Trainer with { Threads = Environment.ProcessorCount };
         }
+        // Every option is checked here, before any data is read or any epoch is trained (the report's too).
         s.Trainer.Validate();
+        s.Data.Validate();
+        s.Report.ToOptions().Validate();
         CheckOutputPaths(s);
         return s;
     }

@@ -88,7 +88,9 @@ public sealed class DataOptions
         return copy;
     }
 
-    internal void Validate()
+    /// <summary>Checks every option, so a caller can refuse bad values before any data is read.</summary>
+    /// <exception cref="ArgumentException">An option is out of range; names it.</exception>
+    public void Validate()
     {
         if (!Enum.IsDefined(Format))
             throw new ArgumentOutOfRangeException(nameof(Format), Format, $"'{nameof(Format)}' is not a known data format: {Format}.");
