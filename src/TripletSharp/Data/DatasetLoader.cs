@@ -32,9 +32,35 @@ public static class DatasetLoader
             var name = Path.GetFileName(path);
             if (name.Contains("idx1-ubyte", StringComparison.OrdinalIgnoreCase) || name.Contains("idx3-ubyte", StringComparison.OrdinalIgnoreCase))
                 throw new DataFormatException(path, "is a single IDX file; give the folder that holds the train- and t10k- IDX files.");
+            if (ImageKind(path) is { } kind)
+                throw new DataFormatException(path, $"is a single {kind} image, not a dataset: give a folder with one sub-folder of images per class (or a CSV file or an IDX folder).");
             return DataFormat.Csv;
         }
         throw new DataFormatException(path, "no such file or folder.");
+    }
+
+    /// <summary>"PNG", "JPEG", "BMP" or "GIF" when the file starts like one (read by content, not by name); null otherwise, or when it has no bytes to look at.</summary>
+    internal static string? ImageKind(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+            if (!target.Exists || target.Length < 4) return null; // a FIFO has no length and is never opened here
+            Span<byte> head = stackalloc byte[8];
+            using var f = File.OpenRead(path);
+            int n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            head = head[..n];
+            if (head.StartsWith(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' })) return "PNG";
+            if (head.StartsWith(new byte[] { 0xFF, 0xD8, 0xFF })) return "JPEG";
+            if (head.StartsWith("GIF8"u8)) return "GIF";
+            if (head.StartsWith("BM"u8) && n >= 6 && path.EndsWith(".bmp", StringComparison.OrdinalIgnoreCase)) return "BMP";
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Reads and splits the dataset that <paramref name="options"/> describe, then applies the train/test slices.</summary>
@@ -124,7 +150,15 @@ public static class DatasetLoader
             default:
                 var noTrainSlice = options.Clone();
                 noTrainSlice.MaxTrainItems = null;
-                var split = Load(noTrainSlice);
+                DatasetSplit split;
+                try
+                {
+                    split = Load(noTrainSlice);
+                }
+                catch (DataFormatException e) when (e.Problem.StartsWith("only one class", StringComparison.Ordinal))
+                {
+                    throw new DataFormatException(e.FilePath, $"{e.Problem.Split(';')[0]}; the test part is the one that training would hold out, and training needs at least 2 classes, so a one-class dataset has no test part: read every item instead (SplitSelection.All, --split all).", null, e);
+                }
                 split.Train.Dispose();
                 return split.Test;
         }
