@@ -33,7 +33,7 @@ internal static class ErrorReporter
             FileNotFoundException f => (ExitCodes.Io, $"{f.FileName ?? "file"}: not found."),
             DirectoryNotFoundException d => (ExitCodes.Io, CliApp.OneLine(d.Message) + "."),
             UnauthorizedAccessException u => (ExitCodes.Io, $"{CliApp.OneLine(u.Message)} (check the folder's permissions)."),
-            IOException io => (ExitCodes.Io, $"{CliApp.OneLine(io.Message)}{(IsDiskFull(io) ? " (the disk is full; the previous checkpoint is intact)" : "")}."),
+            IOException io => (ExitCodes.Io, $"{CliApp.OneLine(io.Message)}{(IsDiskFull(io) ? DiskFullNote(io) : "")}."),
             NotImplementedException => (ExitCodes.Failure, "this part of TripletSharp is not implemented yet."),
             OutOfMemoryException => (ExitCodes.Failure, "out of memory; try a smaller batch (--classes-per-batch, --samples-per-class) or fewer items."),
             _ => (ExitCodes.Failure, $"unexpected error ({e.GetType().Name}): {CliApp.OneLine(FirstLine(e.Message))}. Set TRIPLET_DEBUG=1 for details."),
@@ -80,6 +80,12 @@ internal static class ErrorReporter
         while (e.InnerException is not null) e = e.InnerException;
         return e;
     }
+
+    /// <summary>A failed file write (AtomicFile) leaves the previous version, the checkpoint's included; any other write (such as standard output to a full device) has no checkpoint to speak of.</summary>
+    private static string DiskFullNote(IOException e) =>
+        e.Data.Contains(AtomicFile.FailedWriteKey) || e.Message.Contains("checkpoint", StringComparison.Ordinal)
+            ? " (the disk is full; the previous checkpoint is intact)"
+            : " (the disk is full)";
 
     private static bool IsDiskFull(IOException e) =>
         (e.HResult & 0xFFFF) == 28 || (e.HResult & 0xFFFF) == 0x70 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);

@@ -59,8 +59,8 @@ internal static class EvalCommand
                 {
                     ["roc_auc"] = Finite(verification.RocAuc),
                     ["tar_at_far_1e-3"] = Finite(verification.TarAtFar1e3),
-                    ["accuracy"] = Finite(verification.BestAccuracy),
-                    ["accuracy_std"] = Finite(verification.BestAccuracyStd),
+                    ["accuracy"] = verification.PairCount < MinPairsForAccuracy || !double.IsFinite(verification.Threshold) ? null : Finite(verification.BestAccuracy),
+                    ["accuracy_std"] = verification.PairCount < MinPairsForAccuracy || !double.IsFinite(verification.Threshold) ? null : Finite(verification.BestAccuracyStd),
                     ["threshold"] = Finite(verification.Threshold),
                     ["pair_count"] = verification.PairCount,
                     ["pairs"] = pairSource,
@@ -76,13 +76,28 @@ internal static class EvalCommand
             ctx.Out.WriteLine($"model  {bundle.Path}");
             ctx.Out.WriteLine($"data   {Describe(set, dataOptions)}; evaluated on the {which.ToString().ToLowerInvariant()} items, {distance.Name} distance");
             foreach (var (key, value) in metrics.ToDictionary())
-                ctx.Out.WriteLine(string.Create(ic, $"{key,-16} {value:F4}"));
+                ctx.Out.WriteLine(double.IsNaN(value)
+                    ? $"{key,-16} n/a (cannot be computed: no query has a same-class neighbour in these items)"
+                    : string.Create(ic, $"{key,-16} {value:F4}"));
             ctx.Out.WriteLine(string.Create(ic,
-                $"verification ({verification.PairCount} pairs, {pairSource}): roc_auc {verification.RocAuc:F4}  tar@far=1e-3 {verification.TarAtFar1e3:F4}  accuracy {verification.BestAccuracy:F4} ± {verification.BestAccuracyStd:F4} (threshold {verification.Threshold:G4})"));
+                $"verification ({verification.PairCount} pairs, {pairSource}): roc_auc {Number(verification.RocAuc)}  tar@far=1e-3 {Number(verification.TarAtFar1e3)}  {Accuracy(verification)}"));
             return ExitCodes.Ok;
         });
         return command;
     }
 
     private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+
+    /// <summary>Fewer pairs than this cannot give the 10-fold accuracy.</summary>
+    internal const int MinPairsForAccuracy = 10;
+
+    private static string Number(double v) => double.IsFinite(v) ? v.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
+
+    /// <summary>The 10-fold accuracy, or why there is none: too few pairs, or no finite threshold (one kind of pair only).</summary>
+    internal static string Accuracy(VerificationMetrics v)
+    {
+        if (v.PairCount < MinPairsForAccuracy) return $"accuracy n/a (too few pairs for 10-fold: {v.PairCount}, at least {MinPairsForAccuracy} needed)";
+        if (!double.IsFinite(v.Threshold) || !double.IsFinite(v.BestAccuracy)) return "accuracy n/a (no finite threshold: the pairs need both same and different ones)";
+        return string.Create(CultureInfo.InvariantCulture, $"accuracy {v.BestAccuracy:F4} ± {v.BestAccuracyStd:F4} (threshold {v.Threshold:G4})");
+    }
 }

@@ -28,11 +28,15 @@ internal static class PairMatcher
         {
             var n = Normalise(name);
             if (byName.TryGetValue(n, out var i)) return i;
-            // A path that ends with an item name, or an item name that ends with the path.
-            foreach (var (k, v) in byName)
-                if (n.EndsWith("/" + k, StringComparison.Ordinal) || k.EndsWith("/" + n, StringComparison.Ordinal)) return v;
+            // A path that ends with an item name, or an item name that ends with the path: exactly one may match.
+            var candidates = byName.Where(kv => n.EndsWith("/" + kv.Key, StringComparison.Ordinal) || kv.Key.EndsWith("/" + n, StringComparison.Ordinal)).ToList();
+            if (candidates.Count > 1)
+                throw new DataFormatException(path, $"pair {pair}: item '{name}' is ambiguous: it matches {candidates.Count} items ({string.Join(", ", candidates.Take(5).Select(c => c.Key))}{(candidates.Count > 5 ? ", …" : "")}); give the path relative to the data folder, such as '{candidates[0].Key}'.");
+            if (candidates.Count == 1) return candidates[0].Value;
             var f = Path.GetFileName(n);
-            if (!ambiguous.Contains(f) && byFile.TryGetValue(f, out i)) return i;
+            if (ambiguous.Contains(f))
+                throw new DataFormatException(path, $"pair {pair}: file name '{f}' is ambiguous: several items have it ({string.Join(", ", byName.Keys.Where(k => Path.GetFileName(k) == f).Take(5))}); give the path relative to the data folder.");
+            if (byFile.TryGetValue(f, out i)) return i;
             throw new DataFormatException(path, $"pair {pair}: item '{name}' is not in the data.");
         }
         var a = new long[pairs.Count];

@@ -20,7 +20,14 @@ internal static class TrainCommand
         var dd = new DataOptions();
         var t = new OptionTable<TrainSettings>();
         t.Add(Optional<string>("--data", "Dataset: an IDX folder, a folder of class sub-folders, or a CSV file (default: the bundled Fashion-MNIST sample)."),
-            nameof(DataOptions.Path), (s, v) => s.Data = s.Data with { Path = v });
+            nameof(DataOptions.Path), (s, v) =>
+            {
+                if (v is null) return;
+                if (v.Length == 0) throw new ArgumentException($"'{nameof(DataOptions.Path)}' is empty; give a data folder or CSV file, or leave --data out for the bundled sample.", nameof(DataOptions.Path));
+                // Stored absolute, so eval, embed, report and the printed resume command work from any folder.
+                s.DataAsGiven = v;
+                s.Data = s.Data with { Path = Path.GetFullPath(v) };
+            });
         t.Add(Choice("--format", "Data format.", FormatName(dd.Format), FormatNames),
             nameof(DataOptions.Format), (s, v) => s.Data = s.Data with { Format = ParseFormat(v) });
         t.Add(Choice("--model", "Architecture: a TorchVision backbone (resnet18, resnet34, resnet50, mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large) with an embedding head, convnet for images, mlp for vectors (auto picks convnet or mlp by data kind).", "auto", ["auto", .. ModelKinds.Names]),
@@ -78,7 +85,11 @@ internal static class TrainCommand
         t.Add(Optional<int?>("--threads", "CPU threads (default: all cores)."),
             nameof(TrainerOptions.Threads), (s, v) => s.Trainer = s.Trainer with { Threads = v });
         t.Add(Optional<string>("--out", "Run folder (default: runs/<timestamp>)."),
-            nameof(TrainerOptions.OutputDirectory), (s, v) => s.Trainer = s.Trainer with { OutputDirectory = v });
+            nameof(TrainerOptions.OutputDirectory), (s, v) =>
+            {
+                if (v is not null && v.Length == 0) throw new ArgumentException($"'{nameof(TrainerOptions.OutputDirectory)}' is empty; give a folder for the run, or leave --out out for runs/<timestamp>.", nameof(TrainerOptions.OutputDirectory));
+                s.Trainer = s.Trainer with { OutputDirectory = v };
+            });
         t.Add(With("--resume", "Continue the run in --out from its last checkpoint.", d.Resume),
             nameof(TrainerOptions.Resume), (s, v) => s.Trainer = s.Trainer with { Resume = v });
         t.Add(With("--checkpoint-every", "Also checkpoint every N batches within an epoch (0: at epoch ends and on Ctrl+C).", d.CheckpointEveryBatches),
@@ -142,15 +153,56 @@ internal static class TrainCommand
         }
         // The library leaves torch's process-wide thread count alone unless asked; the tool asks for all cores by default.
         s.Trainer = s.Trainer with { OutputDirectory = s.Trainer.OutputDirectory ?? RunFolder.DefaultDirectory(), Threads = s.Trainer.Threads ?? Environment.ProcessorCount };
+        // More threads than cores only adds contention (1000 threads ran 50× slower): cap, and say so.
+        if (s.Trainer.Threads > Environment.ProcessorCount)
+        {
+            s.Notices.Add($"--threads {s.Trainer.Threads} is more than this machine's {Environment.ProcessorCount} cores; using {Environment.ProcessorCount}.");
+            s.Trainer = s.Trainer with { Threads = Environment.ProcessorCount };
+        }
+        // Every option is checked here, before any data is read or any epoch is trained (the report's too).
         s.Trainer.Validate();
+        s.Data.Validate();
+        s.Report.ToOptions().Validate();
+        CheckOutputPaths(s);
         return s;
+    }
+
+    /// <summary>--out and --tensorboard must be folders that can be created: not an existing file, nor under one.</summary>
+    private static void CheckOutputPaths(TrainSettings s)
+    {
+        foreach (var (option, path) in new[] { ("OutputDirectory", s.Trainer.OutputDirectory), ("TensorBoard", s.TensorBoard) })
+        {
+            if (path is null) continue;
+            var name = option == "TensorBoard" ? "--tensorboard" : "--out";
+            if (path.Length == 0) throw new ArgumentException($"{name} is empty; give a folder.", option);
+            for (var p = Path.GetFullPath(path); !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
+            {
+                if (File.Exists(p))
+                    throw new ArgumentException(p == Path.GetFullPath(path)
+                        ? $"{name} {path} is an existing file; give a folder (it is created when missing)."
+                        : $"{name} {path} lies under {p}, which is a file, not a folder; give a folder path.", option);
+                if (Directory.Exists(p)) break;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="inner"/> is <paramref name="outer"/> or lies inside it.</summary>
+    internal static bool IsInside(string inner, string outer)
+    {
+        var a = Path.GetFullPath(inner).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        var b = Path.GetFullPath(outer).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        return a.StartsWith(b, StringComparison.Ordinal);
     }
 
     private static int Run(CliContext ctx, TrainSettings s)
     {
         var display = new ConsoleProgress(ctx.Out, s.Progress, ctx.IsTerminal);
+        foreach (var notice in s.Notices) ctx.Err.WriteLine($"triplet train: note: {notice}");
+        s.Data = s.Data with { Notice = line => ctx.Err.WriteLine($"triplet train: skipped {line}") };
+        if (s.Data.Path is { } dataPath && Directory.Exists(dataPath) && IsInside(s.Trainer.OutputDirectory!, dataPath))
+            ctx.Err.WriteLine($"triplet train: warning: --out {s.Trainer.OutputDirectory} lies inside --data {s.DataAsGiven ?? dataPath}; the run folder is skipped when the data is read, but keeping runs outside the dataset is safer.");
         using var split = DatasetLoader.Load(s.Data);
-        display.WriteLine($"data: {Describe(split)}");
+        display.WriteLine($"data: {Describe(split)}{(s.DataAsGiven is { } given && given != split.Source ? $" (given as {given})" : "")}");
         var trainer = new Trainer(s.Trainer);
         var resolved = trainer.Resolve(split);
         display.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -161,7 +213,7 @@ internal static class TrainCommand
         var (result, signal) = FitUntilDoneOrSignalled(ctx, trainer, split, s.Data, display);
         if (result.Status == TrainingStatus.Interrupted)
         {
-            ctx.Err.WriteLine($"triplet train: interrupted at epoch {result.StoppedEpoch}, batch {result.StoppedBatch}; checkpoint saved. Resume with: triplet train --out {Quote(result.Run!.Directory)} --resume");
+            ctx.Err.WriteLine($"triplet train: interrupted at epoch {result.StoppedEpoch}, batch {result.StoppedBatch}; checkpoint saved. Resume with: triplet train --out {Quote(Path.GetFullPath(result.Run!.Directory))} --resume");
             return signal == 15 ? ExitCodes.Terminated : ExitCodes.Interrupted;
         }
         if (s.WriteReport && result.BestMetrics is not null)
@@ -175,7 +227,7 @@ internal static class TrainCommand
         ctx.Out.WriteLine(m is null
             ? $"done: model saved to {result.Run!.ModelDirectory}"
             : string.Create(CultureInfo.InvariantCulture,
-                $"done: best epoch {result.BestEpoch}: precision_at_1 {m.PrecisionAt1:F4}, r_precision {m.RPrecision:F4}, map_at_r {m.MapAtR:F4}; model {result.Run!.ModelDirectory}, metrics {result.Run!.MetricsPath}"));
+                $"done: best epoch {result.BestEpoch}: precision_at_1 {Metric(m.PrecisionAt1)}, r_precision {Metric(m.RPrecision)}, map_at_r {Metric(m.MapAtR)}; model {result.Run!.ModelDirectory}, metrics {result.Run!.MetricsPath}"));
         return ExitCodes.Ok;
     }
 
@@ -202,6 +254,8 @@ internal static class TrainCommand
             display.ClearBar();
         }
     }
+
+    private static string Metric(double v) => double.IsNaN(v) ? "n/a (cannot be computed)" : v.ToString("F4", CultureInfo.InvariantCulture);
 
     private static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 

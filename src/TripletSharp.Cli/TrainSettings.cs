@@ -21,6 +21,12 @@ internal sealed class TrainSettings
     /// <summary>TensorBoard event folder, if any.</summary>
     public string? TensorBoard { get; set; }
 
+    /// <summary>--data exactly as given (the stored path is absolute); null when not given.</summary>
+    public string? DataAsGiven { get; set; }
+
+    /// <summary>One-line notices found while binding (a capped thread count), printed before the run starts.</summary>
+    public List<string> Notices { get; } = [];
+
     /// <summary>Progress display.</summary>
     public ProgressMode Progress { get; set; }
 }

@@ -28,12 +28,17 @@ public static class AtomicFile
             }
             File.Move(tmp, full, overwrite: true);
         }
-        catch
+        catch (Exception e)
         {
             TryDelete(tmp);
+            // Tells the tool that the failed write was a whole-file replacement, whose previous version is untouched.
+            if (e is IOException or UnauthorizedAccessException) e.Data[FailedWriteKey] = full;
             throw;
         }
     }
+
+    /// <summary>Key of <see cref="Exception.Data"/> holding the target path of a failed atomic write.</summary>
+    public const string FailedWriteKey = "TripletSharp.AtomicFile.Target";
 
     /// <summary>Writes <paramref name="bytes"/> atomically.</summary>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes, 0, bytes.Length));

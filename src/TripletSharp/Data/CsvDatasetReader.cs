@@ -22,6 +22,9 @@ namespace TripletSharp.Data;
 /// </remarks>
 public static class CsvDatasetReader
 {
+    /// <summary>Longest line read, in characters (16 Mi): a longer one is refused naming the line.</summary>
+    public const int MaxLineChars = 1 << 24;
+
     /// <summary>Reads <paramref name="path"/>.</summary>
     /// <param name="path">CSV file.</param>
     /// <param name="labelColumn">Name of the label column (exact, case-sensitive, after trimming the header cell).</param>
@@ -31,6 +34,11 @@ public static class CsvDatasetReader
         Guard.NotNull(path, nameof(path));
         Guard.NotNull(labelColumn, nameof(labelColumn));
         if (!File.Exists(path)) throw new DataFormatException(path, "file not found.");
+        // A FIFO or device has no length: refused before it is opened (opening a FIFO would wait for a writer forever).
+        var info = new FileInfo(path);
+        var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+        if (!target.Exists || target.Length == 0)
+            throw new DataFormatException(path, "empty file: no header row (0 bytes; a FIFO, device or socket also has no length, and only regular files are read).");
 
         // Sep splits rows and columns (quotes included, so a quoted field may hold the separator); each field is then
         // cleaned by the rules of this reader (Field) and numbers are parsed as before: invariant double, then float.
@@ -47,7 +55,11 @@ public static class CsvDatasetReader
             // Sep 0.17.1 reports LineNumberFrom = 2 for the first row (the following rows and every LineNumberToExcl
             // are right); the first row starts on line 1 by definition.
             long lineNo = row.RowIndex == 0 ? 1 : row.LineNumberFrom;
+            if (row.Span.Length > MaxLineChars)
+                throw new DataFormatException(path, $"line of {row.Span.Length} characters, more than the {MaxLineChars} read per line.", lineNo, "line");
             if (row.ColCount == 1 && row.Span.IsWhiteSpace()) continue;
+            if (row.Span.Contains('\uFFFD'))
+                throw new DataFormatException(path, "not valid UTF-8 (a byte sequence could not be decoded; a Latin-1 or Windows-1252 file gives names like 'caf�'): save the file as UTF-8, e.g. iconv -f latin1 -t utf-8 in.csv > out.csv.", lineNo, "line");
             if (row.LineNumberToExcl - lineNo > 1)
                 throw new DataFormatException(path, "unterminated quoted field (quoted fields cannot span lines).", lineNo, "line");
             if (header is null)

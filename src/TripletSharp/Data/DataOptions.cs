@@ -48,10 +48,42 @@ public sealed record DataOptions
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string[]? Classes { get; init; }
 
+    /// <summary>
+    /// Receives one line for everything the reader leaves out on purpose (a directory link not followed, a folder the
+    /// tool itself wrote); null ignores them. Not saved in configs.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Action<string>? Notice { get; init; }
+
+    /// <summary>
+    /// These options with <see cref="Path"/> made usable from here: an absolute path, or a relative one that exists from
+    /// the current folder, is kept; a relative one that does not (a run trained before paths were stored absolute, then
+    /// opened from another folder) is tried relative to <paramref name="runFolder"/> and the two folders above it
+    /// (a <c>runs/&lt;timestamp&gt;</c> run folder sits two levels below where training ran), and the first that
+    /// exists is taken. Otherwise unchanged (the reader then names the path as stored).
+    /// </summary>
+    /// <param name="runFolder">The run folder the options were saved in; null keeps the path.</param>
+    public DataOptions WithPathFound(string? runFolder)
+    {
+        if (Path is null || runFolder is null || System.IO.Path.IsPathRooted(Path) || System.IO.Path.Exists(Path)) return this;
+        for (var dir = runFolder; dir is not null && dir.Length > 0; dir = System.IO.Path.GetDirectoryName(dir))
+        {
+            var candidate = System.IO.Path.Combine(dir, Path);
+            if (System.IO.Path.Exists(candidate))
+            {
+                return this with { Path = System.IO.Path.GetFullPath(candidate) };
+            }
+            if (System.IO.Path.GetRelativePath(dir, runFolder).Count(c => c == System.IO.Path.DirectorySeparatorChar) >= 1) break;
+        }
+        return this;
+    }
+
     /// <summary>A copy of these options.</summary>
     public DataOptions Copy() => this with { Classes = Classes?.ToArray() };
 
-    internal void Validate()
+    /// <summary>Checks every option, so a caller can refuse bad values before any data is read.</summary>
+    /// <exception cref="ArgumentException">An option is out of range; names it.</exception>
+    public void Validate()
     {
         if (!Enum.IsDefined(Format))
             throw new ArgumentOutOfRangeException(nameof(Format), Format, $"'{nameof(Format)}' is not a known data format: {Format}.");

@@ -32,9 +32,35 @@ public static class DatasetLoader
             var name = Path.GetFileName(path);
             if (name.Contains("idx1-ubyte", StringComparison.OrdinalIgnoreCase) || name.Contains("idx3-ubyte", StringComparison.OrdinalIgnoreCase))
                 throw new DataFormatException(path, "is a single IDX file; give the folder that holds the train- and t10k- IDX files.");
+            if (ImageKind(path) is { } kind)
+                throw new DataFormatException(path, $"is a single {kind} image, not a dataset: give a folder with one sub-folder of images per class (or a CSV file or an IDX folder).");
             return DataFormat.Csv;
         }
         throw new DataFormatException(path, "no such file or folder.");
+    }
+
+    /// <summary>"PNG", "JPEG", "BMP" or "GIF" when the file starts like one (read by content, not by name); null otherwise, or when it has no bytes to look at.</summary>
+    internal static string? ImageKind(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+            if (!target.Exists || target.Length < 4) return null; // a FIFO has no length and is never opened here
+            Span<byte> head = stackalloc byte[8];
+            using var f = File.OpenRead(path);
+            int n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            head = head[..n];
+            if (head.StartsWith(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' })) return "PNG";
+            if (head.StartsWith(new byte[] { 0xFF, 0xD8, 0xFF })) return "JPEG";
+            if (head.StartsWith("GIF8"u8)) return "GIF";
+            if (head.StartsWith("BM"u8) && n >= 6 && path.EndsWith(".bmp", StringComparison.OrdinalIgnoreCase)) return "BMP";
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Reads and splits the dataset that <paramref name="options"/> describe, then applies the train/test slices.</summary>
@@ -58,20 +84,19 @@ public static class DatasetLoader
                 {
                     var trainDir = Path.Combine(path, "train");
                     var testDir = Path.Combine(path, "test");
-                    if (!Directory.Exists(trainDir)) throw new DataFormatException(path, "has a test/ sub-folder but no train/ sub-folder.");
-                    if (!Directory.Exists(testDir)) throw new DataFormatException(path, "has a train/ sub-folder but no test/ sub-folder.");
+                    CheckSplitLayout(path, needBoth: true);
                     var names = SplitClassNames(path);
                     var trainNames = ImageFolderReader.ListClassNames(trainDir);
                     if (trainNames.Length == 1) throw OneClass(trainDir, trainNames[0]);
-                    train = ImageFolderReader.ReadTree(trainDir, names, options.ImageSize, options.Grayscale, path);
-                    test = ImageFolderReader.ReadTree(testDir, names, options.ImageSize, options.Grayscale, path);
+                    train = ImageFolderReader.ReadTree(trainDir, names, options.ImageSize, options.Grayscale, path, options.Notice);
+                    test = ImageFolderReader.ReadTree(testDir, names, options.ImageSize, options.Grayscale, path, options.Notice);
                     break;
                 }
                 case DataFormat.Folder:
                 {
-                    var names = ImageFolderReader.ListClassNames(path);
+                    var names = ImageFolderReader.ListClassNames(path, options.Notice);
                     if (names.Length == 1) throw OneClass(path, names[0]);
-                    using var all = ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path);
+                    using var all = ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path, options.Notice);
                     (train, test) = Stratify(all, options);
                     break;
                 }
@@ -119,12 +144,20 @@ public static class DatasetLoader
                 break;
             case DataFormat.Folder when HasSplitLayout(path):
                 var testDir = Path.Combine(path, "test");
-                if (!Directory.Exists(testDir)) throw new DataFormatException(path, "has a train/ sub-folder but no test/ sub-folder.");
-                test = ImageFolderReader.ReadTree(testDir, SplitClassNames(path), options.ImageSize, options.Grayscale, path);
+                CheckSplitLayout(path, needBoth: true);
+                test = ImageFolderReader.ReadTree(testDir, SplitClassNames(path), options.ImageSize, options.Grayscale, path, options.Notice);
                 break;
             default:
                 var noTrainSlice = options with { MaxTrainItems = null };
-                var split = Load(noTrainSlice);
+                DatasetSplit split;
+                try
+                {
+                    split = Load(noTrainSlice);
+                }
+                catch (DataFormatException e) when (e.Problem.StartsWith("only one class", StringComparison.Ordinal))
+                {
+                    throw new DataFormatException(e.FilePath, $"{e.Problem.Split(';')[0]}; the test part is the one that training would hold out, and training needs at least 2 classes, so a one-class dataset has no test part: read every item instead (SplitSelection.All, --split all).", null, e);
+                }
                 split.Train.Dispose();
                 return split.Test;
         }
@@ -153,12 +186,13 @@ public static class DatasetLoader
             }
             case DataFormat.Folder when HasSplitLayout(path):
             {
+                CheckSplitLayout(path, needBoth: false);
                 var names = SplitClassNames(path);
                 var trees = new List<Dataset>();
                 try
                 {
                     foreach (var sub in new[] { "train", "test" }.Select(s => Path.Combine(path, s)).Where(Directory.Exists))
-                        trees.Add(ImageFolderReader.ReadTree(sub, names, options.ImageSize, options.Grayscale, path));
+                        trees.Add(ImageFolderReader.ReadTree(sub, names, options.ImageSize, options.Grayscale, path, options.Notice));
                 }
                 catch
                 {
@@ -169,7 +203,7 @@ public static class DatasetLoader
                 break;
             }
             case DataFormat.Folder:
-                all = ImageFolderReader.ReadTree(path, ImageFolderReader.ListClassNames(path), options.ImageSize, options.Grayscale, path);
+                all = ImageFolderReader.ReadTree(path, ImageFolderReader.ListClassNames(path, options.Notice), options.ImageSize, options.Grayscale, path, options.Notice);
                 break;
             default:
                 all = CsvDatasetReader.Read(path, options.LabelColumn);
@@ -242,6 +276,40 @@ public static class DatasetLoader
         return (path, format);
     }
 
+    /// <summary>
+    /// A train/ + test/ layout must hold nothing else: a class folder beside train/ or test/ would be ignored, and a
+    /// lone class named "test" (or "train") would be taken for the layout. Both are refused with what to change.
+    /// </summary>
+    private static void CheckSplitLayout(string root, bool needBoth)
+    {
+        bool hasTrain = Directory.Exists(Path.Combine(root, "train")), hasTest = Directory.Exists(Path.Combine(root, "test"));
+        var others = ImageFolderReader.ListClassNames(root).Where(n => n is not "train" and not "test").ToArray();
+        var present = hasTrain && hasTest ? "train/ and test/" : hasTrain ? "train/" : "test/";
+        if (others.Length > 0)
+            throw new DataFormatException(root, $"ambiguous layout: it holds {present} (read as the train/test split) and also the folders {string.Join(", ", others.Select(o => $"'{o}'"))}, which that layout would ignore; either move every class folder under train/ and test/, or rename the class folder{(hasTrain && hasTest ? "s 'train' and 'test'" : hasTrain ? " 'train'" : " 'test'")} so that all classes sit side by side.");
+        if (needBoth && !(hasTrain && hasTest))
+            throw new DataFormatException(root, $"has a {(hasTrain ? "train" : "test")}/ sub-folder but no {(hasTrain ? "test" : "train")}/ sub-folder (a folder named train or test is read as the train/test layout: one sub-folder per class under each).");
+    }
+
+    /// <summary>
+    /// Retrieval metrics need a query with a same-class neighbour: a test split in which no class has 2 items is refused
+    /// before any training, saying how many classes have enough and what to change.
+    /// </summary>
+    /// <param name="test">The test split.</param>
+    /// <param name="path">Named in the error.</param>
+    /// <param name="options">How the data was read (for the fix: MaxTestItems or TestFraction); null when unknown.</param>
+    internal static void CheckTestHasPairs(Dataset test, string path, DataOptions? options)
+    {
+        if (test.Count == 0) return;
+        var perClass = test.Labels.GroupBy(l => l).Select(g => g.Count()).ToArray();
+        if (perClass.Any(n => n >= 2)) return;
+        var fix = options?.MaxTestItems is { } m
+            ? $"raise MaxTestItems (now {m}) to at least {2 * perClass.Length}, or give more items per class."
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"raise TestFraction{(options is null ? "" : $" (now {options.TestFraction})")} or give more items per class.");
+        throw new DataFormatException(path,
+            $"the test split has {test.Count} items in {perClass.Length} classes and no class has 2 or more of them, so no test query has a same-class neighbour and retrieval metrics cannot be computed; {fix}");
+    }
+
     private static bool HasSplitLayout(string root) =>
         Directory.Exists(Path.Combine(root, "train")) || Directory.Exists(Path.Combine(root, "test"));
 
@@ -250,7 +318,7 @@ public static class DatasetLoader
         new[] { "train", "test" }
             .Select(s => Path.Combine(root, s))
             .Where(Directory.Exists)
-            .SelectMany(ImageFolderReader.ListClassNames)
+            .SelectMany(d => ImageFolderReader.ListClassNames(d))
             .Distinct(StringComparer.Ordinal)
             .OrderBy(n => n, StringComparer.Ordinal)
             .ToArray();
@@ -259,7 +327,12 @@ public static class DatasetLoader
     {
         var (trainIdx, testIdx) = DatasetSplitter.Stratified(all.Labels, options.TestFraction, options.Seed);
         if (testIdx.Length == 0)
-            throw new DataFormatException(options.Path ?? BundledData.RelativePath, $"too few items ({all.Count}) to hold out a test split with test fraction {options.TestFraction}.");
+        {
+            var perClass = all.Labels.GroupBy(l => l).Select(g => g.Count()).ToArray();
+            int needed = (int)Math.Ceiling(0.5 / options.TestFraction);
+            throw new DataFormatException(options.Path ?? BundledData.RelativePath, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"no test split can be held out: the split is made per class, and each of the {perClass.Length} classes has {(perClass.Min() == perClass.Max() ? $"{perClass.Min()}" : $"{perClass.Min()}–{perClass.Max()}")} items ({all.Count} in all), too few for test fraction {options.TestFraction} (a class needs at least {Math.Max(2, needed)} items to give one to the test side); raise TestFraction or give more items per class."));
+        }
         var train = all.Subset(trainIdx);
         try
         {

@@ -17,6 +17,12 @@ namespace TripletSharp.Data;
 /// <para>Images decode in parallel. An unreadable, corrupt, truncated (the decoder must report complete success) or zero-byte image, an image larger than <see cref="MaxPixels"/>, or a class
 /// folder without images raises a <see cref="DataFormatException"/> naming the file or folder. A class with a single
 /// image is loaded as it is (the sampler and the evaluator decide what to do with it).</para>
+/// <para>Links and special files: directory links are not followed (a link such as <c>self → .</c> would read every
+/// image again, and a loop would never end); each one skipped is said through the notice callback. A file link is read
+/// when it leads to a regular file. Only regular files are read: a FIFO, device or socket named like an image, or an
+/// image larger than <see cref="MaxImageBytes"/>, is a <see cref="DataFormatException"/> naming the file (a FIFO is
+/// never opened, so it cannot hang the reader). Folders that the tool itself writes (run folders, model, index and
+/// projector folders, and a <c>runs/</c> folder of runs) are never read as data: each one skipped is said too.</para>
 /// </remarks>
 public static class ImageFolderReader
 {
@@ -25,6 +31,9 @@ public static class ImageFolderReader
 
     /// <summary>Largest source image accepted, in pixels (width × height).</summary>
     public const long MaxPixels = 100_000_000;
+
+    /// <summary>Largest image file read, in bytes (256 MiB): a bigger file, or a device that never ends, is refused before it is read.</summary>
+    public const long MaxImageBytes = 256L * 1024 * 1024;
 
     /// <summary>Reads the class sub-folders of <paramref name="root"/> into an N×C×size×size dataset.</summary>
     /// <param name="root">Folder with one sub-folder per class.</param>
@@ -40,12 +49,49 @@ public static class ImageFolderReader
     }
 
     /// <summary>Names of the class sub-folders of <paramref name="root"/>, sorted ordinally.</summary>
-    internal static string[] ListClassNames(string root) =>
+    /// <param name="root">The folder.</param>
+    /// <param name="notice">Receives one line per folder skipped (a directory link, the tool's own output).</param>
+    internal static string[] ListClassNames(string root, Action<string>? notice = null) =>
         Directory.EnumerateDirectories(root)
+            .Where(d => !Path.GetFileName(d).StartsWith('.') && !Skipped(d, notice))
             .Select(d => Path.GetFileName(d)!)
-            .Where(n => !n.StartsWith('.'))
             .OrderBy(n => n, StringComparer.Ordinal)
             .ToArray();
+
+    /// <summary>
+    /// Whether <paramref name="dir"/> is a folder the tool wrote: a run folder (<c>config.json</c> beside
+    /// <c>checkpoint/</c>, <c>model/</c> or <c>history.csv</c>), a model folder (<c>model.json</c>), an index folder
+    /// (<c>index.json</c>), a projector folder (<c>projector_config.pbtxt</c>), or a folder holding only such folders
+    /// (such as <c>runs/</c>).
+    /// </summary>
+    public static bool IsToolOutput(string dir)
+    {
+        Guard.NotNull(dir, nameof(dir));
+        if (!Directory.Exists(dir)) return false;
+        bool Has(string name) => File.Exists(Path.Combine(dir, name));
+        if (Has("model.json") || Has("index.json") || Has("projector_config.pbtxt")) return true;
+        if (Has("config.json") && (Directory.Exists(Path.Combine(dir, "checkpoint")) || Directory.Exists(Path.Combine(dir, "model")) || Has("history.csv"))) return true;
+        var subs = Directory.EnumerateDirectories(dir).Where(d => !Path.GetFileName(d).StartsWith('.')).ToList();
+        return subs.Count > 0 && !Directory.EnumerateFiles(dir).Any(IsImage) && subs.All(d => !IsLink(d) && IsToolOutput(d));
+    }
+
+    /// <summary>Whether a folder met while listing is left out (a directory link or the tool's own output), saying so.</summary>
+    private static bool Skipped(string dir, Action<string>? notice)
+    {
+        if (IsLink(dir))
+        {
+            notice?.Invoke($"{dir}: directory link (to {new DirectoryInfo(dir).LinkTarget}) not followed; its images were not read.");
+            return true;
+        }
+        if (IsToolOutput(dir))
+        {
+            notice?.Invoke($"{dir}: the tool's own output (a run, model, index or projector folder), not read as data.");
+            return true;
+        }
+        return false;
+    }
+
+    private static bool IsLink(string dir) => new DirectoryInfo(dir).LinkTarget is not null;
 
     /// <summary>Reads the classes of <paramref name="classNames"/> found under <paramref name="root"/> (a class missing here is skipped: it may exist only in the other split).</summary>
     /// <param name="root">Folder holding class sub-folders.</param>
@@ -53,7 +99,8 @@ public static class ImageFolderReader
     /// <param name="imageSize">Side of the resized images.</param>
     /// <param name="grayscale">Grey or RGB.</param>
     /// <param name="nameBase">Item names are paths relative to this folder.</param>
-    internal static Dataset ReadTree(string root, IReadOnlyList<string> classNames, int imageSize, bool grayscale, string nameBase)
+    /// <param name="notice">Receives one line per folder skipped.</param>
+    internal static Dataset ReadTree(string root, IReadOnlyList<string> classNames, int imageSize, bool grayscale, string nameBase, Action<string>? notice = null)
     {
         var files = new List<(string Path, long Label)>();
         bool anyClass = false;
@@ -62,7 +109,7 @@ public static class ImageFolderReader
             var dir = Path.Combine(root, classNames[c]);
             if (!Directory.Exists(dir)) continue;
             anyClass = true;
-            var images = ListImages(dir);
+            var images = ListImages(dir, notice);
             if (images.Count == 0)
                 throw new DataFormatException(dir, $"class folder '{classNames[c]}' has no images ({string.Join(", ", Extensions)}).");
             files.AddRange(images.Select(p => (p, (long)c)));
@@ -123,7 +170,7 @@ public static class ImageFolderReader
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = ReadRegularFile(path, MaxImageBytes, "image");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -179,13 +226,49 @@ public static class ImageFolderReader
         }
     }
 
-    private static List<string> ListImages(string dir)
+    /// <summary>
+    /// The bytes of a regular file of at most <paramref name="maxBytes"/> bytes. A FIFO, device or socket (even behind a
+    /// link) is refused without being opened: it has no length (st_size 0), so the zero-length case is checked first.
+    /// </summary>
+    /// <exception cref="DataFormatException">The file is empty, special or too large.</exception>
+    internal static byte[] ReadRegularFile(string path, long maxBytes, string what)
     {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System };
-        return Directory.EnumerateFiles(dir, "*", options)
-            .Where(IsImage)
-            .OrderBy(p => Path.GetRelativePath(dir, p), StringComparer.Ordinal)
-            .ToList();
+        var info = new FileInfo(path);
+        var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+        if (!target.Exists) throw new DataFormatException(path, $"cannot read the {what}: {(info.LinkTarget is null ? "the file is gone" : $"broken link to {info.LinkTarget}")}.");
+        if (target.Length == 0)
+            throw new DataFormatException(path, IsSpecial(target.FullName)
+                ? $"not a regular file (a device{(info.LinkTarget is null ? "" : $", reached through a link to {info.LinkTarget}")}); only regular {what} files are read."
+                : $"empty {what} file (0 bytes), or not a regular file (a FIFO or socket); only regular {what} files with content are read.");
+        if (target.Length > maxBytes)
+            throw new DataFormatException(path, $"{what} file of {target.Length} bytes is larger than the {maxBytes} bytes read per {what}.");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        var bytes = new byte[target.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>A path under /dev, /proc or /sys (devices and kernel files, whatever link led there).</summary>
+    private static bool IsSpecial(string fullPath) =>
+        fullPath.StartsWith("/dev/", StringComparison.Ordinal) || fullPath.StartsWith("/proc/", StringComparison.Ordinal) || fullPath.StartsWith("/sys/", StringComparison.Ordinal);
+
+    /// <summary>Image files under <paramref name="dir"/>, recursively, without following directory links or entering the tool's own outputs.</summary>
+    private static List<string> ListImages(string dir, Action<string>? notice)
+    {
+        var found = new List<string>();
+        var pending = new Stack<string>();
+        pending.Push(dir);
+        var options = new EnumerationOptions { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = false };
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            found.AddRange(Directory.EnumerateFiles(current, "*", options).Where(IsImage));
+            foreach (var sub in Directory.EnumerateDirectories(current, "*", options))
+            {
+                if (!Path.GetFileName(sub).StartsWith('.') && !Skipped(sub, notice)) pending.Push(sub);
+            }
+        }
+        return found.OrderBy(p => Path.GetRelativePath(dir, p), StringComparer.Ordinal).ToList();
     }
 
     private static bool IsImage(string path)

@@ -21,6 +21,7 @@ public static class PairsFile
         var pairs = new List<(string, string, bool)>();
         long lineNo = 0;
         bool first = true;
+        (long Line, string Same)? header = null;
         foreach (var raw in File.ReadLines(path))
         {
             lineNo++;
@@ -35,6 +36,7 @@ public static class PairsFile
                 if (first && fields[2].Length > 0 && fields[2].All(char.IsLetter))
                 {
                     first = false;
+                    header = (lineNo, fields[2]);
                     continue; // header
                 }
                 throw new DataFormatException(path, $"'same' must be 1/0, true/false or yes/no, got '{fields[2]}'", lineNo);
@@ -44,6 +46,8 @@ public static class PairsFile
                 throw new DataFormatException(path, $"empty path in field {(fields[0].Length == 0 ? 1 : 2)}", lineNo);
             pairs.Add((fields[0], fields[1], same.Value));
         }
+        if (pairs.Count == 0 && header is { } h)
+            throw new DataFormatException(path, $"the file holds no pairs: its only line was taken for a header; if it is a pair, 'same' must be 1/0, true/false or yes/no, got '{h.Same}'", h.Line);
         if (pairs.Count == 0) throw new DataFormatException(path, "the file holds no pairs");
         return pairs;
     }

@@ -269,7 +269,8 @@ public sealed partial class ModelBundle : IDisposable
             if (customModule is null) module.Dispose();
             throw new ModelFormatException(weightsPath, $"the weights cannot be read into the {manifest.Architecture.Kind} architecture of model.json ({e.Message}).", e);
         }
-        return new ModelBundle(module, manifest.Architecture, manifest.Input, manifest.ClassNames, manifest.Training) { Path = dir };
+        var input = manifest.Input.Data is { } data ? manifest.Input with { Data = data.WithPathFound(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(dir))) } : manifest.Input;
+        return new ModelBundle(module, manifest.Architecture, input, manifest.ClassNames, manifest.Training) { Path = dir };
     }
 
     /// <summary>Serialises a module's parameters and buffers with TorchSharp's format.</summary>

@@ -27,7 +27,9 @@ public sealed record ReportOptions
     /// <summary>Bins of each distance histogram.</summary>
     public int HistogramBins { get; init; } = 40;
 
-    internal void Validate()
+    /// <summary>Checks every option (and the t-SNE options), so a caller can refuse bad values before any work.</summary>
+    /// <exception cref="ArgumentException">An option is out of range; names it.</exception>
+    public void Validate()
     {
         Guard.Positive(MaxMapPoints, nameof(MaxMapPoints));
         Guard.NotNull(Tsne, nameof(Tsne));

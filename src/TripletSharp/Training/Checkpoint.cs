@@ -87,6 +87,42 @@ internal sealed class Checkpoint
         return (state, ReadVerified(dir, path, state.ModelFile, state.ModelSha256), ReadVerified(dir, path, state.OptimizerFile, state.OptimizerSha256));
     }
 
+    /// <summary>
+    /// Checks every field against the run's configuration (<paramref name="epochs"/>, <paramref name="batchesPerEpoch"/>)
+    /// and the checkpoint's own invariants, so a damaged or hand-edited file is refused instead of trusted.
+    /// </summary>
+    /// <exception cref="ModelFormatException">A field is out of range or contradicts another; names the file and the field.</exception>
+    public void Validate(string path, int epochs, int batchesPerEpoch)
+    {
+        void Fail(string field, string why) => throw new ModelFormatException(path, $"field '{field}' {why}; the checkpoint is damaged or was edited (delete the checkpoint folder to start over)");
+        if (History is null) Fail("history", "is null, expected the list of completed epochs");
+        if (Epoch < 0 || Epoch > epochs) Fail("epoch", $"is {Epoch}, outside 0 … {epochs} (the run's epochs in config.json)");
+        if (NextBatch < 0 || NextBatch >= batchesPerEpoch) Fail("next_batch", $"is {NextBatch}, outside 0 … {batchesPerEpoch - 1} (batches per epoch {batchesPerEpoch})");
+        if (Epoch == epochs && NextBatch != 0) Fail("next_batch", $"is {NextBatch}, but every epoch is done");
+        long expectedStep = (long)Epoch * batchesPerEpoch + NextBatch;
+        if (GlobalStep != expectedStep) Fail("global_step", $"is {GlobalStep}, but epoch {Epoch} and next_batch {NextBatch} make {expectedStep}");
+        if (!double.IsFinite(EpochLossSum) || EpochLossSum < 0) Fail("epoch_loss_sum", $"is {EpochLossSum}, expected a finite sum ≥ 0");
+        if (EpochTriplets < 0) Fail("epoch_triplets", $"is {EpochTriplets}, expected ≥ 0");
+        if (EpochActive < 0 || EpochActive > EpochTriplets) Fail("epoch_active", $"is {EpochActive}, outside 0 … epoch_triplets ({EpochTriplets})");
+        if (!double.IsFinite(EpochTrainSeconds) || EpochTrainSeconds < 0) Fail("epoch_train_seconds", $"is {EpochTrainSeconds}, expected a finite time ≥ 0");
+        if (EpochFloorSeconds is { } f && (!double.IsFinite(f) || f < 0)) Fail("epoch_floor_seconds", $"is {f}, expected a finite time ≥ 0 or null");
+        if (NextBatch == 0 && (EpochLossSum != 0 || EpochTriplets != 0 || EpochActive != 0))
+            Fail(EpochLossSum != 0 ? "epoch_loss_sum" : EpochTriplets != 0 ? "epoch_triplets" : "epoch_active", "is not 0 at the start of an epoch (next_batch 0)");
+        if (NextBatch > 0 && EpochTriplets == 0 && EpochActive != 0) Fail("epoch_triplets", "is 0 although triplets were active");
+        if (History!.Count != Epoch) Fail("history", $"has {History.Count} rows, but {Epoch} epochs are complete");
+        for (int i = 0; i < History.Count; i++)
+        {
+            var row = History[i];
+            if (row is null) Fail("history", $"row {i + 1} is null");
+            if (row!.Epoch != i + 1) Fail("history", $"row {i + 1} is for epoch {row.Epoch}");
+            if (!double.IsFinite(row.Loss) || row.Loss < 0) Fail("history", $"row {i + 1} has loss {row.Loss}, expected a finite value ≥ 0");
+            if (!(row.ActiveFraction >= 0 && row.ActiveFraction <= 1)) Fail("history", $"row {i + 1} has active fraction {row.ActiveFraction}, outside [0, 1]");
+        }
+        if (BestEpoch < 0 || BestEpoch > Epoch) Fail("best_epoch", $"is {BestEpoch}, outside 0 … {Epoch} (the completed epochs)");
+        if (double.IsNaN(BestScore)) Fail("best_score", "is NaN");
+        if (string.IsNullOrEmpty(DataFingerprint)) Fail("data_fingerprint", "is empty");
+    }
+
     private static byte[] ReadVerified(string dir, string manifest, string name, string sha)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('/') || name.Contains('\\') || name.Contains(".."))

@@ -29,6 +29,36 @@ public sealed record DataSummary
     /// <summary>A hash of the counts, shape, classes and every label: equal data gives an equal fingerprint.</summary>
     public string Fingerprint { get; init; } = "";
 
+    /// <summary>
+    /// A hash of every item's values (training then test) and names: two datasets with the same classes and counts
+    /// but other images (class folders swapped, files replaced) differ here. Null in configs written before it existed.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ContentFingerprint { get; init; }
+
+    /// <summary>What differs between the data a run was trained on (<paramref name="saved"/>) and <paramref name="now"/>, in words; empty when nothing does.</summary>
+    public static string Differences(DataSummary? saved, DataSummary now)
+    {
+        Guard.NotNull(now, nameof(now));
+        if (saved is null) return "";
+        var d = new List<string>();
+        if (saved.TrainCount != now.TrainCount || saved.TestCount != now.TestCount)
+            d.Add($"items: {saved.TrainCount} train + {saved.TestCount} test then, {now.TrainCount} + {now.TestCount} now");
+        if (!saved.ClassNames.SequenceEqual(now.ClassNames))
+        {
+            var gone = saved.ClassNames.Except(now.ClassNames).Take(5).ToArray();
+            var added = now.ClassNames.Except(saved.ClassNames).Take(5).ToArray();
+            d.Add(gone.Length + added.Length == 0 ? "classes: same names in another order"
+                : $"classes: {(gone.Length > 0 ? $"missing now {string.Join(", ", gone)}" : "")}{(gone.Length > 0 && added.Length > 0 ? "; " : "")}{(added.Length > 0 ? $"new {string.Join(", ", added)}" : "")}");
+        }
+        if (!saved.ItemShape.SequenceEqual(now.ItemShape)) d.Add($"item shape: {string.Join("×", saved.ItemShape)} then, {string.Join("×", now.ItemShape)} now");
+        if (d.Count == 0 && saved.Fingerprint != now.Fingerprint) d.Add("labels: the same classes and counts, but items carry other labels");
+        if (d.Count == 0 && saved.ContentFingerprint is { } c && now.ContentFingerprint is { } n && c != n)
+            d.Add("content: the same classes, counts and labels, but other item values (images or rows replaced, or class folders swapped)");
+        if (d.Count > 0 && saved.Source != now.Source) d.Add($"source: {(saved.Source.Length == 0 ? "the bundled sample" : saved.Source)} then, {(now.Source.Length == 0 ? "the bundled sample" : now.Source)} now");
+        return string.Join("; ", d);
+    }
+
     /// <summary>Summarises <paramref name="data"/>.</summary>
     public static DataSummary Of(DatasetSplit data)
     {
@@ -57,6 +87,20 @@ public sealed record DataSummary
             TestCount = testLabels.Length,
             ClassNames = train.ClassNames.ToArray(),
             Fingerprint = Convert.ToHexStringLower(sha.GetHashAndReset())[..32],
+            ContentFingerprint = ContentHash(train, test),
         };
+    }
+
+    private static string ContentHash(Dataset train, Dataset? test)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var part in test is null ? new[] { train } : new[] { train, test })
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            var values = part.Features.contiguous().cpu();
+            sha.AppendData(values.bytes);
+            foreach (var name in part.ItemNames ?? []) sha.AppendData(System.Text.Encoding.UTF8.GetBytes(name + "\n"));
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset())[..32];
     }
 }

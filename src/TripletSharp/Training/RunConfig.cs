@@ -31,14 +31,31 @@ public sealed record RunConfig
     {
         Guard.NotNull(path, nameof(path));
         if (!File.Exists(path)) throw new ModelFormatException(path, "missing: not a training run folder.");
+        RunConfig config;
         try
         {
-            return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), JsonDefaults.Options)
+            config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), JsonDefaults.Options)
                 ?? throw new JsonException("the file holds 'null'.");
         }
         catch (JsonException e)
         {
             throw new ModelFormatException(path, $"not a valid run configuration ({e.Message})", e);
         }
+        // A damaged or edited value is the file's fault, not the command line's: name the file and the field.
+        if (config.Trainer is null) throw new ModelFormatException(path, "field 'trainer' is missing or null");
+        if (config.Data is null) throw new ModelFormatException(path, "field 'data' is missing or null");
+        try
+        {
+            config.Trainer.Validate();
+            config.Data.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            var field = e.ParamName is { } p ? JsonNamingPolicy.SnakeCaseLower.ConvertName(p) : "?";
+            var section = e.ParamName is not null && typeof(DataOptions).GetProperty(e.ParamName) is not null && typeof(TrainerOptions).GetProperty(e.ParamName) is null ? "data" : "trainer";
+            var why = e.Message.Split('\n')[0].Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            throw new ModelFormatException(path, $"field '{section}.{field}' is not valid ({why.TrimEnd('.')}); the file is damaged or was edited", e);
+        }
+        return config;
     }
 }

@@ -37,6 +37,43 @@ public sealed record RunFolder(string Directory)
     /// <summary>The HTML report.</summary>
     public string ReportPath => Path.Combine(Directory, ReportFileName);
 
+    /// <summary>The file a training process holds an OS lock on while it writes the folder (see <see cref="Lock"/>).</summary>
+    public string LockPath => Path.Combine(Directory, LockFileName);
+
+    /// <summary>File name of the run folder's lock.</summary>
+    public const string LockFileName = ".triplet.lock";
+
+    /// <summary>
+    /// Takes the run folder for this process: an exclusive OS lock on <see cref="LockPath"/>, held until the returned
+    /// handle is disposed (or the process ends, however it ends: a crash or SIGKILL releases it, so a lock file left
+    /// behind is stale and simply taken over). Creates the folder.
+    /// </summary>
+    /// <exception cref="IOException">Another process (or another session of this one) holds the folder; the message says so.</exception>
+    public IDisposable Lock()
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        try
+        {
+            var stream = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            try
+            {
+                var text = System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId} since {DateTime.UtcNow:O}\n"));
+                stream.SetLength(0);
+                stream.Write(text);
+                stream.Flush();
+            }
+            catch (IOException)
+            {
+                // The lock is what matters; its note is only for people.
+            }
+            return stream;
+        }
+        catch (IOException e) when (File.Exists(LockPath) && e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new IOException($"{Directory} is in use: another training process is writing this run folder (it holds {LockPath}); wait for it to finish, or choose another folder", e);
+        }
+    }
+
     /// <summary>Whether the folder holds a checkpoint (a run that can be resumed).</summary>
     public bool HasCheckpoint => Checkpoint.Exists(CheckpointDirectory);
 

@@ -125,6 +125,7 @@ public sealed class Trainer
     public TrainerOptions Resolve(DatasetSplit data)
     {
         Guard.NotNull(data, nameof(data));
+        DatasetLoader.CheckTestHasPairs(data.Test, data.Source, null);
         return Resolve(data.Train);
     }
 
@@ -139,6 +140,7 @@ public sealed class Trainer
     {
         Guard.NotNull(data, nameof(data));
         NativeLibraries.EnsureLoaded();
+        DatasetLoader.CheckTestHasPairs(data.Test, data.Source, dataOptions);
         var test = data.Test.Count == 0 ? null : data.Test;
         return Run(data.Train, test, DataSummary.Of(data.Train, test, data.Source, data.Format), dataOptions, cancellationToken);
     }
@@ -198,6 +200,8 @@ public sealed class Trainer
         bool imageNet = o.ImageNetNormalization || o.Weights is not null;
         if (imageNet && (train.Kind != DataKind.Images || train.ItemShape.Length != 3 || train.ItemShape[0] is not (1 or 3)))
             throw new ArgumentException($"'{nameof(TrainerOptions.ImageNetNormalization)}' needs grey or colour images, but the data holds {ModelInput.Describe(train.Kind, train.ItemShape)}.", nameof(TrainerOptions.ImageNetNormalization));
+        if (model == ModelKind.ConvNet && (train.ItemShape[1] < 4 || train.ItemShape[2] < 4))
+            throw new ArgumentException($"'{nameof(DataOptions.ImageSize)}' gives {train.ItemShape[1]}×{train.ItemShape[2]} images, but the convnet needs at least 4×4 (two 2× poolings); read the images with an image size of 4 or more.", nameof(DataOptions.ImageSize));
         int p = Sampler?.ClassesPerBatch ?? o.ClassesPerBatch, k = Sampler?.SamplesPerClass ?? o.SamplesPerClass;
         int classes = train.Labels.Distinct().Count();
         if (p > classes)

@@ -49,6 +49,7 @@ internal sealed class TrainingSession : IDisposable
     private bool dirty;
     private double currentLr = double.NaN;
     private byte[]? bestWeights;
+    private IDisposable? folderLock;
 
     private TrainingSession(Trainer trainer, TrainerOptions resolved, Dataset train, Dataset? test, DataSummary summary, Checkpoint? state)
     {
@@ -80,6 +81,23 @@ internal sealed class TrainingSession : IDisposable
     public static TrainingSession Open(Trainer trainer, TrainerOptions o, Dataset train, Dataset? test, DataSummary summary, out byte[]? modelBytes, out byte[]? optimizerBytes)
     {
         var run = o.OutputDirectory is null ? null : new RunFolder(o.OutputDirectory);
+        // One writer per run folder, for the life of the session (a second `train` on the same --out is refused).
+        var folderLock = run?.Lock();
+        try
+        {
+            var session = OpenLocked(trainer, o, train, test, summary, run, out modelBytes, out optimizerBytes);
+            session.folderLock = folderLock;
+            return session;
+        }
+        catch
+        {
+            folderLock?.Dispose();
+            throw;
+        }
+    }
+
+    private static TrainingSession OpenLocked(Trainer trainer, TrainerOptions o, Dataset train, Dataset? test, DataSummary summary, RunFolder? run, out byte[]? modelBytes, out byte[]? optimizerBytes)
+    {
         Checkpoint? state = null;
         modelBytes = optimizerBytes = null;
         if (run is not null && run.HasCheckpoint)
@@ -87,9 +105,14 @@ internal sealed class TrainingSession : IDisposable
             if (!o.Resume)
                 throw new ArgumentException($"'{nameof(TrainerOptions.OutputDirectory)}' {run.Directory} already holds a training run; resume it, or choose another folder.", nameof(TrainerOptions.OutputDirectory));
             (state, modelBytes, optimizerBytes) = run.ReadCheckpoint();
-            if (state.DataFingerprint != summary.Fingerprint)
-                throw new ArgumentException($"The run in {run.Directory} was trained on other data (labels, counts or classes differ); resume it with the same data.", "data");
-            if (run.TryReadConfig() is { } saved) CheckSameOptions(saved.Trainer, o, run.ConfigPath);
+            state.Validate(Path.Combine(run.CheckpointDirectory, Checkpoint.FileName), o.Epochs, o.BatchesPerEpoch!.Value);
+            var saved = run.TryReadConfig();
+            var differences = DataSummary.Differences(saved?.DataSummary, summary);
+            if (state.DataFingerprint != summary.Fingerprint || differences.Length > 0)
+                throw new ArgumentException(saved?.DataSummary is null
+                    ? $"The run in {run.Directory} was trained on other data (its checkpoint's data fingerprint differs, and {run.ConfigPath} is missing, so what differs cannot be said); resume it with the same data."
+                    : $"The run in {run.Directory} was trained on other data ({(differences.Length > 0 ? differences : "labels, counts or classes differ")}); resume it with the data in {run.ConfigPath}.", "data");
+            if (saved is not null) CheckSameOptions(saved.Trainer, o, run.ConfigPath);
         }
         else if (o.Resume)
         {
@@ -295,7 +318,8 @@ internal sealed class TrainingSession : IDisposable
     public bool KeepBest(EpochRecord record)
     {
         var metrics = record.Metrics;
-        bool isBest = test is null || (metrics is not null && Score(metrics) > state.BestScore);
+        // A score that cannot be computed (NaN MAP@R: no query with a same-class neighbour) never makes an epoch the best.
+        bool isBest = test is null || (metrics is not null && !double.IsNaN(metrics.MapAtR) && Score(metrics) > state.BestScore);
         if (!isBest) return false;
         if (metrics is not null) state.BestScore = Score(metrics);
         state.BestEpoch = record.Epoch;
@@ -508,5 +532,6 @@ internal sealed class TrainingSession : IDisposable
         trainLabels?.Dispose();
         optimizer?.Dispose();
         if (ownsModel) model?.Dispose();
+        folderLock?.Dispose();
     }
 }
