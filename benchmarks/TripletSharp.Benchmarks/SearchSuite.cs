@@ -58,7 +58,7 @@ internal sealed class SearchSuite
             foreach (var kind in new[] { IndexKind.Exact, IndexKind.Hnsw })
             {
                 var folder = Path.Combine(root, kind.ToString().ToLowerInvariant());
-                var hnsw = new HnswOptions { BuildThreads = Environment.ProcessorCount };
+                var hnsw = Hnsw();
                 double buildS = 0;
                 long buildPeak = MemoryProbe.PeakExtraBytes(() =>
                 {
@@ -69,7 +69,7 @@ internal sealed class SearchSuite
                 });
                 Reporter.Progress($"search: {kind} built in {buildS:0.0} s");
                 double sizeMib = Directory.GetFiles(folder).Sum(f => new FileInfo(f).Length) / 1048576.0;
-                var efs = kind == IndexKind.Exact ? new int?[] { null } : new int?[] { 16, 32, 64, 128, 256 };
+                var efs = kind == IndexKind.Exact ? new int?[] { null } : (_options.SearchEf ?? [16, 32, 64, 128, 256, 512]).Select(e => (int?)e).ToArray();
                 foreach (var ef in efs)
                 {
                     var sw = Stopwatch.StartNew();
@@ -87,12 +87,14 @@ internal sealed class SearchSuite
                     truth ??= hits;
                     double recall = Recall(truth, hits);
                     _reporter.Write(new Row("search")
-                        .Set("n", n).Set("kind", kind.ToString().ToLowerInvariant()).Set("expansion_search", ef ?? (object)"-")
+                        .Set("n", n).Set("kind", kind.ToString().ToLowerInvariant() + (ef == Defaults.ExpansionSearch ? "*" : "")).Set("expansion_search", ef ?? (object)"-")
                         .Set("build_s", buildS).Set("build_peak_mib", buildPeak / 1048576.0).Set("size_mib", sizeMib)
                         .Set("open_ms", openMs).Set("qps", nq / searchS).Set("search_peak_mib", searchPeak / 1048576.0).Set("recall_at_10", recall));
                 }
             }
-            _reporter.Note($"HNSW: connectivity 16, expansion-add 128, f32, built with {Environment.ProcessorCount} threads; opened as a memory-mapped view " +
+            var h = Hnsw();
+            _reporter.Note($"HNSW: connectivity {h.Connectivity}, expansion-add {h.ExpansionAdd}, {h.Scalar.ToString().ToLowerInvariant()}, built with {h.BuildThreads} threads; " +
+                           $"* = the library's default expansion-search ({Defaults.ExpansionSearch}); opened as a memory-mapped view " +
                            "with sizes and SHA-256 of every file checked (open time includes hashing). Distances of HNSW candidates are re-measured exactly. " +
                            $"recall@10 = share of the exact index's 10 nearest found. Memory: {MemoryProbe.Method}.");
         }
@@ -101,6 +103,16 @@ internal sealed class SearchSuite
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
     }
+
+    private static readonly HnswOptions Defaults = new();
+
+    /// <summary>The library's default HNSW settings, with the suite's connectivity and expansion-add when given, built on every core.</summary>
+    private HnswOptions Hnsw() => new()
+    {
+        Connectivity = _options.SearchConnectivity ?? Defaults.Connectivity,
+        ExpansionAdd = _options.SearchExpansionAdd ?? Defaults.ExpansionAdd,
+        BuildThreads = Environment.ProcessorCount,
+    };
 
     private static double Recall(SearchHit[][] truth, SearchHit[][] hits)
     {
