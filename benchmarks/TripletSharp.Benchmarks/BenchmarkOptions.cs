@@ -31,6 +31,8 @@ internal sealed class BenchmarkOptions
           --search-connectivity N      search suite: HNSW connectivity (default: the library's)
           --search-expansion-add N     search suite: HNSW expansion-add (default: the library's)
           --search-ef 32,64,128        search suite: expansion-search values swept (default 16,32,64,128,256,512)
+          --search-model M             search suite: instead of synthetic vectors, index the test split of
+          --search-data D              D embedded by the saved model M (queries: D's first training items)
           -h, --help                   this text
         """;
 
@@ -51,6 +53,8 @@ internal sealed class BenchmarkOptions
     public int? SearchConnectivity { get; private set; }
     public int? SearchExpansionAdd { get; private set; }
     public int[]? SearchEf { get; private set; }
+    public string? SearchModel { get; private set; }
+    public string? SearchData { get; private set; }
     public int KnnBlock { get; private set; } = 1024;
     public bool Help { get; private set; }
 
@@ -89,6 +93,8 @@ internal sealed class BenchmarkOptions
                 case "--serve-seconds": o.ServeSeconds = PositiveDouble(a, Value()); break;
                 case "--search-connectivity": o.SearchConnectivity = PositiveInt(a, Value()); break;
                 case "--search-expansion-add": o.SearchExpansionAdd = PositiveInt(a, Value()); break;
+                case "--search-model": o.SearchModel = Value(); break;
+                case "--search-data": o.SearchData = Value(); break;
                 case "--search-ef": o.SearchEf = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => PositiveInt(a, s)).ToArray(); break;
                 case "--knn-block": o.KnnBlock = PositiveInt(a, Value()); break;
                 case "-h" or "--help": o.Help = true; break;

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using TripletSharp.Data;
 using TripletSharp.Distances;
+using TripletSharp.Models;
 using TripletSharp.Search;
 using static TorchSharp.torch;
 
@@ -33,17 +35,46 @@ internal sealed class SearchSuite
         Directory.CreateDirectory(root);
         try
         {
-            Reporter.Progress($"search: generating {n} × {Dim} clustered vectors");
-            var (x, labels) = SyntheticData.ClusteredEmbeddings(n, Dim, classes, seed: 11);
-            using var gallery = x;
-            var rng = new Random(12);
-            var pick = Enumerable.Range(0, nq).Select(_ => (long)rng.Next(n)).ToArray();
-            using var queries = (gallery.index_select(0, tensor(pick)) + 0.1 * randn(new long[] { nq, Dim }, generator: new Generator(13))).contiguous();
+            Tensor gallery, queries;
+            long[] labels;
+            string[] classNames;
+            BaseDistance measure;
+            string what;
+            if (_options.SearchModel is { } modelPath)
+            {
+                // A real gallery: the test split of the data embedded by a saved model; queries are training items.
+                using var model = ModelBundle.Load(modelPath);
+                var data = new DataOptions { Path = _options.SearchData ?? throw new ArgumentException("--search-model needs --search-data.") };
+                using var split = DatasetLoader.Load(data);
+                Reporter.Progress($"search: embedding {split.Test.Count} test items and {nq} training items of {data.Path}");
+                gallery = model.Embed(split.Test);
+                n = split.Test.Count;
+                nq = Math.Min(nq, split.Train.Count);
+                using var first = split.Train.Subset(Enumerable.Range(0, nq).ToArray());
+                queries = model.Embed(first);
+                labels = split.Test.Labels;
+                classNames = split.Test.ClassNames.ToArray();
+                measure = model.CreateDistance();
+                what = $"{data.Path} test split embedded by {modelPath} ({gallery.shape[1]}-d, {measure.Name}), queries: its first {nq} training items";
+            }
+            else
+            {
+                Reporter.Progress($"search: generating {n} × {Dim} clustered vectors");
+                var (x, synthLabels) = SyntheticData.ClusteredEmbeddings(n, Dim, classes, seed: 11);
+                gallery = x;
+                labels = synthLabels;
+                var rng = new Random(12);
+                var pick = Enumerable.Range(0, nq).Select(_ => (long)rng.Next(n)).ToArray();
+                queries = (gallery.index_select(0, tensor(pick)) + 0.1 * randn(new long[] { nq, Dim }, generator: new Generator(13))).contiguous();
+                classNames = Enumerable.Range(0, classes).Select(i => $"c{i}").ToArray();
+                measure = new CosineDistance();
+                what = $"N = {n}, D = {Dim} synthetic clustered, cosine, {nq} queries";
+            }
+            using var galleryScope = gallery;
+            using var queryScope = queries;
             var ids = Enumerable.Range(0, n).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-            var classNames = Enumerable.Range(0, classes).Select(i => $"c{i}").ToArray();
-            var measure = new CosineDistance();
 
-            _reporter.BeginTable($"search: N = {n}, D = {Dim}, cosine, {nq} queries, k = {K}",
+            _reporter.BeginTable($"search: {what}, k = {K}",
                 new Column("kind", "kind", Width: 5, Left: true),
                 new Column("expansion_search", "ef", "0", Width: 4),
                 new Column("build_s", "build s", "0.0"),

@@ -352,4 +352,22 @@ public class IndexCliTests
         }
         Assert.False(Directory.Exists(dir["i2"]));
     }
+
+    [Fact]
+    public void ValidationAndHoldoutHalves_SplitEveryClass_AndDoNotDependOnTheOtherClasses()
+    {
+        using var features = torch.zeros(30, 2);
+        var labels = Enumerable.Range(0, 30).Select(i => (long)(i % 3)).ToArray();
+        using var all = new Dataset(features.clone(), labels, ["a", "b", "c"], DataKind.Vectors);
+        var v = DataParts.Half(all, 0, validation: true);
+        var h = DataParts.Half(all, 0, validation: false);
+        Assert.Empty(v.Intersect(h));
+        Assert.Equal(Enumerable.Range(0, 30), v.Concat(h).Order());
+        foreach (var c in new long[] { 0, 1, 2 }) Assert.Equal(5, v.Count(i => labels[i] == c));
+        // the same items of classes a and c, without class b (renumbered as --classes does): the same halves
+        var keep = Enumerable.Range(0, 30).Where(i => labels[i] != 1).ToArray();
+        using var ac = new Dataset(torch.zeros(keep.Length, 2), keep.Select(i => labels[i] == 0 ? 0L : 1L).ToArray(), ["a", "c"], DataKind.Vectors);
+        Assert.Equal(v.Where(i => labels[i] != 1), DataParts.Half(ac, 0, validation: true).Select(i => keep[i]));
+        Assert.NotEqual(v, DataParts.Half(all, 1, validation: true));
+    }
 }
