@@ -28,6 +28,11 @@ internal sealed class BenchmarkOptions
           --search-n N                 search suite: index size (default 1000000, quick 50000)
           --serve-n N                  serve suite: index size (default 20000, quick 5000)
           --serve-seconds S            serve suite: seconds per load run (default 10, quick 3)
+          --search-connectivity N      search suite: HNSW connectivity (default: the library's)
+          --search-expansion-add N     search suite: HNSW expansion-add (default: the library's)
+          --search-ef 32,64,128        search suite: expansion-search values swept (default 16,32,64,128,256,512)
+          --search-model M             search suite: instead of synthetic vectors, index the test split of
+          --search-data D              D embedded by the saved model M (queries: D's first training items)
           -h, --help                   this text
         """;
 
@@ -45,6 +50,11 @@ internal sealed class BenchmarkOptions
     public int? SearchN { get; private set; }
     public int? ServeN { get; private set; }
     public double? ServeSeconds { get; private set; }
+    public int? SearchConnectivity { get; private set; }
+    public int? SearchExpansionAdd { get; private set; }
+    public int[]? SearchEf { get; private set; }
+    public string? SearchModel { get; private set; }
+    public string? SearchData { get; private set; }
     public int KnnBlock { get; private set; } = 1024;
     public bool Help { get; private set; }
 
@@ -81,6 +91,11 @@ internal sealed class BenchmarkOptions
                 case "--search-n": o.SearchN = PositiveInt(a, Value()); break;
                 case "--serve-n": o.ServeN = PositiveInt(a, Value()); break;
                 case "--serve-seconds": o.ServeSeconds = PositiveDouble(a, Value()); break;
+                case "--search-connectivity": o.SearchConnectivity = PositiveInt(a, Value()); break;
+                case "--search-expansion-add": o.SearchExpansionAdd = PositiveInt(a, Value()); break;
+                case "--search-model": o.SearchModel = Value(); break;
+                case "--search-data": o.SearchData = Value(); break;
+                case "--search-ef": o.SearchEf = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => PositiveInt(a, s)).ToArray(); break;
                 case "--knn-block": o.KnnBlock = PositiveInt(a, Value()); break;
                 case "-h" or "--help": o.Help = true; break;
                 default: throw new ArgumentException($"Unknown option '{a}'. Use --help.");

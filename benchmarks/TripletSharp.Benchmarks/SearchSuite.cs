@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using TripletSharp.Data;
 using TripletSharp.Distances;
+using TripletSharp.Models;
 using TripletSharp.Search;
 using static TorchSharp.torch;
 
@@ -33,17 +35,46 @@ internal sealed class SearchSuite
         Directory.CreateDirectory(root);
         try
         {
-            Reporter.Progress($"search: generating {n} × {Dim} clustered vectors");
-            var (x, labels) = SyntheticData.ClusteredEmbeddings(n, Dim, classes, seed: 11);
-            using var gallery = x;
-            var rng = new Random(12);
-            var pick = Enumerable.Range(0, nq).Select(_ => (long)rng.Next(n)).ToArray();
-            using var queries = (gallery.index_select(0, tensor(pick)) + 0.1 * randn(new long[] { nq, Dim }, generator: new Generator(13))).contiguous();
+            Tensor gallery, queries;
+            long[] labels;
+            string[] classNames;
+            BaseDistance measure;
+            string what;
+            if (_options.SearchModel is { } modelPath)
+            {
+                // A real gallery: the test split of the data embedded by a saved model; queries are training items.
+                using var model = ModelBundle.Load(modelPath);
+                var data = new DataOptions { Path = _options.SearchData ?? throw new ArgumentException("--search-model needs --search-data.") };
+                using var split = DatasetLoader.Load(data);
+                Reporter.Progress($"search: embedding {split.Test.Count} test items and {nq} training items of {data.Path}");
+                gallery = model.Embed(split.Test);
+                n = split.Test.Count;
+                nq = Math.Min(nq, split.Train.Count);
+                using var first = split.Train.Subset(Enumerable.Range(0, nq).ToArray());
+                queries = model.Embed(first);
+                labels = split.Test.Labels;
+                classNames = split.Test.ClassNames.ToArray();
+                measure = model.CreateDistance();
+                what = $"{data.Path} test split embedded by {modelPath} ({gallery.shape[1]}-d, {measure.Name}), queries: its first {nq} training items";
+            }
+            else
+            {
+                Reporter.Progress($"search: generating {n} × {Dim} clustered vectors");
+                var (x, synthLabels) = SyntheticData.ClusteredEmbeddings(n, Dim, classes, seed: 11);
+                gallery = x;
+                labels = synthLabels;
+                var rng = new Random(12);
+                var pick = Enumerable.Range(0, nq).Select(_ => (long)rng.Next(n)).ToArray();
+                queries = (gallery.index_select(0, tensor(pick)) + 0.1 * randn(new long[] { nq, Dim }, generator: new Generator(13))).contiguous();
+                classNames = Enumerable.Range(0, classes).Select(i => $"c{i}").ToArray();
+                measure = new CosineDistance();
+                what = $"N = {n}, D = {Dim} synthetic clustered, cosine, {nq} queries";
+            }
+            using var galleryScope = gallery;
+            using var queryScope = queries;
             var ids = Enumerable.Range(0, n).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-            var classNames = Enumerable.Range(0, classes).Select(i => $"c{i}").ToArray();
-            var measure = new CosineDistance();
 
-            _reporter.BeginTable($"search: N = {n}, D = {Dim}, cosine, {nq} queries, k = {K}",
+            _reporter.BeginTable($"search: {what}, k = {K}",
                 new Column("kind", "kind", Width: 5, Left: true),
                 new Column("expansion_search", "ef", "0", Width: 4),
                 new Column("build_s", "build s", "0.0"),
@@ -58,7 +89,7 @@ internal sealed class SearchSuite
             foreach (var kind in new[] { IndexKind.Exact, IndexKind.Hnsw })
             {
                 var folder = Path.Combine(root, kind.ToString().ToLowerInvariant());
-                var hnsw = new HnswOptions { BuildThreads = Environment.ProcessorCount };
+                var hnsw = Hnsw();
                 double buildS = 0;
                 long buildPeak = MemoryProbe.PeakExtraBytes(() =>
                 {
@@ -69,7 +100,7 @@ internal sealed class SearchSuite
                 });
                 Reporter.Progress($"search: {kind} built in {buildS:0.0} s");
                 double sizeMib = Directory.GetFiles(folder).Sum(f => new FileInfo(f).Length) / 1048576.0;
-                var efs = kind == IndexKind.Exact ? new int?[] { null } : new int?[] { 16, 32, 64, 128, 256 };
+                var efs = kind == IndexKind.Exact ? new int?[] { null } : (_options.SearchEf ?? [16, 32, 64, 128, 256, 512]).Select(e => (int?)e).ToArray();
                 foreach (var ef in efs)
                 {
                     var sw = Stopwatch.StartNew();
@@ -87,12 +118,14 @@ internal sealed class SearchSuite
                     truth ??= hits;
                     double recall = Recall(truth, hits);
                     _reporter.Write(new Row("search")
-                        .Set("n", n).Set("kind", kind.ToString().ToLowerInvariant()).Set("expansion_search", ef ?? (object)"-")
+                        .Set("n", n).Set("kind", kind.ToString().ToLowerInvariant() + (ef == Defaults.ExpansionSearch ? "*" : "")).Set("expansion_search", ef ?? (object)"-")
                         .Set("build_s", buildS).Set("build_peak_mib", buildPeak / 1048576.0).Set("size_mib", sizeMib)
                         .Set("open_ms", openMs).Set("qps", nq / searchS).Set("search_peak_mib", searchPeak / 1048576.0).Set("recall_at_10", recall));
                 }
             }
-            _reporter.Note($"HNSW: connectivity 16, expansion-add 128, f32, built with {Environment.ProcessorCount} threads; opened as a memory-mapped view " +
+            var h = Hnsw();
+            _reporter.Note($"HNSW: connectivity {h.Connectivity}, expansion-add {h.ExpansionAdd}, {h.Scalar.ToString().ToLowerInvariant()}, built with {h.BuildThreads} threads; " +
+                           $"* = the library's default expansion-search ({Defaults.ExpansionSearch}); opened as a memory-mapped view " +
                            "with sizes and SHA-256 of every file checked (open time includes hashing). Distances of HNSW candidates are re-measured exactly. " +
                            $"recall@10 = share of the exact index's 10 nearest found. Memory: {MemoryProbe.Method}.");
         }
@@ -101,6 +134,16 @@ internal sealed class SearchSuite
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
     }
+
+    private static readonly HnswOptions Defaults = new();
+
+    /// <summary>The library's default HNSW settings, with the suite's connectivity and expansion-add when given, built on every core.</summary>
+    private HnswOptions Hnsw() => new()
+    {
+        Connectivity = _options.SearchConnectivity ?? Defaults.Connectivity,
+        ExpansionAdd = _options.SearchExpansionAdd ?? Defaults.ExpansionAdd,
+        BuildThreads = Environment.ProcessorCount,
+    };
 
     private static double Recall(SearchHit[][] truth, SearchHit[][] hits)
     {

@@ -52,10 +52,13 @@ internal static class CliApp
             ReportCommand.Create(ctx),
             ExportCommand.Create(ctx),
             ServeCommand.Create(ctx),
+            IndexCommand.Create(ctx),
+            CalibrateCommand.Create(ctx),
+            MatchCommand.Create(ctx),
         };
         root.SetAction(_ =>
         {
-            ctx.Err.WriteLine("triplet: a command is required: train, eval, embed, search or report (see 'triplet --help').");
+            ctx.Err.WriteLine("triplet: a command is required: train, eval, embed, search, report, index, calibrate or match (see 'triplet --help').");
             return ExitCodes.Usage;
         });
         return root;

@@ -15,6 +15,7 @@ internal static class EmbedCommand
         var model = t.Add(CommonOptions.ModelFolder("Model folder."));
         var data = t.Add(CommonOptions.Data("Dataset to embed (default: the data the model was trained on)."), nameof(DataOptions.Path));
         var format = t.Add(CommonOptions.Format(), nameof(DataOptions.Format));
+        var classes = t.Add(CommonOptions.Classes(), nameof(DataOptions.Classes));
         var output = t.Add(new Option<string>("--out") { Description = "Output file: .csv, .npy (a structured array) or .parquet.", Required = true }, "Output");
         var split = t.Add(Choice("--split", "Which items to embed.", "all", ["all", "train", "test"]));
         var projector = t.Add(Optional<string>("--projector", "Also write TensorBoard Embedding Projector files (vectors, metadata, sprite for images, config) into this folder."));
@@ -25,7 +26,7 @@ internal static class EmbedCommand
             var kind = EmbeddingWriter.KindOf(outPath);
             using var bundle = ModelBundle.Load(parse.GetValue(model)!);
             var dataPath = parse.GetValue(data);
-            var dataOptions = DataFor(bundle.Input.Data, dataPath, parse.GetValue(format));
+            var dataOptions = DataFor(bundle.Input.Data, dataPath, parse.GetValue(format), CommonOptions.ParseClasses(parse.GetValue(classes)));
             using var set = Embed(bundle, dataOptions, Enum.Parse<SplitSelection>(parse.GetValue(split)!, ignoreCase: true), dataPath is not null);
             EmbeddingWriter.Write(outPath, kind, set);
             ctx.Out.WriteLine($"wrote {set.Count} embeddings of dimension {set.Dimension} to {outPath}");

@@ -99,28 +99,66 @@ internal static class EmbeddingWriter
     }
 
     /// <summary>Columns: label (int64), class, split, item (strings; item omitted when unknown), e0 … e(D−1) (float32).</summary>
-    private static async Task WriteParquet(Stream stream, EmbeddingSet set, float[] values)
+    private static Task WriteParquet(Stream stream, EmbeddingSet set, float[] values)
     {
         int n = set.Count, dim = set.Dimension;
-        var label = new DataField<long>("label");
-        var cls = new DataField<string>("class");
-        var split = new DataField<string>("split");
-        var item = new DataField<string>("item");
-        var dims = Enumerable.Range(0, dim).Select(j => new DataField<float>($"e{j}")).ToArray();
-        var fields = new List<Field> { label, cls, split };
-        if (set.ItemNames is not null) fields.Add(item);
-        fields.AddRange(dims);
-        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream);
-        using var group = writer.CreateRowGroup();
-        await group.WriteAsync<long>(label, set.Labels.AsMemory());
-        await group.WriteAsync(cls, Enumerable.Range(0, n).Select(set.ClassName).ToArray());
-        await group.WriteAsync(split, set.Splits.ToArray());
-        if (set.ItemNames is not null) await group.WriteAsync(item, set.ItemNames.ToArray());
-        var column = new float[n];
+        var columns = new List<TableColumn>
+        {
+            new("label", set.Labels),
+            new("class", Enumerable.Range(0, n).Select(set.ClassName).ToArray()),
+            new("split", set.Splits.ToArray()),
+        };
+        if (set.ItemNames is not null) columns.Add(new("item", set.ItemNames.ToArray()));
         for (int j = 0; j < dim; j++)
         {
+            var column = new float[n];
             for (int i = 0; i < n; i++) column[i] = values[i * dim + j];
-            await group.WriteAsync<float>(dims[j], column.AsMemory());
+            columns.Add(new($"e{j}", column));
+        }
+        return WriteParquet(stream, columns);
+    }
+
+    /// <summary>Writes <paramref name="columns"/> (of equal length) as one Parquet row group; used for embeddings and for match results.</summary>
+    public static async Task WriteParquet(Stream stream, IReadOnlyList<TableColumn> columns)
+    {
+        var fields = columns.Select(c => c.Values switch
+        {
+            long[] => (DataField)new DataField<long>(c.Name),
+            float[] => new DataField<float>(c.Name),
+            double[] => new DataField<double>(c.Name),
+            string[] => new DataField<string>(c.Name),
+            _ => throw new ArgumentException($"Column '{c.Name}' holds {c.Values.GetType().Name}; a Parquet column holds long, float, double or string values."),
+        }).ToArray();
+        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream);
+        using var group = writer.CreateRowGroup();
+        for (int i = 0; i < columns.Count; i++)
+        {
+            switch (columns[i].Values)
+            {
+                case long[] l: await group.WriteAsync<long>((DataField<long>)fields[i], l.AsMemory()); break;
+                case float[] f: await group.WriteAsync<float>((DataField<float>)fields[i], f.AsMemory()); break;
+                case double[] d: await group.WriteAsync<double>((DataField<double>)fields[i], d.AsMemory()); break;
+                case string[] s: await group.WriteAsync((DataField<string>)fields[i], s); break;
+            }
+        }
+    }
+
+    /// <summary>Writes <paramref name="columns"/> as CSV with a header row (values in invariant culture, round-trip precision).</summary>
+    public static void WriteCsv(Stream stream, IReadOnlyList<TableColumn> columns)
+    {
+        using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+        w.WriteLine(string.Join(',', columns.Select(c => Csv(c.Name))));
+        int n = columns.Count == 0 ? 0 : columns[0].Values.Length;
+        for (int i = 0; i < n; i++)
+        {
+            w.WriteLine(string.Join(',', columns.Select(c => c.Values switch
+            {
+                long[] l => l[i].ToString(CultureInfo.InvariantCulture),
+                float[] f => f[i].ToString("R", CultureInfo.InvariantCulture),
+                double[] d => d[i].ToString("R", CultureInfo.InvariantCulture),
+                string[] s => Csv(s[i] ?? ""),
+                _ => "",
+            })));
         }
     }
 }

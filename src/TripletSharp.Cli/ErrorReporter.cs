@@ -1,4 +1,6 @@
 using TripletSharp.Data;
+using TripletSharp.Evaluation;
+using TripletSharp.Search;
 using TripletSharp.Models;
 using TripletSharp.Training;
 
@@ -29,6 +31,11 @@ internal static class ErrorReporter
             DataFormatException d => (ExitCodes.Data, CliApp.OneLine(d.Message) + "."),
             ModelFormatException m => (ExitCodes.Model, CliApp.OneLine(m.Message) + "."),
             ModelInputMismatchException m => (ExitCodes.Model, CliApp.OneLine(m.Message) + "."),
+            // An index from another model, dimension or measure is mismatched input, as data of another shape for a model is.
+            IndexMismatchException m => (ExitCodes.Model, CliApp.OneLine(m.Message) + "."),
+            // A truncated or corrupted index file is damaged input data, like a damaged dataset file.
+            IndexFormatException f => (ExitCodes.Data, CliApp.OneLine(f.Message) + "."),
+            CalibrationException c => (ExitCodes.Data, CliApp.OneLine(c.Message) + "."),
             ArgumentException a => (ExitCodes.Usage, ArgumentMessage(a, options)),
             FileNotFoundException f => (ExitCodes.Io, $"{f.FileName ?? "file"}: not found."),
             DirectoryNotFoundException d => (ExitCodes.Io, CliApp.OneLine(d.Message) + "."),

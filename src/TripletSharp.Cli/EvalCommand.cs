@@ -20,6 +20,7 @@ internal static class EvalCommand
         var model = t.Add(CommonOptions.ModelFolder());
         var data = t.Add(CommonOptions.Data("Dataset to evaluate on (default: the data the model was trained on)."), nameof(DataOptions.Path));
         var format = t.Add(CommonOptions.Format(), nameof(DataOptions.Format));
+        var classes = t.Add(CommonOptions.Classes(), nameof(DataOptions.Classes));
         var split = t.Add(Choice("--split", "Which items to evaluate on.", "test", ["test", "train", "all"]));
         var pairs = t.Add(Optional<string>("--pairs", "CSV of labelled pairs 'path1,path2,same' for verification (default: all pairs of the evaluated items)."));
         var json = t.Add(CommonOptions.Json());
@@ -28,7 +29,7 @@ internal static class EvalCommand
         {
             using var bundle = ModelBundle.Load(parse.GetValue(model)!);
             var dataPath = parse.GetValue(data);
-            var dataOptions = DataFor(bundle.Input.Data, dataPath, parse.GetValue(format));
+            var dataOptions = DataFor(bundle.Input.Data, dataPath, parse.GetValue(format), CommonOptions.ParseClasses(parse.GetValue(classes)));
             var which = Enum.Parse<SplitSelection>(parse.GetValue(split)!, ignoreCase: true);
             using var set = Embed(bundle, dataOptions, which, dataPath is not null);
             var distance = ComponentRegistry.CreateDistance(bundle.DistanceName);

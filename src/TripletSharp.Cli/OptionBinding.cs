@@ -45,6 +45,19 @@ internal static class OptionBinding
                 : throw new ArgumentException($"'HiddenSizes' must be comma-separated positive integers such as 256,128; got '{text}'.", "HiddenSizes")).ToArray();
     }
 
+    /// <summary>
+    /// The model's data options with the command line's data path, format and class subset on top; an explicit path
+    /// drops the training slice limits and the model's class subset (other data may have other classes), and
+    /// <c>--classes all</c> (an empty array) drops the subset too.
+    /// </summary>
+    public static DataOptions DataFor(DataOptions? stored, string? path, string? format, string[]? classes)
+    {
+        var d = DataFor(stored, path, format);
+        if (path is not null) d = d with { Classes = null };
+        if (classes is not null) d = d with { Classes = classes.Length == 0 ? null : classes };
+        return d;
+    }
+
     /// <summary>The model's data options with the command line's data path and format on top; an explicit path drops the training slice limits.</summary>
     public static DataOptions DataFor(DataOptions? stored, string? path, string? format)
     {

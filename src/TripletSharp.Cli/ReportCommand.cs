@@ -18,6 +18,7 @@ internal static class ReportCommand
         var model = t.Add(CommonOptions.ModelFolder());
         var data = t.Add(CommonOptions.Data("Dataset to report on (default: the data the model was trained on); its test split is used."), nameof(DataOptions.Path));
         var format = t.Add(CommonOptions.Format(), nameof(DataOptions.Format));
+        var classes = t.Add(CommonOptions.Classes(), nameof(DataOptions.Classes));
         var output = t.Add(Optional<string>("--out", "Report file (default: report.html next to the model folder's run, or in the current folder)."), "Output");
         t.Add(CommonOptions.NoTsne("Leave out the t-SNE map (PCA only)."), nameof(ReportOptions.ComputeTsne), (s, v) => s.ComputeTsne = !v);
         t.Add(CommonOptions.TsneIterations("t-SNE iterations.", r.TsneIterations), nameof(TsneOptions.Iterations), (s, v) => s.TsneIterations = v);
@@ -28,7 +29,7 @@ internal static class ReportCommand
             var modelDir = Path.GetFullPath(parse.GetValue(model)!);
             using var bundle = ModelBundle.Load(modelDir);
             var dataPath = parse.GetValue(data);
-            var dataOptions = DataFor(bundle.Input.Data, dataPath, parse.GetValue(format));
+            var dataOptions = DataFor(bundle.Input.Data, dataPath, parse.GetValue(format), CommonOptions.ParseClasses(parse.GetValue(classes)));
             using var test = dataPath is null ? DatasetLoader.LoadTest(dataOptions) : DatasetLoader.LoadAll(dataOptions);
             // History and stored distances belong to the run only when the report is about the run's own data.
             var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(modelDir));

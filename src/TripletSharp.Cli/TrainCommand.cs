@@ -30,6 +30,8 @@ internal static class TrainCommand
             });
         t.Add(Choice("--format", "Data format.", FormatName(dd.Format), FormatNames),
             nameof(DataOptions.Format), (s, v) => s.Data = s.Data with { Format = ParseFormat(v) });
+        t.Add(CommonOptions.Classes(),
+            nameof(DataOptions.Classes), (s, v) => s.Data = s.Data with { Classes = CommonOptions.ParseClasses(v) is { Length: > 0 } c ? c : null });
         t.Add(Choice("--model", "Architecture: a TorchVision backbone (resnet18, resnet34, resnet50, mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large) with an embedding head, convnet for images, mlp for vectors (auto picks convnet or mlp by data kind).", "auto", ["auto", .. ModelKinds.Names]),
             nameof(TrainerOptions.Model), (s, v) => s.Trainer = s.Trainer with { Model = v == "auto" ? null : ModelKinds.Parse(v) });
         t.Add(With("--embedding-dim", "Embedding dimension.", d.EmbeddingDim),

@@ -87,6 +87,24 @@ public static class ThresholdCalibrator
     public static CalibrationResult Identification(Tensor embeddings, IReadOnlyList<long> labels, BaseDistance measure, CalibrationTarget target) =>
         IdentificationCore(embeddings, labels, embeddings, labels, measure, target, excludeSelf: true);
 
+    /// <summary>
+    /// Identification against an index (exact or HNSW): each query's nearest indexed item; positive when its class name
+    /// is the query's. The result records the index's model fingerprint.
+    /// </summary>
+    /// <exception cref="CalibrationException">The index holds one class only, no query's nearest item is of its class, or the target is out of reach.</exception>
+    public static CalibrationResult Identification(EmbeddingIndex index, Tensor queries, IReadOnlyList<string> queryClassNames, CalibrationTarget target)
+    {
+        Guard.NotNull(index, nameof(index));
+        Guard.NotNull(queryClassNames, nameof(queryClassNames));
+        Guard.Embeddings(queries, nameof(queries));
+        if (queryClassNames.Count != queries.shape[0]) throw new ArgumentException($"'{nameof(queryClassNames)}' has {queryClassNames.Count} entries but there are {queries.shape[0]} queries.", nameof(queryClassNames));
+        if (index.Labels.Distinct().Count() < 2) throw new CalibrationException($"The index holds one class only ({index.Count} items); identification needs at least 2 classes.");
+        var hits = index.Search(queries, 1);
+        var values = hits.Select(h => h[0].Distance).ToArray();
+        var positive = hits.Select((h, i) => string.Equals(h[0].ClassName, queryClassNames[i], StringComparison.Ordinal)).ToArray();
+        return Calibrate(values, positive, target, CalibrationMode.Identification, index.Measure) with { ModelFingerprint = index.ModelFingerprint };
+    }
+
     private static CalibrationResult IdentificationCore(Tensor queries, IReadOnlyList<long> queryLabels, Tensor gallery, IReadOnlyList<long> galleryLabels, BaseDistance measure, CalibrationTarget target, bool excludeSelf)
     {
         Guard.Embeddings(queries, nameof(queries));

@@ -30,7 +30,7 @@ public class CliParsingTests
     [InlineData("--margin", "Cannot parse argument '0,2x'", "train", "--margin", "0,2x")]
     [InlineData("--miner", "'hardest' not recognized", "train", "--miner", "hardest")]
     [InlineData("--model", "Option '--model' is required", "eval")]
-    [InlineData("--gallery", "Option '--gallery' is required", "search", "--model", "m", "--query", "q")]
+    [InlineData("--gallery", "give either --gallery D", "search", "--model", "m", "--query", "q")]
     [InlineData("--out", "Option '--out' is required", "embed", "--model", "m")]
     [InlineData("--epochs", "--epochs must be > 0", "train", "--epochs", "0")]
     [InlineData("--classes-per-batch", "--classes-per-batch must be >= 2", "train", "--classes-per-batch", "1")]

@@ -15,17 +15,25 @@ public class OptionTableTests
 {
     private static readonly CliContext Context = new(TextWriter.Null, TextWriter.Null, false, default, false);
 
-    private static IEnumerable<TableCommand> Commands() => CliApp.BuildRoot(Context).Subcommands.Cast<TableCommand>();
+    /// <summary>Every command with options, at any depth (index build, add and info sit under 'index').</summary>
+    private static IEnumerable<TableCommand> Commands() => Paths().Select(p => p.Command);
 
-    public static TheoryData<string> CommandNames() => new(Commands().Select(c => c.Name));
+    /// <summary>Every command with options and its path below the root ("train", "index build").</summary>
+    private static IEnumerable<(string Path, TableCommand Command)> Paths() =>
+        Flatten(CliApp.BuildRoot(Context), "").Where(x => x.Command is TableCommand).Select(x => (x.Path, (TableCommand)x.Command));
 
-    private static TableCommand Command(string name) => Commands().Single(c => c.Name == name);
+    private static IEnumerable<(string Path, System.CommandLine.Command Command)> Flatten(System.CommandLine.Command c, string prefix) =>
+        c.Subcommands.SelectMany(s => new[] { (prefix + s.Name, s) }.Concat(Flatten(s, prefix + s.Name + " ")));
+
+    public static TheoryData<string> CommandNames() => new(Paths().Select(c => c.Path));
+
+    private static TableCommand Command(string path) => Paths().Single(c => c.Path == path).Command;
 
     [Theory]
     [MemberData(nameof(CommandNames))]
     public void EveryDeclaredOption_AppearsInHelp(string command)
     {
-        var (code, output, err) = CliRunner.Run(command, "--help");
+        var (code, output, err) = CliRunner.Run([.. command.Split(' '), "--help"]);
         Assert.Equal(0, code);
         Assert.Equal("", err);
         var declared = Command(command);

@@ -215,8 +215,9 @@ public class HnswSettingsTests
         Assert.Equal(File.ReadAllBytes(dir.File("a", "graph.usearch")), File.ReadAllBytes(dir.File("b", "graph.usearch")));
         using var opened = EmbeddingIndex.Open(dir.File("a"), new IndexOpenOptions { ExpansionSearch = 7 });
         Assert.Equal(7, opened.Hnsw!.ExpansionSearch);
-        Assert.Equal(16, opened.Hnsw.Connectivity);
-        Assert.Equal(128, opened.Hnsw.ExpansionAdd);
+        var defaults = new HnswOptions();
+        Assert.Equal(defaults.Connectivity, opened.Hnsw.Connectivity);
+        Assert.Equal(defaults.ExpansionAdd, opened.Hnsw.ExpansionAdd);
         Assert.Equal(HnswScalar.F32, opened.Hnsw.Scalar);
         Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddingIndex.Open(dir.File("a"), new IndexOpenOptions { ExpansionSearch = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddingIndex.Build(x, labels, classes, ids, new TripletSharp.Distances.CosineDistance(), "fp", IndexKind.Hnsw, new HnswOptions { Connectivity = 1 }));
