@@ -12,8 +12,9 @@ namespace TripletSharp.Losses;
 /// needs. A wrapper (cross-batch memory, for example) can hold a loss and call it like any user.
 /// </summary>
 /// <remarks>
-/// There is no reference set (PML's <c>ref_emb</c>) yet: the band kernels work on the batch's own B×B matrix, whose
-/// gradient they form in closed form.
+/// Without a reference set the band kernels work on the batch's own B×B matrix, whose gradient they form in closed
+/// form. <see cref="ComputeWithReferences"/> adds PML's <c>ref_emb</c>: anchors from the batch, positives and negatives
+/// from the batch followed by a <see cref="ReferenceSet"/> (a cross-batch memory), on a B×(B+M) matrix.
 /// </remarks>
 public abstract class BaseMetricLossFunction
 {
@@ -58,6 +59,30 @@ public abstract class BaseMetricLossFunction
         indices?.Validate(l);
         var band = indices is null ? mined?.Band ?? NegativeBand.All : null;
         var result = Reducer.Reduce(ComputeLoss(new LossInput(embeddings, l, indices, band, mined?.Distance ?? Distance, mined)));
+        result.Loss.MoveToOuterDisposeScope();
+        return result;
+    }
+
+    /// <summary>
+    /// The loss with anchors from the batch and positives and negatives from the batch followed by
+    /// <paramref name="references"/> (constants: the gradient flows only into <paramref name="embeddings"/>). Over the
+    /// triplets <paramref name="mined"/> against the same references, or every valid triplet when it is null.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad embeddings, labels or references, or a mining result of another reference set.</exception>
+    /// <exception cref="NotSupportedException">A loss option the reference path does not support (see the loss).</exception>
+    public LossOutput ComputeWithReferences(Tensor embeddings, Tensor labels, ReferenceSet references, MiningResult? mined = null)
+    {
+        Guard.NotNull(references, nameof(references));
+        Guard.Embeddings(embeddings);
+        references.CheckAgainst(embeddings);
+        if (mined is not null && !ReferenceEquals(mined.References, references))
+            throw new ArgumentException("The mining result was not mined against these references: pass the ReferenceSet given to BaseMiner.Mine.", nameof(mined));
+        using var scope = torch.NewDisposeScope();
+        var l = Guard.Labels(labels, embeddings.shape[0]).to(embeddings.device);
+        var indices = mined?.Indices;
+        var band = indices is null ? mined?.Band ?? NegativeBand.All : null;
+        var input = new LossInput(embeddings, l, indices, band, mined?.Distance ?? Distance, mined) { References = references };
+        var result = Reducer.Reduce(ComputeLoss(input));
         result.Loss.MoveToOuterDisposeScope();
         return result;
     }

@@ -37,6 +37,12 @@ public sealed class LossInput
     /// <summary>The measure the band is selected with: the miner's, or the loss's own when nothing was mined.</summary>
     public BaseDistance Selector { get; }
 
+    /// <summary>
+    /// Extra references (cross-batch memory): positives and negatives index the batch followed by these rows; null for
+    /// a batch-only call. A loss that does not support references must refuse a call where this is set.
+    /// </summary>
+    public ReferenceSet? References { get; internal init; }
+
     /// <summary>The miner's result, when the call came with one.</summary>
     internal MiningResult? Mined { get; }
 
@@ -46,8 +52,11 @@ public sealed class LossInput
     /// <summary>The selection as explicit triplets: <see cref="Indices"/>, or the band materialised in (anchor, positive, negative) order.</summary>
     /// <remarks>Do not dispose the result: it belongs to the call.</remarks>
     /// <exception cref="InvalidOperationException">The band holds more than <see cref="TripletMarginLoss.MaxMaterializedTriplets"/> triplets.</exception>
+    /// <exception cref="NotSupportedException">A band selection against <see cref="References"/>.</exception>
     public TripletIndices Triplets()
     {
+        if (References is not null && Indices is null)
+            throw new NotSupportedException("A band selection against a reference set is not materialised; use a reducing reducer.");
         if (Indices is TripletIndices indices) return indices;
         using var noGrad = TorchSharp.torch.no_grad();
         var (a, p, n) = TripletLossKernels.BandTriplets(Embeddings, Labels, Band!.ToEngine(), Selector, Cache);

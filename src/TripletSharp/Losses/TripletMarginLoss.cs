@@ -1,6 +1,7 @@
 using TripletSharp.Distances;
 using TripletSharp.Engine;
 using TripletSharp.Mining;
+using static TorchSharp.torch;
 
 namespace TripletSharp.Losses;
 
@@ -66,6 +67,7 @@ public sealed class TripletMarginLoss : BaseMetricLossFunction
     protected override LossTerms ComputeLoss(LossInput input)
     {
         var spec = new TripletLossSpec(Margin, SoftMargin, Swap, Distance);
+        if (input.References is ReferenceSet references) return AgainstReferences(spec, input, references);
         var x = input.Embeddings;
         var cache = input.Cache;
         if (input.Indices is TripletIndices t)
@@ -83,5 +85,39 @@ public sealed class TripletMarginLoss : BaseMetricLossFunction
         return new LossTerms(
             () => TripletLossKernels.BandSum(spec, x, input.Labels, band, input.Selector, cache, onMinerBand),
             () => TripletLossKernels.BandValues(spec, x, input.Labels, band, input.Selector, cache));
+    }
+
+    /// <summary>
+    /// Anchors from the batch, positives and negatives from the batch followed by the references, on one B×(B+M) matrix:
+    /// explicit triplets are gathered from it (hinge or soft margin); a band is evaluated on it with the hinge.
+    /// </summary>
+    private LossTerms AgainstReferences(TripletLossSpec spec, LossInput input, ReferenceSet references)
+    {
+        if (Swap)
+            throw new NotSupportedException("The distance swap needs d(positive, negative) between references, an (B+M)² matrix; it is not supported with a reference set (cross-batch memory).");
+        var x = input.Embeddings;
+        var r = references.Embeddings;
+        if (input.Indices is TripletIndices t)
+        {
+            return new LossTerms(() =>
+            {
+                if (t.Count == 0) return (x.sum().mul(Scalars.Zero), 0, 0);
+                var v = CrossTripletKernels.PerTriplet(spec, x, r, t.Anchors, t.Positives, t.Negatives);
+                return (v.sum(), t.Count, v.detach().gt(Scalars.Zero).sum().item<long>());
+            }, () =>
+            {
+                var v = t.Count == 0 ? x.sum().mul(Scalars.Zero).unsqueeze(0).narrow(0, 0, 0) : CrossTripletKernels.PerTriplet(spec, x, r, t.Anchors, t.Positives, t.Negatives);
+                return (v, t.Count, v.detach().gt(Scalars.Zero).sum().item<long>());
+            });
+        }
+        if (SoftMargin)
+            throw new NotSupportedException("The soft margin over a band selection (batch-all, semi-hard, hard, or no miner) is not supported with a reference set (cross-batch memory); use the hinge, or the batch-hard miner.");
+        if (!input.Selector.SameMeasure(Distance))
+            throw new NotSupportedException($"With a reference set the miner must select with the loss's measure ('{Distance.Name}'), got '{input.Selector.Name}'.");
+        var band = input.Band!.ToEngine();
+        var refLabels = references.Labels.to(x.device);
+        return new LossTerms(
+            () => CrossTripletKernels.BandSum(spec, x, input.Labels, r, refLabels, band),
+            () => throw new NotSupportedException("NoReducer over a band selection is not supported with a reference set (cross-batch memory): its triplets grow as B·K·M; use a reducing reducer."));
     }
 }

@@ -39,6 +39,54 @@ public abstract class BaseMiner
         return result;
     }
 
+    /// <summary>
+    /// Selects triplets whose anchors are the batch and whose positives and negatives come from the batch followed by
+    /// <paramref name="references"/> (a cross-batch memory, for example): the result's indices are reference indices
+    /// (j &lt; B: batch row j). With null references this is <see cref="Mine(Tensor, Tensor)"/>. Only miners whose rule
+    /// is defined per anchor over any set of candidates support references (<see cref="SupportsReferences"/>); they work
+    /// on the B×(B+M) matrix, never on anything of size B·(B+M)².
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad embeddings, labels or references.</exception>
+    /// <exception cref="NotSupportedException">This miner does not mine against a reference set.</exception>
+    public MiningResult Mine(Tensor embeddings, Tensor labels, ReferenceSet? references)
+    {
+        if (references is null) return Mine(embeddings, labels);
+        Guard.Embeddings(embeddings);
+        references.CheckAgainst(embeddings);
+        if (!SupportsReferences)
+            throw new NotSupportedException($"The '{Name}' miner cannot mine against a reference set (cross-batch memory); use semihard, hard, batch-all or batch-hard.");
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var l = Guard.Labels(labels, embeddings.shape[0]).to(embeddings.device);
+        EmbeddingDimension = embeddings.shape[1];
+        var x = embeddings.detach();
+        var matrix = Distance.Matrix(x, cat(new[] { x, references.Embeddings }, 0));
+        var table = CrossPairTable.Build(l, cat(new[] { l, references.Labels.to(l.device) }, 0));
+        MiningResult result;
+        if (ReferenceBand is NegativeBand band)
+        {
+            var totals = table.HasTriplets ? CrossBand.Evaluate(Distance.ToDistanceLike(matrix), table, band.ToEngine(), null, null) : default;
+            result = MiningResult.FromBand(band, Distance, MiningStats.FromBand(totals, table.Anchors, Distance.IsInverted));
+        }
+        else
+        {
+            result = MineAgainst(matrix, table);
+            result.Indices?.MoveToOuterDisposeScope();
+        }
+        result.References = references;
+        return result;
+    }
+
+    /// <summary>Whether <see cref="Mine(Tensor, Tensor, ReferenceSet)"/> accepts a reference set.</summary>
+    public virtual bool SupportsReferences => ReferenceBand is not null;
+
+    /// <summary>The band a band miner selects (also against a reference set); null for miners that select explicit triplets.</summary>
+    private protected virtual NegativeBand? ReferenceBand => null;
+
+    /// <summary>Explicit triplets against a reference set, given the A×R matrix (no_grad); miners that support it override this.</summary>
+    private protected virtual MiningResult MineAgainst(Tensor distances, CrossPairTable table) =>
+        throw new NotSupportedException($"The '{Name}' miner cannot mine against a reference set.");
+
     /// <summary>Selects triplets given the B×B matrix of <see cref="Distance"/> and int64 labels; runs under no_grad.</summary>
     protected abstract MiningResult MineCore(Tensor distances, Tensor labels);
 

@@ -37,5 +37,8 @@ public sealed class BatchAllMiner : BaseMiner
     public override string Name => "batch-all";
 
     /// <inheritdoc />
+    private protected override NegativeBand? ReferenceBand => Selection;
+
+    /// <inheritdoc />
     protected override MiningResult MineCore(Tensor distances, Tensor labels) => Band(distances, labels, Selection);
 }

@@ -17,5 +17,8 @@ public sealed class HardNegativeMiner : BaseMiner
     public override string Name => "hard";
 
     /// <inheritdoc />
+    private protected override NegativeBand? ReferenceBand => Selection;
+
+    /// <inheritdoc />
     protected override MiningResult MineCore(Tensor distances, Tensor labels) => Band(distances, labels, Selection);
 }

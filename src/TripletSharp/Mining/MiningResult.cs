@@ -28,6 +28,12 @@ public sealed class MiningResult : IDisposable
     /// <summary>Band selection, or null for explicit triplets.</summary>
     public NegativeBand? Band { get; }
 
+    /// <summary>
+    /// The reference set the triplets were mined against (positives and negatives are then reference indices: j &lt; B
+    /// is batch row j, j ≥ B row j − B of the set), or null for a batch-only selection.
+    /// </summary>
+    public ReferenceSet? References { get; internal set; }
+
     /// <summary>The measure the miner used to select.</summary>
     public BaseDistance Distance { get; }
 

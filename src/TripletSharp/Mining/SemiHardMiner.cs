@@ -33,5 +33,8 @@ public sealed class SemiHardMiner : BaseMiner
     public override string Name => "semihard";
 
     /// <inheritdoc />
+    private protected override NegativeBand? ReferenceBand => Selection;
+
+    /// <inheritdoc />
     protected override MiningResult MineCore(Tensor distances, Tensor labels) => Band(distances, labels, Selection);
 }
