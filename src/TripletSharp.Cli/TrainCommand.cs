@@ -60,6 +60,10 @@ internal static class TrainCommand
             nameof(TrainerOptions.SoftMargin), (s, v) => s.Trainer = s.Trainer with { SoftMargin = v });
         t.Add(Choice("--reducer", "How per-triplet losses are reduced.", d.Reducer, ComponentRegistry.ReducerNames),
             nameof(TrainerOptions.Reducer), (s, v) => s.Trainer = s.Trainer with { Reducer = v });
+        t.Add(With("--memory-size", "Cross-batch memory: mine each batch against the last M training embeddings too (0: off; semihard, hard, batch-all, batch-hard).", d.MemorySize),
+            nameof(TrainerOptions.MemorySize), (s, v) => s.Trainer = s.Trainer with { MemorySize = v });
+        t.Add(With("--memory-warmup", "Cross-batch memory: batches trained without it before it is used.", d.MemoryWarmupBatches),
+            nameof(TrainerOptions.MemoryWarmupBatches), (s, v) => s.Trainer = s.Trainer with { MemoryWarmupBatches = v });
         t.Add(With("--epochs", "Passes over the training data.", d.Epochs),
             nameof(TrainerOptions.Epochs), (s, v) => s.Trainer = s.Trainer with { Epochs = v });
         t.Add(With("--classes-per-batch", "P: classes per batch.", d.ClassesPerBatch),

@@ -54,6 +54,10 @@ public static class ComponentRegistry
     /// <summary>Whether the named miner draws random numbers (the trainer then rebuilds it per batch with a derived seed, so that resuming is exact).</summary>
     public static bool IsStochasticMiner(string name) => MinerTable.Any(m => m.Name == name && m.Stochastic);
 
+    /// <summary>Whether the named miner can mine against a cross-batch memory (<see cref="BaseMiner.SupportsReferences"/>).</summary>
+    public static bool MinerSupportsMemory(string name) =>
+        MinerNames.Contains(name) && MinerTable[IndexOf(MinerNames, name)].Create(0.2, new EuclideanDistance(normalizeEmbeddings: true), 0).SupportsReferences;
+
     /// <summary>The distance called <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The name is not one of <see cref="DistanceNames"/>.</exception>
     public static BaseDistance CreateDistance(string name)

@@ -44,6 +44,8 @@ internal sealed class Checkpoint
     public string ModelSha256 { get; set; } = "";
     public string OptimizerFile { get; set; } = "";
     public string OptimizerSha256 { get; set; } = "";
+    /// <summary>The cross-batch memory (null without one): its rows cannot be rebuilt, they were embedded by past model states.</summary>
+    public MemoryCheckpoint? Memory { get; set; }
     public string RandomState { get; set; } = "torch.manual_seed(mix(seed, epoch, batch)) before every batch; sampler = f(seed, epoch)";
     public string? SavedUtc { get; set; }
 
@@ -51,8 +53,14 @@ internal sealed class Checkpoint
         NextBatch == 0 ? $"{dir} (after epoch {Epoch})" : $"{dir} (epoch {Epoch + 1}, after batch {NextBatch})";
 
     /// <summary>Writes the checkpoint with the serialised model and optimiser.</summary>
-    public void Save(string dir, byte[] model, byte[] optimizer)
+    public void Save(string dir, byte[] model, byte[] optimizer, byte[]? memory = null)
     {
+        string? memoryFile = null;
+        if (memory is not null && Memory is not null)
+        {
+            Memory.Sha256 = Convert.ToHexStringLower(SHA256.HashData(memory));
+            Memory.File = memoryFile = $"memory-{Memory.Sha256[..16]}.bin";
+        }
         Directory.CreateDirectory(dir);
         ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(model));
         OptimizerSha256 = Convert.ToHexStringLower(SHA256.HashData(optimizer));
@@ -60,9 +68,10 @@ internal sealed class Checkpoint
         OptimizerFile = $"optimizer-{OptimizerSha256[..16]}.bin";
         ModelBundle.WriteContentFile(Path.Combine(dir, ModelFile), model);
         ModelBundle.WriteContentFile(Path.Combine(dir, OptimizerFile), optimizer);
+        if (memoryFile is not null) ModelBundle.WriteContentFile(Path.Combine(dir, memoryFile), memory!);
         SavedUtc = DateTime.UtcNow.ToString("O");
         AtomicFile.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, JsonDefaults.Options) + "\n");
-        ModelBundle.RemoveStaleFiles(dir, "*.bin", ModelFile, OptimizerFile);
+        ModelBundle.RemoveStaleFiles(dir, "*.bin", memoryFile is null ? [ModelFile, OptimizerFile] : [ModelFile, OptimizerFile, memoryFile]);
     }
 
     public static bool Exists(string dir) => File.Exists(Path.Combine(dir, FileName));
@@ -123,6 +132,11 @@ internal sealed class Checkpoint
         if (string.IsNullOrEmpty(DataFingerprint)) Fail("data_fingerprint", "is empty");
     }
 
+    /// <summary>The memory file of a loaded checkpoint, verified (null when the checkpoint has no memory).</summary>
+    /// <exception cref="ModelFormatException">The file is missing or corrupt.</exception>
+    public byte[]? ReadMemory(string dir) =>
+        Memory is null ? null : ReadVerified(dir, Path.Combine(dir, FileName), Memory.File, Memory.Sha256);
+
     private static byte[] ReadVerified(string dir, string manifest, string name, string sha)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('/') || name.Contains('\\') || name.Contains(".."))
@@ -134,4 +148,15 @@ internal sealed class Checkpoint
             throw new ModelFormatException(p, "corrupt: its SHA-256 does not match the one recorded in checkpoint.json.");
         return bytes;
     }
+}
+
+/// <summary>Where and what the cross-batch memory of a checkpoint is: its rows (float32, row-major, then int64 labels) in ring-slot order.</summary>
+internal sealed class MemoryCheckpoint
+{
+    public string File { get; set; } = "";
+    public string Sha256 { get; set; } = "";
+    public int Count { get; set; }
+    public int Dimension { get; set; }
+    public int NextSlot { get; set; }
+    public long BatchesSeen { get; set; }
 }

@@ -173,7 +173,7 @@ public sealed record RunFolder(string Directory)
     internal (Checkpoint State, byte[] Model, byte[] Optimizer) ReadCheckpoint() => Checkpoint.Load(CheckpointDirectory);
 
     /// <summary>Writes the checkpoint with the serialised model and optimiser.</summary>
-    internal void WriteCheckpoint(Checkpoint state, byte[] model, byte[] optimizer) => state.Save(CheckpointDirectory, model, optimizer);
+    internal void WriteCheckpoint(Checkpoint state, byte[] model, byte[] optimizer, byte[]? memory = null) => state.Save(CheckpointDirectory, model, optimizer, memory);
 
     /// <summary>Removes temporary files left by a killed process (the model and checkpoint folders clean up on their next save).</summary>
     internal void RemoveStaleFiles()

@@ -40,6 +40,16 @@ public sealed record TrainerOptions
     /// <summary>Optimiser.</summary>
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
 
+    /// <summary>
+    /// Cross-batch memory size M (Wang et al. 2020; 0: off): the last M training embeddings and labels are kept and
+    /// mined together with each batch (see <see cref="Losses.CrossBatchMemory"/>). Needs a miner that supports it
+    /// (semihard, hard, batch-all, batch-hard). The memory is saved with every checkpoint, so resuming is exact.
+    /// </summary>
+    public int MemorySize { get; init; }
+
+    /// <summary>Batches trained without the memory before it is used (it fills meanwhile); early embeddings drift fast.</summary>
+    public int MemoryWarmupBatches { get; init; }
+
     /// <summary>Base learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
@@ -159,6 +169,14 @@ public sealed record TrainerOptions
         ComponentRegistry.CheckDistanceName(Distance, nameof(Distance));
         ComponentRegistry.CheckReducerName(Reducer, nameof(Reducer));
         Guard.NonNegative(Margin, nameof(Margin));
+        if (MemorySize < 0)
+            throw new ArgumentOutOfRangeException(nameof(MemorySize), MemorySize, $"'{nameof(MemorySize)}' must be >= 0 (0: no cross-batch memory), got {MemorySize}.");
+        if (MemoryWarmupBatches < 0)
+            throw new ArgumentOutOfRangeException(nameof(MemoryWarmupBatches), MemoryWarmupBatches, $"'{nameof(MemoryWarmupBatches)}' must be >= 0, got {MemoryWarmupBatches}.");
+        if (MemorySize > 0 && !ComponentRegistry.MinerSupportsMemory(Miner))
+            throw new ArgumentException($"'{nameof(Miner)}' '{Miner}' cannot mine against a cross-batch memory; use semihard, hard, batch-all or batch-hard, or set '{nameof(MemorySize)}' to 0.", nameof(Miner));
+        if (MemorySize > 0 && SoftMargin && Miner != "batch-hard")
+            throw new ArgumentException($"'{nameof(SoftMargin)}' with a cross-batch memory needs the batch-hard miner (the soft margin over a band against the memory is not supported).", nameof(SoftMargin));
         Guard.Positive(LearningRate, nameof(LearningRate));
         Guard.InRange(Momentum, 0, 1, nameof(Momentum));
         Guard.NonNegative(WeightDecay, nameof(WeightDecay));

@@ -42,6 +42,7 @@ internal sealed class TrainingSession : IDisposable
     private BaseMetricLossFunction? loss;
     private BaseMiner? fixedMiner;
     private Func<int, BaseMiner>? minerPerBatch;
+    private CrossBatchMemory? memory;
     private RetrievalEvaluator? evaluator;
     private ClassBalancedSampler? sampler;
     private bool normalizeOutside;
@@ -168,6 +169,7 @@ internal sealed class TrainingSession : IDisposable
 
         loss = trainer.Loss ?? ComponentRegistry.CreateLoss(o.Margin, o.SoftMargin, o.Reducer, ComponentRegistry.CreateDistance(o.Distance));
         (fixedMiner, minerPerBatch) = trainer.CreateMiner(o, loss.Distance);
+        memory = CreateMemory(run, state);
         // A fixed k-means seed: NMI then depends only on the embeddings, so `triplet eval` reproduces metrics.json.
         evaluator = new RetrievalEvaluator(loss.Distance, knnK: 5, seed: 0, computeNmi: o.ComputeNmi);
         sampler = trainer.Sampler ?? new ClassBalancedSampler(train.Labels, o.ClassesPerBatch, o.SamplesPerClass, o.Seed, batchesPerEpoch);
@@ -252,8 +254,9 @@ internal sealed class TrainingSession : IDisposable
         if (!embeddings.isfinite().all().item<bool>())
             throw NonFinite("loss", double.NaN, epoch, b);
         var miner = fixedMiner ?? minerPerBatch!((int)(Trainer.MixSeed(o.Seed, epoch, b) & int.MaxValue));
-        using var mined = miner.Mine(embeddings, y);
-        var output = loss!.ComputeDetailed(embeddings, y, mined);
+        using var mined = memory is null ? miner.Mine(embeddings, y) : null;
+        // With a cross-batch memory the wrapper mines (against the memory after its warm-up), computes and enqueues.
+        var output = memory?.ComputeDetailed(embeddings, y) ?? loss!.ComputeDetailed(embeddings, y, mined);
         double lossValue = output.Loss.item<float>();
         if (!double.IsFinite(lossValue))
             throw NonFinite("loss", lossValue, epoch, b);
@@ -436,9 +439,66 @@ internal sealed class TrainingSession : IDisposable
                 using (var writer = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer!.save_state_dict(writer);
                 optimizerBytes = ms.ToArray();
             }
-            run.WriteCheckpoint(state, ModelBundle.SerializeModule(model!), optimizerBytes);
+            state.Memory = null;
+            byte[]? memoryBytes = memory is null ? null : SerializeMemory(memory, state);
+            run.WriteCheckpoint(state, ModelBundle.SerializeModule(model!), optimizerBytes, memoryBytes);
         }
         dirty = false;
+    }
+
+    /// <summary>
+    /// The cross-batch memory when <see cref="TrainerOptions.MemorySize"/> is set, restored from the checkpoint when
+    /// resuming: its rows were embedded by past model states, so they are saved, not rebuilt.
+    /// </summary>
+    private CrossBatchMemory? CreateMemory(RunFolder? folder, Checkpoint saved)
+    {
+        if (o.MemorySize == 0) return null;
+        if (fixedMiner is null)
+            throw new ArgumentException($"'{nameof(TrainerOptions.Miner)}' '{o.Miner}' draws random numbers per batch and cannot mine against a cross-batch memory.", nameof(TrainerOptions.Miner));
+        CrossBatchMemory xbm;
+        try
+        {
+            xbm = new CrossBatchMemory(loss!, fixedMiner, o.MemorySize, o.MemoryWarmupBatches);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new ArgumentException(e.Message, nameof(TrainerOptions.Miner), e);
+        }
+        if (!IsResumed || saved.GlobalStep == 0) return xbm;
+        var dir = folder!.CheckpointDirectory;
+        var m = saved.Memory ?? throw new ModelFormatException(Path.Combine(dir, Checkpoint.FileName), "has no cross-batch memory, but the run uses one; it cannot resume exactly.");
+        var bytes = saved.ReadMemory(dir)!;
+        long floats = (long)m.Count * m.Dimension;
+        if (bytes.Length != floats * 4 + m.Count * 8L)
+            throw new ModelFormatException(Path.Combine(dir, m.File), $"holds {bytes.Length} bytes, not the {m.Count}×{m.Dimension} memory that checkpoint.json describes.");
+        var values = new float[floats];
+        var labels = new long[m.Count];
+        Buffer.BlockCopy(bytes, 0, values, 0, (int)(floats * 4));
+        Buffer.BlockCopy(bytes, (int)(floats * 4), labels, 0, m.Count * 8);
+        using var scope = torch.NewDisposeScope();
+        try
+        {
+            xbm.Restore(torch.tensor(values, new long[] { m.Count, m.Dimension }), torch.tensor(labels), m.NextSlot, m.BatchesSeen);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException(Path.Combine(dir, Checkpoint.FileName), $"its cross-batch memory does not fit the run ({e.Message}).", e);
+        }
+        return xbm;
+    }
+
+    /// <summary>The memory's rows as float32 then int64 labels, and its description in <paramref name="checkpoint"/>.</summary>
+    private static byte[] SerializeMemory(CrossBatchMemory xbm, Checkpoint checkpoint)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (e, l) = xbm.Snapshot();
+        var values = e.to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var labels = l.contiguous().data<long>().ToArray();
+        var bytes = new byte[values.Length * 4L + labels.Length * 8L];
+        Buffer.BlockCopy(values, 0, bytes, 0, values.Length * 4);
+        Buffer.BlockCopy(labels, 0, bytes, values.Length * 4, labels.Length * 8);
+        checkpoint.Memory = new MemoryCheckpoint { Count = xbm.Count, Dimension = (int)(xbm.Count == 0 ? 0 : e.shape[1]), NextSlot = xbm.NextSlot, BatchesSeen = xbm.BatchesSeen };
+        return bytes;
     }
 
     /// <summary>The score that picks the best epoch: MAP@R, then precision@1 to break ties.</summary>
