@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TripletSharp.Distances;
+using TripletSharp.Engine;
 using TripletSharp.Losses;
 using TripletSharp.Mining;
 using static TorchSharp.torch;
@@ -110,8 +111,24 @@ public class CrossBatchMemoryTests
 
     private static Tensor T(double[][] rows, int d) => rows.Length == 0 ? zeros(0, d, dtype: ScalarType.Float64) : tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Length, d }, dtype: ScalarType.Float64);
 
-    /// <summary>Loss and gradient of the engine against memory vs the loop.</summary>
+    /// <summary>Loss and gradient of the engine against memory vs the loop, on the CPU loop and on the torch-ops path.</summary>
     private static void Check(string minerName, double[][] x, long[] y, double[][] mem, long[] my, string what)
+    {
+        try
+        {
+            foreach (var torchOnly in new[] { false, true })
+            {
+                EngineSwitches.TorchOnly = torchOnly;
+                CheckOnce(minerName, x, y, mem, my, $"{what} torchOnly={torchOnly}");
+            }
+        }
+        finally
+        {
+            EngineSwitches.TorchOnly = false;
+        }
+    }
+
+    private static void CheckOnce(string minerName, double[][] x, long[] y, double[][] mem, long[] my, string what)
     {
         int d = x[0].Length;
         using var scope = NewDisposeScope();
