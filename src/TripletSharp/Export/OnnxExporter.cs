@@ -96,7 +96,8 @@ public static class OnnxExporter
 
         if (bundle.Input.Normalization is { } norm) x = Standardise(x, norm, itemShape);
         x = Network(x, bundle.Module, out bool l2);
-        if (l2) x = L2Normalise(x);
+        // A custom module is normalised by ModelBundle after its forward pass when the architecture says so: the graph too.
+        if (l2 || ModelBundle.NormalizesOutside(bundle.Architecture)) x = L2Normalise(x);
         // The graph's output is produced by an Identity so that its name is fixed whatever the last layer was.
         g.Node("Identity", [x.Name], OutputName);
         g.Graph.Output.Add(OnnxGraphBuilder.FloatValue(OutputName, BatchDimension, [bundle.EmbeddingDim]));
@@ -138,7 +139,7 @@ public static class OnnxExporter
             Add(OnnxMetadataKeys.ImageWidth, Invariant(input.ItemShape[2]));
         }
         Add(OnnxMetadataKeys.EmbeddingDim, Invariant(bundle.EmbeddingDim));
-        Add(OnnxMetadataKeys.L2Normalized, IsL2Normalised(bundle.Module) ? "true" : "false");
+        Add(OnnxMetadataKeys.L2Normalized, IsL2Normalised(bundle.Module) || ModelBundle.NormalizesOutside(bundle.Architecture) ? "true" : "false");
         Add(OnnxMetadataKeys.Measure, bundle.DistanceName);
         Add(OnnxMetadataKeys.Classes, JsonSerializer.Serialize(bundle.ClassNames));
         if (input.Normalization is { } n)
