@@ -321,9 +321,7 @@ internal sealed class TrainingSession : IDisposable
     public bool KeepBest(EpochRecord record)
     {
         var metrics = record.Metrics;
-        // A score that cannot be computed (NaN MAP@R: no query with a same-class neighbour) never makes an epoch the best.
-        bool isBest = test is null || (metrics is not null && !double.IsNaN(metrics.MapAtR) && Score(metrics) > state.BestScore);
-        if (!isBest) return false;
+        if (!IsBest(test is not null, metrics, state.BestScore)) return false;
         if (metrics is not null) state.BestScore = Score(metrics);
         state.BestEpoch = record.Epoch;
         state.BestMetrics = metrics;
@@ -500,6 +498,13 @@ internal sealed class TrainingSession : IDisposable
         checkpoint.Memory = new MemoryCheckpoint { Count = xbm.Count, Dimension = (int)(xbm.Count == 0 ? 0 : e.shape[1]), NextSlot = xbm.NextSlot, BatchesSeen = xbm.BatchesSeen };
         return bytes;
     }
+
+    /// <summary>
+    /// Whether an epoch with <paramref name="metrics"/> beats <paramref name="bestScore"/>: always with no test split;
+    /// never when MAP@R cannot be computed (NaN: no query with a same-class neighbour) or no metrics were taken.
+    /// </summary>
+    internal static bool IsBest(bool hasTest, RetrievalMetrics? metrics, double bestScore) =>
+        !hasTest || (metrics is not null && !double.IsNaN(metrics.MapAtR) && Score(metrics) > bestScore);
 
     /// <summary>The score that picks the best epoch: MAP@R, then precision@1 to break ties.</summary>
     private static double Score(RetrievalMetrics m) =>
