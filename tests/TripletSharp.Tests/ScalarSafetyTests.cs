@@ -14,18 +14,6 @@ namespace TripletSharp.Tests;
 public class ScalarSafetyTests
 {
     private const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-    private static readonly Dictionary<short, OpCode> OneByte = new(), TwoByte = new();
-
-    static ScalarSafetyTests()
-    {
-        foreach (var f in typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static))
-        {
-            var op = (OpCode)f.GetValue(null)!;
-            if (op.Size == 1) OneByte[op.Value] = op;
-            else TwoByte[(short)(op.Value & 0xff)] = op;
-        }
-    }
-
     [Fact]
     public void NoScalarIsMadeImplicitly_InTheLibraryOrTheTool()
     {
@@ -59,40 +47,7 @@ public class ScalarSafetyTests
         a.GetTypes().SelectMany(t => t.GetMethods(All).Cast<MethodBase>().Concat(t.GetConstructors(All)));
 
     /// <summary>The methods <paramref name="method"/> calls, read from its IL.</summary>
-    private static IEnumerable<MethodBase> Calls(MethodBase method)
-    {
-        byte[]? il;
-        try { il = method.GetMethodBody()?.GetILAsByteArray(); }
-        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException) { yield break; }
-        if (il is null) yield break;
-        var type = method.DeclaringType!;
-        int i = 0;
-        while (i < il.Length)
-        {
-            OpCode op;
-            if (il[i] == 0xFE) { op = TwoByte[il[i + 1]]; i += 2; }
-            else { op = OneByte[il[i]]; i += 1; }
-            int size = op.OperandType switch
-            {
-                OperandType.InlineNone => 0,
-                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                OperandType.InlineVar => 2,
-                OperandType.InlineI8 or OperandType.InlineR => 8,
-                OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
-                _ => 4,
-            };
-            if (op == OpCodes.Call || op == OpCodes.Callvirt || op == OpCodes.Newobj)
-            {
-                MethodBase? target = null;
-                try
-                {
-                    target = method.Module.ResolveMethod(BitConverter.ToInt32(il, i),
-                        type.IsGenericType ? type.GetGenericArguments() : null, method.IsGenericMethod ? method.GetGenericArguments() : null);
-                }
-                catch (Exception e) when (e is ArgumentException or BadImageFormatException) { }
-                if (target is not null) yield return target;
-            }
-            i += size;
-        }
-    }
+    private static IEnumerable<MethodBase> Calls(MethodBase method) =>
+        IlReader.Members(method).Where(x => x.Op == OpCodes.Call || x.Op == OpCodes.Callvirt || x.Op == OpCodes.Newobj)
+            .Select(x => x.Member).OfType<MethodBase>();
 }

@@ -30,18 +30,6 @@ public class LayeringTests
     ];
 
     private const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-    private static readonly Dictionary<short, OpCode> OneByte = new(), TwoByte = new();
-
-    static LayeringTests()
-    {
-        foreach (var f in typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static))
-        {
-            var op = (OpCode)f.GetValue(null)!;
-            if (op.Size == 1) OneByte[op.Value] = op;
-            else TwoByte[(short)(op.Value & 0xff)] = op;
-        }
-    }
-
     private static Assembly Library => typeof(Guard).Assembly;
 
     internal static int? LayerOf(string? ns)
@@ -186,43 +174,18 @@ public class LayeringTests
         catch (Exception e) when (e is BadImageFormatException or InvalidOperationException) { yield break; }
         if (body is null) yield break;
         foreach (var local in body.LocalVariables) yield return local.LocalType;
-        var il = body.GetILAsByteArray();
-        if (il is null) yield break;
-        var type = method.DeclaringType!;
-        var typeArgs = type.IsGenericType ? type.GetGenericArguments() : null;
-        var methodArgs = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        int i = 0;
-        while (i < il.Length)
+        foreach (var (_, member) in IlReader.Members(method))
         {
-            OpCode op;
-            if (il[i] == 0xFE) { op = TwoByte[il[i + 1]]; i += 2; }
-            else { op = OneByte[il[i]]; i += 1; }
-            int size = op.OperandType switch
+            switch (member)
             {
-                OperandType.InlineNone => 0,
-                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                OperandType.InlineVar => 2,
-                OperandType.InlineI8 or OperandType.InlineR => 8,
-                OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
-                _ => 4,
-            };
-            if (op.OperandType is OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok)
-            {
-                MemberInfo? member = null;
-                try { member = method.Module.ResolveMember(BitConverter.ToInt32(il, i), typeArgs, methodArgs); }
-                catch (Exception e) when (e is ArgumentException or BadImageFormatException or TypeLoadException) { }
-                switch (member)
-                {
-                    case Type t: yield return t; break;
-                    case FieldInfo f: yield return f.DeclaringType!; yield return f.FieldType; break;
-                    case MethodBase m:
-                        yield return m.DeclaringType!;
-                        if (m is MethodInfo mi) { yield return mi.ReturnType; foreach (var g in mi.IsGenericMethod ? mi.GetGenericArguments() : []) yield return g; }
-                        foreach (var p in m.GetParameters()) yield return p.ParameterType;
-                        break;
-                }
+                case Type t: yield return t; break;
+                case FieldInfo f: yield return f.DeclaringType!; yield return f.FieldType; break;
+                case MethodBase m:
+                    yield return m.DeclaringType!;
+                    if (m is MethodInfo mi) { yield return mi.ReturnType; foreach (var g in mi.IsGenericMethod ? mi.GetGenericArguments() : []) yield return g; }
+                    foreach (var p in m.GetParameters()) yield return p.ParameterType;
+                    break;
             }
-            i += size;
         }
     }
 }
