@@ -35,42 +35,11 @@ internal static class IndexTestData
         return (tensor(data, new long[] { n, d }), labels, classes, ids);
     }
 
-    public static double[][] Rows(Tensor x)
-    {
-        var t = x.to_type(ScalarType.Float64).contiguous();
-        int n = (int)t.shape[0], d = (int)t.shape[1];
-        var flat = t.data<double>().ToArray();
-        return Enumerable.Range(0, n).Select(i => flat.AsSpan(i * d, d).ToArray()).ToArray();
-    }
+    /// <summary>The rows of <paramref name="x"/> in double precision (the search tests' brute force).</summary>
+    public static double[][] Rows(Tensor x) => Search.BruteForce.Rows(x);
 
-    /// <summary>The measure in double precision (for similarities, the similarity).</summary>
-    public static double Value(BaseDistance m, double[] a, double[] b)
-    {
-        if (m is CosineDistance || m.NormalizeEmbeddings)
-        {
-            a = Normalize(a);
-            b = Normalize(b);
-        }
-        double dot = 0, sq = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            sq += (a[i] - b[i]) * (a[i] - b[i]);
-        }
-        return m switch
-        {
-            EuclideanDistance => Math.Sqrt(sq),
-            SquaredEuclideanDistance => sq,
-            CosineDistance => 1 - dot,
-            _ => dot,
-        };
-    }
-
-    private static double[] Normalize(double[] a)
-    {
-        double n = Math.Sqrt(a.Sum(v => v * v));
-        return a.Select(v => v / Math.Max(n, 1e-12)).ToArray();
-    }
+    /// <summary>The measure in double precision (for similarities, the similarity): the search tests' brute force.</summary>
+    public static double Value(BaseDistance m, double[] a, double[] b) => Search.BruteForce.Measure(m, a, b);
 
     /// <summary>All gallery rows of one query by the measure, nearest first, ties by lower position.</summary>
     public static (int Position, double Value)[] Ranking(BaseDistance m, double[] query, double[][] gallery) =>
