@@ -105,6 +105,9 @@ internal sealed class ServeSuite
                 _reporter.Write(new Row("serve_side").Set("what", "forward only, in-process, items/s, batch 64").Set("per_s", fwd64.Rate)
                     .Set("ratio", Stats.Ratio(fwd64.Rate, fwd1.Rate)));
 
+                Reporter.Progress("serve: per-request phases, one at a time");
+                Phases(torchEmbedder, indexFolder, bodies, items, seconds);
+
                 Reporter.Progress("serve: served search vs in-process EmbeddingIndex.Search");
                 var (served, inProcess) = Alternate(
                     () =>
@@ -206,6 +209,109 @@ internal sealed class ServeSuite
             return (load.Requests / load.Seconds, load.Errors);
         }
         finally { svc.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+    }
+
+    /// <summary>
+    /// Where the time of one embed request goes, each phase timed alone on one thread (microseconds per item): the HTTP
+    /// round trip of an empty request (client and server), reading and checking the JSON body, the batcher's queue and
+    /// wake-up around a model that does nothing, the forward pass at batch 1 and per item at batch 64, writing the JSON
+    /// answer; then a whole POST /v1/embed at one connection. When the CPUs are the limit (32 connections on few cores),
+    /// the batching ratio cannot exceed (sum at batch 1) / (sum with the forward pass per item at batch 64).
+    /// </summary>
+    private void Phases(IEmbedder embedder, string indexFolder, Bodies bodies, float[][] items, double seconds)
+    {
+        double budget = Math.Max(0.5, seconds / 4);
+        _reporter.BeginTable($"serve: where the time of one embed request goes, each phase alone on one thread, {budget:0.#} s each",
+            new Column("phase", "phase", Width: 58, Left: true),
+            new Column("us", "us per item", "0.0"),
+            new Column("share", "% of a batch-1 request", "0"));
+        var svc = Start(embedder, indexFolder, 1);
+        double http, whole;
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(svc.Addresses[0]) };
+            http = PerCall(budget, () => client.GetAsync("/healthz").GetAwaiter().GetResult().Dispose());
+            var embedBody = bodies.For("embed", 0).Body;
+            whole = PerCall(budget, () =>
+            {
+                var c = new ByteArrayContent(embedBody);
+                c.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var r = client.PostAsync("/v1/embed", c).GetAwaiter().GetResult();
+                r.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+            });
+        }
+        finally { svc.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        var body = bodies.For("embed", 0).Body;
+        double read = PerCall(budget, () =>
+        {
+            var req = JsonSerializer.Deserialize<TripletSharp.Serving.Contracts.EmbedRequest>(body, RequestReader.Json)!;
+            RequestReader.CheckRow(req.Items![0], embedder.ItemLength, "items[0]", "an item");
+        });
+        double queue;
+        using (var batcher = new EmbeddingBatcher(new NoModel(embedder.ItemLength, embedder.EmbeddingDim), 64, TimeSpan.FromMilliseconds(5), 4096))
+        {
+            var one = new float[embedder.ItemLength];
+            queue = PerCall(budget, () => batcher.EmbedAsync(one, 1).GetAwaiter().GetResult());
+        }
+        double f1 = 1e6 / ForwardRate(embedder, items, 1, 2 * budget);
+        double f64 = 1e6 / ForwardRate(embedder, items, 64, 2 * budget);
+        var answer = new TripletSharp.Serving.Contracts.EmbedResponse(1, embedder.EmbeddingDim, [new float[embedder.EmbeddingDim]]);
+        double write = PerCall(budget, () => JsonSerializer.SerializeToUtf8Bytes(answer, RequestReader.Json));
+        double sum1 = http + read + queue + f1 + write, sum64 = http + read + queue + f64 + write;
+        void Add(string phase, double us, bool share = true) =>
+            _reporter.Write(new Row("serve_phase").Set("phase", phase).Set("us", us).Set("share", share ? 100 * us / sum1 : null));
+        Add("HTTP round trip of an empty request (GET /healthz)", http);
+        Add("read + check the JSON body (784 numbers)", read);
+        Add("batcher queue + wake-up (a model that does nothing)", queue);
+        Add("forward pass, batch 1", f1);
+        Add("forward pass, batch 64, per item", f64, share: false);
+        Add("write the JSON answer (64 numbers)", write);
+        Add("sum of the phases, batch 1", sum1);
+        Add("sum of the phases, forward at batch 64", sum64, share: false);
+        Add("measured: POST /v1/embed, 1 connection, --max-batch 1", whole, share: false);
+        _reporter.Write(new Row("serve_phase").Set("phase", "ceiling of the batching ratio when CPU-bound (sums)").Set("us", sum1 / sum64));
+    }
+
+    /// <summary>Microseconds per call of <paramref name="call"/>, run for <paramref name="seconds"/> after a few warm-up calls.</summary>
+    private static double PerCall(double seconds, Action call)
+    {
+        for (int i = 0; i < 20; i++) call();
+        long n = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            call();
+            n++;
+        }
+        return clock.Elapsed.TotalMilliseconds * 1000 / n;
+    }
+
+    /// <summary>An embedder that returns zeros at once: the batcher's own cost.</summary>
+    private sealed class NoModel(int itemLength, int dim) : IEmbedder
+    {
+        public string Runtime => "none";
+
+        public string Source => "none";
+
+        public string? Architecture => null;
+
+        public string InputKind => "vectors";
+
+        public IReadOnlyList<long> ItemShape => [itemLength];
+
+        public int ItemLength => itemLength;
+
+        public int EmbeddingDim => dim;
+
+        public string MeasureName => "cosine";
+
+        public string? Fingerprint => null;
+
+        public void Embed(ReadOnlySpan<float> items, int count, Span<float> destination) => destination[..(count * dim)].Clear();
+
+        public void Dispose()
+        {
+        }
     }
 
     private static double ForwardRate(IEmbedder embedder, float[][] items, int batch, double seconds)

@@ -161,12 +161,14 @@ public sealed class EmbeddingService : IAsyncDisposable
         app.Use(async (ctx, next) =>
         {
             long start = Stopwatch.GetTimestamp();
+            state.RequestBegun();
             try
             {
                 await next(ctx);
             }
             finally
             {
+                state.RequestEnded();
                 if (log is not null)
                 {
                     var ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
