@@ -140,7 +140,7 @@ internal static class Endpoints
     {
         var (emb, k) = await Query(ctx, s, withK: true);
         int kk = k ?? 5;
-        var hits = s.Store.Search(emb, kk);
+        var hits = await s.Store.SearchAsync(emb, kk, ctx.RequestAborted);
         return TypedResults.Ok(new SearchResponse(kk, s.Store.Index.MeasureName,
             hits.Select(h => new Neighbor(h.Id, h.ClassName, h.Label, h.Position, h.Distance)).ToArray()));
     }
@@ -149,7 +149,7 @@ internal static class Endpoints
     {
         s.Store.RequireMatcher(); // 409 before any work when there is no threshold
         var (emb, _) = await Query(ctx, s, withK: false);
-        MatchResult m = s.Store.Match(emb);
+        MatchResult m = await s.Store.MatchAsync(emb, ctx.RequestAborted);
         var nearestLabel = s.Store.Index.ClassNames[(int)m.NearestLabel];
         return TypedResults.Ok(new MatchResponse(m.ClassName ?? "unknown", m.IsKnown, m.NearestDistance, m.NearestId, nearestLabel,
             s.Store.Threshold!.Value, s.Store.Index.MeasureName));
