@@ -121,6 +121,12 @@ internal static class TrainCommand
             nameof(DataOptions.ImageSize), (s, v) => s.Data = s.Data with { ImageSize = v });
         t.Add(With("--color", "Image folders: read 3-channel colour instead of grey.", !dd.Grayscale),
             nameof(DataOptions.Grayscale), (s, v) => s.Data = s.Data with { Grayscale = !v });
+        t.Add(Choice("--resize", "Image folders: stretch each image to N x N, or crop the centred square (shorter side scaled to N, then a centre crop); recorded in model.json for eval, embed, index and serve.", Name(dd.Resize), Enum.GetNames<ImageResize>().Select(n => n.ToLowerInvariant())),
+            nameof(DataOptions.Resize), (s, v) => s.Data = s.Data with { Resize = Enum.Parse<ImageResize>(v, ignoreCase: true) });
+        t.Add(With("--lazy", "Image folders: keep only the file list and decode each batch's images on worker threads ahead of the step (a folder larger than memory trains).", dd.Lazy),
+            nameof(DataOptions.Lazy), (s, v) => s.Data = s.Data with { Lazy = v });
+        t.Add(Choice("--augment", "Images: training augmentation. none; light = random resized crop of 50-100% of the area + flip; standard = crop of 8-100% + flip + colour jitter 0.4. Seeded per epoch and batch, so resuming is exact.", Name(d.Augment), Enum.GetNames<AugmentLevel>().Select(n => n.ToLowerInvariant())),
+            nameof(TrainerOptions.Augment), (s, v) => s.Trainer = s.Trainer with { Augment = Enum.Parse<AugmentLevel>(v, ignoreCase: true) });
         t.Add(Optional<string>("--tensorboard", "Also write TensorBoard event files (scalars per epoch, d_ap/d_an histograms) into this folder."),
             nameof(TrainSettings.TensorBoard), (s, v) => s.TensorBoard = v);
         t.Add(With("--no-report", "Do not write report.html into the run folder.", false),

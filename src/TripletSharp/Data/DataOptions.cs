@@ -27,6 +27,21 @@ public sealed record DataOptions
     /// <summary>Image folders: read as 1-channel grey (true) or 3-channel RGB colour (false).</summary>
     public bool Grayscale { get; init; } = true;
 
+    /// <summary>
+    /// Image folders: how an image that is not square becomes size × size: <see cref="ImageResize.Stretch"/> (the
+    /// default, and what a model saved without this record was trained with) or <see cref="ImageResize.Crop"/> (the
+    /// shorter side scaled to the size, then a centre crop). Recorded in <c>model.json</c> with the other data options,
+    /// so eval, embed, index and serve prepare images the same way.
+    /// </summary>
+    public ImageResize Resize { get; init; } = ImageResize.Stretch;
+
+    /// <summary>
+    /// Image folders: keep only the file list and decode images when they are used, so a folder larger than memory
+    /// trains (training decodes each batch on worker threads ahead of the step; the test split is decoded once, when
+    /// first evaluated). A corrupt image is then reported when it is first used, not when the folder is read.
+    /// </summary>
+    public bool Lazy { get; init; }
+
     /// <summary>Keep at most this many training items (a seeded class-balanced slice), for quick runs and tests.</summary>
     public int? MaxTrainItems { get; init; }
 
@@ -93,6 +108,8 @@ public sealed record DataOptions
             throw new ArgumentOutOfRangeException(nameof(TestFraction), TestFraction, $"'{nameof(TestFraction)}' must be in (0, 1), got {TestFraction}.");
         if (ImageSize < 1 || ImageSize > 1024)
             throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, $"'{nameof(ImageSize)}' must be in [1, 1024], got {ImageSize}.");
+        if (!Enum.IsDefined(Resize))
+            throw new ArgumentOutOfRangeException(nameof(Resize), Resize, $"'{nameof(Resize)}' is not a known resize mode: {Resize}.");
         if (MaxTrainItems is { } a) Guard.Positive(a, nameof(MaxTrainItems));
         if (MaxTestItems is { } b) Guard.Positive(b, nameof(MaxTestItems));
         if (MaxItems is { } c) Guard.Positive(c, nameof(MaxItems));

@@ -2,9 +2,15 @@ using static TorchSharp.torch;
 
 namespace TripletSharp.Data;
 
-/// <summary>An in-memory labelled dataset: features as one CPU float32 tensor, labels as class indices.</summary>
+/// <summary>
+/// A labelled dataset: features as one CPU float32 tensor, labels as class indices. An image folder read with
+/// <see cref="DataOptions.Lazy"/> keeps only its file list and decodes images when they are used (training decodes each
+/// batch; <see cref="Features"/> decodes every image on first use).
+/// </summary>
 public sealed class Dataset : IDisposable
 {
+    private Tensor? features;
+
     /// <summary>Creates a dataset (takes over <paramref name="features"/>).</summary>
     /// <param name="features">N×C×H×W images in [0, 1], or N×F vectors (float32, CPU).</param>
     /// <param name="labels">Class index of every item, 0 ≤ label &lt; <paramref name="classNames"/>.Count.</param>
@@ -25,15 +31,39 @@ public sealed class Dataset : IDisposable
             if (labels[i] < 0 || labels[i] >= classNames.Count)
                 throw new ArgumentException($"'{nameof(labels)}'[{i}] = {labels[i]} is not a class index in [0, {classNames.Count}).", nameof(labels));
         }
-        Features = features;
+        this.features = features;
         Labels = labels;
         ClassNames = classNames;
         Kind = kind;
         ItemNames = itemNames;
     }
 
-    /// <summary>N×C×H×W images in [0, 1], or N×F vectors.</summary>
-    public Tensor Features { get; }
+    /// <summary>A dataset of image files decoded on demand (see <see cref="DataOptions.Lazy"/>).</summary>
+    internal Dataset(ImageFileItems files, long[] labels, IReadOnlyList<string> classNames, IReadOnlyList<string>? itemNames)
+    {
+        if (files.Count != labels.Length) throw new ArgumentException($"'{nameof(files)}' has {files.Count} files but there are {labels.Length} labels.", nameof(files));
+        if (itemNames is not null && itemNames.Count != labels.Length)
+            throw new ArgumentException($"'{nameof(itemNames)}' has {itemNames.Count} entries but there are {labels.Length} labels.", nameof(itemNames));
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] < 0 || labels[i] >= classNames.Count)
+                throw new ArgumentException($"'{nameof(labels)}'[{i}] = {labels[i]} is not a class index in [0, {classNames.Count}).", nameof(labels));
+        }
+        Files = files;
+        Labels = labels;
+        ClassNames = classNames;
+        Kind = DataKind.Images;
+        ItemNames = itemNames;
+    }
+
+    /// <summary>N×C×H×W images in [0, 1], or N×F vectors (a lazy dataset decodes all its images here, once).</summary>
+    public Tensor Features => features ??= Files!.DecodeAll();
+
+    /// <summary>Whether the images are decoded from their files on demand (<see cref="DataOptions.Lazy"/>).</summary>
+    public bool IsLazy => Files is not null;
+
+    /// <summary>The image files of a lazy dataset; null for one held in memory.</summary>
+    internal ImageFileItems? Files { get; }
 
     /// <summary>Class index of every item.</summary>
     public long[] Labels { get; }
@@ -51,7 +81,7 @@ public sealed class Dataset : IDisposable
     public int Count => Labels.Length;
 
     /// <summary>Shape of one item: [C, H, W] or [F].</summary>
-    public long[] ItemShape => Features.shape.Skip(1).ToArray();
+    public long[] ItemShape => Files?.ItemShape.ToArray() ?? Features.shape.Skip(1).ToArray();
 
     /// <summary>The items at <paramref name="indices"/> (in that order, repeats allowed), as a new dataset with the same class list.</summary>
     public Dataset Subset(IReadOnlyList<int> indices)
@@ -62,6 +92,8 @@ public sealed class Dataset : IDisposable
             if (indices[i] < 0 || indices[i] >= Count)
                 throw new ArgumentOutOfRangeException(nameof(indices), indices[i], $"'{nameof(indices)}'[{i}] = {indices[i]} is outside [0, {Count}).");
         }
+        if (Files is not null)
+            return new Dataset(Files.Subset(indices), indices.Select(i => Labels[i]).ToArray(), ClassNames, ItemNames is null ? null : indices.Select(i => ItemNames[i]).ToArray());
         using var scope = NewDisposeScope();
         var idx = tensor(indices.Select(i => (long)i).ToArray(), ScalarType.Int64, device: Features.device);
         var features = Features.index_select(0, idx).MoveToOuterDisposeScope();
@@ -79,12 +111,14 @@ public sealed class Dataset : IDisposable
             if (!p.ClassNames.SequenceEqual(first.ClassNames) || p.Kind != first.Kind || !p.ItemShape.SequenceEqual(first.ItemShape))
                 throw new ArgumentException($"'{nameof(parts)}' must share class names, kind and item shape.", nameof(parts));
         }
+        var names = parts.All(p => p.ItemNames is not null) ? parts.SelectMany(p => p.ItemNames!).ToArray() : null;
+        if (parts.All(p => p.Files is not null))
+            return new Dataset(ImageFileItems.Concat(parts.Select(p => p.Files!).ToArray()), parts.SelectMany(p => p.Labels).ToArray(), first.ClassNames, names);
         using var scope = NewDisposeScope();
         var features = cat(parts.Select(p => p.Features).ToArray(), 0).MoveToOuterDisposeScope();
-        var names = parts.All(p => p.ItemNames is not null) ? parts.SelectMany(p => p.ItemNames!).ToArray() : null;
         return new Dataset(features, parts.SelectMany(p => p.Labels).ToArray(), first.ClassNames, first.Kind, names);
     }
 
     /// <inheritdoc />
-    public void Dispose() => Features.Dispose();
+    public void Dispose() => features?.Dispose();
 }

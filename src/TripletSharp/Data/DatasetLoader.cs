@@ -88,15 +88,15 @@ public static class DatasetLoader
                     var names = SplitClassNames(path);
                     var trainNames = ImageFolderReader.ListClassNames(trainDir);
                     if (trainNames.Length == 1) throw OneClass(trainDir, trainNames[0]);
-                    train = ImageFolderReader.ReadTree(trainDir, names, options.ImageSize, options.Grayscale, path, options.Notice);
-                    test = ImageFolderReader.ReadTree(testDir, names, options.ImageSize, options.Grayscale, path, options.Notice);
+                    train = ImageFolderReader.ReadTree(trainDir, names, options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy);
+                    test = ImageFolderReader.ReadTree(testDir, names, options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy);
                     break;
                 }
                 case DataFormat.Folder:
                 {
                     var names = ImageFolderReader.ListClassNames(path, options.Notice);
                     if (names.Length == 1) throw OneClass(path, names[0]);
-                    using var all = ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path, options.Notice);
+                    using var all = ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy);
                     (train, test) = Stratify(all, options);
                     break;
                 }
@@ -145,7 +145,7 @@ public static class DatasetLoader
             case DataFormat.Folder when HasSplitLayout(path):
                 var testDir = Path.Combine(path, "test");
                 CheckSplitLayout(path, needBoth: true);
-                test = ImageFolderReader.ReadTree(testDir, SplitClassNames(path), options.ImageSize, options.Grayscale, path, options.Notice);
+                test = ImageFolderReader.ReadTree(testDir, SplitClassNames(path), options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy);
                 break;
             default:
                 var noTrainSlice = options with { MaxTrainItems = null };
@@ -192,7 +192,7 @@ public static class DatasetLoader
                 try
                 {
                     foreach (var sub in new[] { "train", "test" }.Select(s => Path.Combine(path, s)).Where(Directory.Exists))
-                        trees.Add(ImageFolderReader.ReadTree(sub, names, options.ImageSize, options.Grayscale, path, options.Notice));
+                        trees.Add(ImageFolderReader.ReadTree(sub, names, options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy));
                 }
                 catch
                 {
@@ -203,7 +203,7 @@ public static class DatasetLoader
                 break;
             }
             case DataFormat.Folder:
-                all = ImageFolderReader.ReadTree(path, ImageFolderReader.ListClassNames(path, options.Notice), options.ImageSize, options.Grayscale, path, options.Notice);
+                all = ImageFolderReader.ReadTree(path, ImageFolderReader.ListClassNames(path, options.Notice), options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy);
                 break;
             default:
                 all = CsvDatasetReader.Read(path, options.LabelColumn);
@@ -250,6 +250,9 @@ public static class DatasetLoader
         var rows = Enumerable.Range(0, data.Count).Where(i => map[data.Labels[i]] >= 0).ToArray();
         using (data)
         {
+            if (data.Files is not null)
+                return new Dataset(data.Files.Subset(rows), rows.Select(i => (long)map[data.Labels[i]]).ToArray(), keep.Select(k => data.ClassNames[k]).ToArray(),
+                    data.ItemNames is null ? null : rows.Select(i => data.ItemNames[i]).ToArray());
             using var scope = TorchSharp.torch.NewDisposeScope();
             var idx = TorchSharp.torch.tensor(rows.Select(i => (long)i).ToArray(), TorchSharp.torch.ScalarType.Int64, device: data.Features.device);
             var features = data.Features.index_select(0, idx).MoveToOuterDisposeScope();

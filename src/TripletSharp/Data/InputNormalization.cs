@@ -41,6 +41,7 @@ public sealed record InputNormalization(float[] Mean, float[] Std)
     {
         Guard.NotNull(train, nameof(train));
         if (train.Count == 0) throw new ArgumentException($"'{nameof(train)}' has no items.", nameof(train));
+        if (train.Files is { } files) return Compute(files);
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var x = train.Features.to_type(ScalarType.Float64);
@@ -55,6 +56,41 @@ public sealed record InputNormalization(float[] Mean, float[] Std)
         return new InputNormalization(
             mean.Select(m => (float)m).ToArray(),
             std.Select(s => double.IsFinite(s) && s >= MinStd ? (float)s : 1f).ToArray());
+    }
+
+    /// <summary>
+    /// The per-channel statistics of images decoded one at a time (a lazy dataset): per-item sums in double precision,
+    /// added in item order, so the result does not depend on the number of threads.
+    /// </summary>
+    private static InputNormalization Compute(IImageItems items)
+    {
+        var shape = items.ItemShape;
+        int channels = (int)shape[0], plane = (int)(shape[1] * shape[2]);
+        var sums = new double[items.Count * channels * 2];
+        Parallel.For(0, items.Count, () => new float[channels * plane], (i, _, buffer) =>
+        {
+            items.Fill(i, buffer);
+            for (int c = 0; c < channels; c++)
+            {
+                double s = 0, q = 0;
+                foreach (float v in buffer.AsSpan(c * plane, plane)) { s += v; q += (double)v * v; }
+                sums[(i * channels + c) * 2] = s;
+                sums[(i * channels + c) * 2 + 1] = q;
+            }
+            return buffer;
+        }, _ => { });
+        var mean = new float[channels];
+        var std = new float[channels];
+        double n = (double)items.Count * plane;
+        for (int c = 0; c < channels; c++)
+        {
+            double s = 0, q = 0;
+            for (int i = 0; i < items.Count; i++) { s += sums[(i * channels + c) * 2]; q += sums[(i * channels + c) * 2 + 1]; }
+            double m = s / n, sd = Math.Sqrt(Math.Max(0, q / n - m * m));
+            mean[c] = (float)m;
+            std[c] = double.IsFinite(sd) && sd >= MinStd ? (float)sd : 1f;
+        }
+        return new InputNormalization(mean, std);
     }
 
     /// <summary>

@@ -10,8 +10,9 @@ public sealed partial class ModelBundle
 {
     /// <summary>
     /// Embeds image files (PNG, JPEG, BMP) exactly as training prepared the model's images: decoded with the image
-    /// folder reader's rules (stretched to the model's image size, grey or RGB as the model's channel count, values
-    /// in [0, 1]), then the model's input normalisation. No class folders are needed.
+    /// folder reader's rules (resized to the model's image size as its recorded <see cref="DataOptions.Resize"/> says,
+    /// stretched when the model has no record; grey or RGB as the model's channel count, values in [0, 1]), then the
+    /// model's input normalisation. Training augmentation is never applied here. No class folders are needed.
     /// </summary>
     /// <param name="files">Image files, in the order of the rows returned.</param>
     /// <param name="batchSize">Items per forward pass.</param>
@@ -30,7 +31,7 @@ public sealed partial class ModelBundle
         using var scope = torch.NewDisposeScope();
         var images = list.Count == 0
             ? torch.empty(0, grayscale ? 1 : 3, size, size)
-            : ImageFolderReader.DecodeFiles(list, size, grayscale, list.Count == 1 ? list[0] : $"{list.Count} files");
+            : ImageFolderReader.DecodeFiles(list, size, grayscale, list.Count == 1 ? list[0] : $"{list.Count} files", Input.Data?.Resize ?? ImageResize.Stretch);
         return EmbedPrepared(Module, images, Input.Normalization, batchSize).MoveToOuterDisposeScope();
     }
 

@@ -96,9 +96,17 @@ public sealed record DataSummary
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         foreach (var part in test is null ? new[] { train } : new[] { train, test })
         {
-            using var scope = TorchSharp.torch.NewDisposeScope();
-            var values = part.Features.contiguous().cpu();
-            sha.AppendData(values.bytes);
+            if (part.Files is { } files)
+            {
+                // A lazy image folder is hashed by its files' bytes: decoding every image here would defeat reading it lazily.
+                for (int i = 0; i < files.Count; i++) sha.AppendData(ImageFolderReader.ReadRegularFile(files.File(i), ImageFolderReader.MaxImageBytes, "image"));
+            }
+            else
+            {
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                var values = part.Features.contiguous().cpu();
+                sha.AppendData(values.bytes);
+            }
             foreach (var name in part.ItemNames ?? []) sha.AppendData(System.Text.Encoding.UTF8.GetBytes(name + "\n"));
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset())[..32];

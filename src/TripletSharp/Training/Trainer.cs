@@ -200,6 +200,10 @@ public sealed class Trainer
         bool imageNet = o.ImageNetNormalization || o.Weights is not null;
         if (imageNet && (train.Kind != DataKind.Images || train.ItemShape.Length != 3 || train.ItemShape[0] is not (1 or 3)))
             throw new ArgumentException($"'{nameof(TrainerOptions.ImageNetNormalization)}' needs grey or colour images, but the data holds {ModelInput.Describe(train.Kind, train.ItemShape)}.", nameof(TrainerOptions.ImageNetNormalization));
+        if ((o.Augment != AugmentLevel.None || train.IsLazy) && (train.Kind != DataKind.Images || train.ItemShape.Length != 3 || train.ItemShape[0] is not (1 or 3) || train.ItemShape[1] != train.ItemShape[2]))
+            throw new ArgumentException($"'{nameof(TrainerOptions.Augment)}' needs square grey or colour images, but the data holds {ModelInput.Describe(train.Kind, train.ItemShape)}.", nameof(TrainerOptions.Augment));
+        if (train.IsLazy && o.MeasureFloor)
+            throw new ArgumentException($"'{nameof(TrainerOptions.MeasureFloor)}' measures the step on data held in memory and cannot run on a lazily read folder ('{nameof(DataOptions.Lazy)}').", nameof(TrainerOptions.MeasureFloor));
         if (model == ModelKind.ConvNet && (train.ItemShape[1] < 4 || train.ItemShape[2] < 4))
             throw new ArgumentException($"'{nameof(DataOptions.ImageSize)}' gives {train.ItemShape[1]}×{train.ItemShape[2]} images, but the convnet needs at least 4×4 (two 2× poolings); read the images with an image size of 4 or more.", nameof(DataOptions.ImageSize));
         int p = Sampler?.ClassesPerBatch ?? o.ClassesPerBatch, k = Sampler?.SamplesPerClass ?? o.SamplesPerClass;

@@ -126,6 +126,14 @@ public sealed record TrainerOptions
     /// <summary>Images: mirror each training item left–right with probability ½ (seeded per batch, so resuming stays exact).</summary>
     public bool RandomFlip { get; init; }
 
+    /// <summary>
+    /// Images: training augmentation (<see cref="ImageAugmentation.For"/>): none, light (random resized crop of 50–100 %
+    /// of the area, flip) or standard (crop of 8–100 %, flip, colour jitter). Each item's random numbers come from the
+    /// seed, the epoch, the batch and its position, so resuming gives the same images. Batches are then prepared on
+    /// worker threads ahead of the step.
+    /// </summary>
+    public AugmentLevel Augment { get; init; }
+
     /// <summary>Evaluate on the test split after every epoch (otherwise after the last one only).</summary>
     public bool EvaluateEveryEpoch { get; init; } = true;
 
@@ -169,6 +177,10 @@ public sealed record TrainerOptions
         ComponentRegistry.CheckDistanceName(Distance, nameof(Distance));
         ComponentRegistry.CheckReducerName(Reducer, nameof(Reducer));
         Guard.NonNegative(Margin, nameof(Margin));
+        if (!Enum.IsDefined(Augment))
+            throw new ArgumentOutOfRangeException(nameof(Augment), Augment, $"'{nameof(Augment)}' is not a known augmentation level: {Augment}.");
+        if (Augment != AugmentLevel.None && MeasureFloor)
+            throw new ArgumentException($"'{nameof(MeasureFloor)}' measures the step on data held in memory and cannot run with '{nameof(Augment)}' {Augment}.", nameof(MeasureFloor));
         if (MemorySize < 0)
             throw new ArgumentOutOfRangeException(nameof(MemorySize), MemorySize, $"'{nameof(MemorySize)}' must be >= 0 (0: no cross-batch memory), got {MemorySize}.");
         if (MemoryWarmupBatches < 0)

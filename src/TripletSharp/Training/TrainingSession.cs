@@ -32,6 +32,8 @@ internal sealed class TrainingSession : IDisposable
     private readonly int batchesPerEpoch;
     private readonly long totalSteps;
     private Tensor? trainX, testX, trainLabels;
+    private BatchPrefetcher? prefetcher;
+    private InputNormalization? batchNormalization;
     private nn.Module<Tensor, Tensor>? model;
     private bool ownsModel;
     private ModelArchitecture? architecture;
@@ -134,9 +136,16 @@ internal sealed class TrainingSession : IDisposable
     public void Prepare(DataOptions? dataOptions, byte[]? modelBytes, byte[]? optimizerBytes)
     {
         var normalization = o.ImageNetNormalization ? InputNormalization.ImageNet(train.ItemShape[0]) : InputNormalization.Compute(train);
+        // Augmented or lazily read images are prepared per batch on worker threads, then standardised.
+        var augmentation = ImageAugmentation.For(o.Augment);
+        if (augmentation is not null || train.IsLazy)
+        {
+            prefetcher = new BatchPrefetcher((IImageItems?)train.Files ?? new TensorImageItems(train.Features), augmentation, o.Seed, o.Threads ?? 1);
+            batchNormalization = normalization;
+        }
         using (torch.no_grad())
         {
-            trainX = normalization.Apply(train.Features).DetachFromDisposeScope();
+            trainX = prefetcher is not null ? null : normalization.Apply(train.Features).DetachFromDisposeScope();
             testX = test is null ? null : normalization.Apply(test.Features).DetachFromDisposeScope();
             trainLabels = torch.tensor(train.Labels, ScalarType.Int64).DetachFromDisposeScope();
         }
@@ -189,6 +198,7 @@ internal sealed class TrainingSession : IDisposable
         using var floor = floorThisEpoch
             ? new FloorProbe(trainer.CreateModel(o, train.ItemShape).Module, ModelBundle.SerializeModule(model), p => trainer.CreateOptimizer(o, p))
             : null;
+        prefetcher?.Start(epoch, sampler!.GetEpoch(epoch).Take(batchesPerEpoch).Select((items, i) => (i, items)).Skip(state.NextBatch).ToList());
         foreach (var batch in sampler!.GetEpoch(epoch))
         {
             if (b >= batchesPerEpoch) break;
@@ -218,6 +228,9 @@ internal sealed class TrainingSession : IDisposable
         }
         if (b < batchesPerEpoch)
             throw new InvalidOperationException($"The sampler produced {b} batches for epoch {epoch + 1}, expected {batchesPerEpoch}.");
+        if (prefetcher is not null)
+            trainer.Say(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Epoch {epoch + 1}: the step waited {prefetcher.WaitSeconds:F2} s for prepared batches of {state.EpochTrainSeconds:F2} s training (data share {100 * prefetcher.WaitSeconds / Math.Max(state.EpochTrainSeconds, 1e-9):F1} %)."));
         return true;
     }
 
@@ -245,7 +258,7 @@ internal sealed class TrainingSession : IDisposable
         if (indexBuffer.Length != batch.Length) indexBuffer = new long[batch.Length];
         for (int i = 0; i < batch.Length; i++) indexBuffer[i] = batch[i];
         var idx = torch.tensor(indexBuffer, ScalarType.Int64);
-        var x = trainX!.index_select(0, idx);
+        var x = prefetcher is null ? trainX!.index_select(0, idx) : PreparedBatch(b, batch.Length);
         if (o.RandomFlip && x.dim() == 4)
             x = torch.where(torch.rand(x.shape[0]).lt(Scalars.Of(0.5)).reshape(-1, 1, 1, 1), x.flip(3), x);
         var y = trainLabels!.index_select(0, idx);
@@ -276,6 +289,14 @@ internal sealed class TrainingSession : IDisposable
         state.EpochTriplets += output.TripletCount;
         state.EpochActive += output.ActiveTripletCount;
         return (lossValue, output.ActiveFraction);
+    }
+
+    /// <summary>Batch <paramref name="b"/> from the prefetcher, standardised.</summary>
+    private Tensor PreparedBatch(int b, int count)
+    {
+        var values = prefetcher!.Take(b);
+        using var raw = torch.tensor(values, [count, .. prefetcher.ItemShape]);
+        return batchNormalization!.Apply(raw);
     }
 
     /// <summary>
@@ -592,6 +613,7 @@ internal sealed class TrainingSession : IDisposable
 
     public void Dispose()
     {
+        prefetcher?.Dispose();
         trainX?.Dispose();
         testX?.Dispose();
         trainLabels?.Dispose();
