@@ -12,9 +12,11 @@ namespace TripletSharp.Data;
 /// <remarks>
 /// <para>Classes are the sub-folders of the root, sorted by ordinal name; class i is the i-th name. Images are found
 /// recursively inside each class folder and sorted by their relative path; files with other extensions and hidden
-/// files or folders (name starting with '.') are ignored. Every image is stretched to size × size (the aspect ratio is
-/// not kept) with bilinear + mipmap filtering, and stored as 1-channel grey (ITU-R 601 luma 0.299 R + 0.587 G +
-/// 0.114 B) or 3-channel RGB, values in [0, 1]; an alpha channel is dropped and EXIF orientation is not applied.</para>
+/// files or folders (name starting with '.') are ignored. Any mode decodes (grey, grey + alpha, RGB, RGBA, palette,
+/// 8 or 16 bits per channel). Every image is stretched to size × size (the aspect ratio is not kept), or with
+/// <see cref="ImageResize.Crop"/> its centred square is taken first, then resized with bilinear + mipmap filtering, and
+/// stored as 1-channel grey (ITU-R 601 luma 0.299 R + 0.587 G + 0.114 B) or 3-channel RGB, values in [0, 1]; an alpha
+/// channel is dropped and EXIF orientation is not applied.</para>
 /// <para>Images decode in parallel. An unreadable, corrupt, truncated (the decoder must report complete success) or zero-byte image, an image larger than <see cref="MaxPixels"/>, or a class
 /// folder without images raises a <see cref="DataFormatException"/> naming the file or folder. A class with a single
 /// image is loaded as it is (the sampler and the evaluator decide what to do with it).</para>
