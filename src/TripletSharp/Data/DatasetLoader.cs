@@ -254,7 +254,9 @@ public static class DatasetLoader
             var idx = TorchSharp.torch.tensor(rows.Select(i => (long)i).ToArray(), TorchSharp.torch.ScalarType.Int64, device: data.Features.device);
             var features = data.Features.index_select(0, idx).MoveToOuterDisposeScope();
             return new Dataset(features, rows.Select(i => (long)map[data.Labels[i]]).ToArray(), keep.Select(k => data.ClassNames[k]).ToArray(), data.Kind,
-                data.ItemNames is null ? null : rows.Select(i => data.ItemNames[i]).ToArray());
+                data.ItemNames is null ? null : rows.Select(i => data.ItemNames[i]).ToArray(),
+                // Multi-label: an item is kept by its first label; its other labels are kept when their class is.
+                data.LabelSets is null ? null : rows.Select(i => data.LabelSets[i].Where(l => map[l] >= 0).Select(l => (long)map[l]).ToArray()).ToArray());
         }
     }
 

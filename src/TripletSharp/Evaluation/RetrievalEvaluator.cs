@@ -140,6 +140,6 @@ public sealed class RetrievalEvaluator
             int k = (int)Math.Min(n - 1, Math.Max(rMax, Math.Max(8, KnnK)));
             ExactKnn.SearchBlocks(embeddings, embeddings, k, block => acc.Add(block.Start, block.Indices), Distance, excludeSelf: true, blockSize: BlockSize);
         }
-        return acc.Result(queries, double.NaN);
+        return acc.Result(queries, double.NaN) with { Labels = relation.Name };
     }
 }

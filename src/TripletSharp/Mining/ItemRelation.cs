@@ -16,6 +16,9 @@ namespace TripletSharp.Mining;
 /// </remarks>
 public abstract class ItemRelation
 {
+    /// <summary>What the relation is, as run files name it: <c>multi-label</c> for <see cref="SharedLabel"/>, <c>custom</c> otherwise.</summary>
+    public virtual string Name => "custom";
+
     /// <summary>Whether item <paramref name="j"/> is a positive of item <paramref name="i"/> (dataset indices, i ≠ j).</summary>
     public abstract bool Positive(int i, int j);
 
@@ -100,6 +103,8 @@ public abstract class ItemRelation
             }
             _members = members.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
         }
+
+        public override string Name => "multi-label";
 
         public override bool Positive(int i, int j)
         {
