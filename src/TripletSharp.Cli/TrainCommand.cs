@@ -121,6 +121,8 @@ internal static class TrainCommand
             nameof(DataOptions.ImageSize), (s, v) => s.Data = s.Data with { ImageSize = v });
         t.Add(With("--color", "Image folders: read 3-channel colour instead of grey.", !dd.Grayscale),
             nameof(DataOptions.Grayscale), (s, v) => s.Data = s.Data with { Grayscale = !v });
+        t.Add(With("--multi-label-folders", "Image folders: the same file (same path below its class folder, identical pixels) in several class folders is one item with several labels.", false),
+            nameof(DataOptions.MultiLabelFolders), (s, v) => s.Data = s.Data with { MultiLabelFolders = v ? true : null });
         t.Add(Optional<string>("--tensorboard", "Also write TensorBoard event files (scalars per epoch, d_ap/d_an histograms) into this folder."),
             nameof(TrainSettings.TensorBoard), (s, v) => s.TensorBoard = v);
         t.Add(With("--no-report", "Do not write report.html into the run folder.", false),

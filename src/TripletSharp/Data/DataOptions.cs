@@ -27,6 +27,14 @@ public sealed record DataOptions
     /// <summary>Image folders: read as 1-channel grey (true) or 3-channel RGB colour (false).</summary>
     public bool Grayscale { get; init; } = true;
 
+    /// <summary>
+    /// Image folders: the same file (same path below its class folder, identical pixels) in several class folders is one
+    /// item with several labels (<see cref="MultiLabelFolders"/>); null or false keeps every copy as its own item. Left out
+    /// of saved configs when null.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? MultiLabelFolders { get; init; }
+
     /// <summary>Keep at most this many training items (a seeded class-balanced slice), for quick runs and tests.</summary>
     public int? MaxTrainItems { get; init; }
 

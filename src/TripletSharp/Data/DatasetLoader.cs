@@ -90,13 +90,16 @@ public static class DatasetLoader
                     if (trainNames.Length == 1) throw OneClass(trainDir, trainNames[0]);
                     train = ImageFolderReader.ReadTree(trainDir, names, options.ImageSize, options.Grayscale, path, options.Notice);
                     test = ImageFolderReader.ReadTree(testDir, names, options.ImageSize, options.Grayscale, path, options.Notice);
+                    if (options.MultiLabelFolders == true) (train, test) = (MergeCopies(train), MergeCopies(test));
                     break;
                 }
                 case DataFormat.Folder:
                 {
                     var names = ImageFolderReader.ListClassNames(path, options.Notice);
                     if (names.Length == 1) throw OneClass(path, names[0]);
-                    using var all = ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path, options.Notice);
+                    using var all = options.MultiLabelFolders == true
+                        ? MergeCopies(ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path, options.Notice))
+                        : ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path, options.Notice);
                     (train, test) = Stratify(all, options);
                     break;
                 }
@@ -345,6 +348,14 @@ public static class DatasetLoader
             train.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Multi-label image folders: <see cref="MultiLabelFolders.Merge"/>, disposing <paramref name="data"/> when it makes a new set.</summary>
+    private static Dataset MergeCopies(Dataset data)
+    {
+        var merged = MultiLabelFolders.Merge(data);
+        if (!ReferenceEquals(merged, data)) data.Dispose();
+        return merged;
     }
 
     private static Dataset Slice(Dataset data, int? max, int seed)
