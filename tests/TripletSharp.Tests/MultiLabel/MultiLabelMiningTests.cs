@@ -101,7 +101,7 @@ public class MultiLabelMiningTests
         var e = new RefMeasure("euclidean", minerName == "distance-weighted").DistanceLike(batch.X);
         var eLoss = new RefMeasure("euclidean", false).DistanceLike(batch.X);
         using var mined = miner?.Mine(x, matches);
-        var expected = Select(minerName, e, match);
+        var expected = Cases.Select(minerName, e, match);
         List<(int A, int P, int N)> chosen;
         if (mined?.Indices is TripletIndices idx) chosen = Cases.ToList(idx);
         else
@@ -142,18 +142,6 @@ public class MultiLabelMiningTests
         if (gradDiff > rel * 10 * gradScale) failures.AppendLine($"{where}: gradient differs from the explicit path by {gradDiff}");
         return 1;
     }
-
-    /// <summary>The reference selection on a match matrix; null for the random miners (checked for validity).</summary>
-    private static List<(int A, int P, int N)>? Select(string name, double[,] e, bool[,] match, double margin = 0.2) => name switch
-    {
-        "none" or "batch-all" => RefTriplets.All(match).ToList(),
-        "batch-all-violating" => RefTriplets.Band(e, match, d => d < margin),
-        "batch-hard" => RefTriplets.BatchHard(e, match),
-        "semihard" => RefTriplets.Band(e, match, d => d > 0 && d <= margin),
-        "facenet-semihard" => RefTriplets.FaceNetSemiHard(e, match),
-        "hard" => RefTriplets.Band(e, match, d => d < 0),
-        _ => null,
-    };
 
     /// <summary>
     /// Single labels given as labels (the fast path) and as their match matrix (the general path): the same triplets
