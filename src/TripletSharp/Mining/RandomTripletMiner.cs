@@ -57,7 +57,7 @@ public sealed class RandomTripletMiner : BaseMiner
             // The j-th negative of an anchor is its j-th negative column in index order: the first column where the
             // running count of negatives reaches j + 1.
             var rank = table.NegativeMask(0, b).to(ScalarType.Int64).cumsum(1);
-            negatives = torch.searchsorted(rank, nj.add(Scalars.I1), right: false).clamp_max_(lastItem);
+            negatives = torch.searchsorted(rank, nj.add(Scalars.I1, Scalars.I1), right: false).clamp_max_(lastItem);
         }
         else
         {
