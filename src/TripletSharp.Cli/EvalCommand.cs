@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using TripletSharp.Data;
 using TripletSharp.Evaluation;
+using TripletSharp.Mining;
 using TripletSharp.Models;
 using TripletSharp.Components;
 using TripletSharp.Training;
@@ -33,7 +34,8 @@ internal static class EvalCommand
             var which = Enum.Parse<SplitSelection>(parse.GetValue(split)!, ignoreCase: true);
             using var set = Embed(bundle, dataOptions, which, dataPath is not null);
             var distance = ComponentRegistry.CreateDistance(bundle.DistanceName);
-            var metrics = new RetrievalEvaluator(distance).Evaluate(set.Embeddings, set.Labels);
+            // Multi-label data (a '|' in the CSV label cells): relevant = shares a label; metrics.json says "labels": "multi-label".
+            var metrics = set.LabelSets is null ? new RetrievalEvaluator(distance).Evaluate(set.Embeddings, set.Labels) : new RetrievalEvaluator(distance).Evaluate(set.Embeddings, ItemRelation.SharedLabel(set.LabelSets));
 
             VerificationMetrics verification;
             string pairSource;
@@ -76,6 +78,8 @@ internal static class EvalCommand
             var ic = CultureInfo.InvariantCulture;
             ctx.Out.WriteLine($"model  {bundle.Path}");
             ctx.Out.WriteLine($"data   {Describe(set, dataOptions)}; evaluated on the {which.ToString().ToLowerInvariant()} items, {distance.Name} distance");
+            if (metrics.Labels is not null)
+                ctx.Out.WriteLine($"labels {metrics.Labels}: relevant = shares a label with the query (knn_accuracy and nmi need one class per item)");
             foreach (var (key, value) in metrics.ToDictionary())
                 ctx.Out.WriteLine(double.IsNaN(value)
                     ? $"{key,-16} n/a (cannot be computed: no query has a same-class neighbour in these items)"

@@ -127,6 +127,8 @@ internal static class TrainCommand
             nameof(DataOptions.Lazy), (s, v) => s.Data = s.Data with { Lazy = v });
         t.Add(Choice("--augment", "Images: training augmentation. none; light = random resized crop of 50-100% of the area + flip; standard = crop of 8-100% + flip + colour jitter 0.4. Seeded per epoch and batch, so resuming is exact.", Name(d.Augment), Enum.GetNames<AugmentLevel>().Select(n => n.ToLowerInvariant())),
             nameof(TrainerOptions.Augment), (s, v) => s.Trainer = s.Trainer with { Augment = Enum.Parse<AugmentLevel>(v, ignoreCase: true) });
+        t.Add(With("--multi-label-folders", "Image folders: the same file (same path below its class folder, identical pixels) in several class folders is one item with several labels.", false),
+            nameof(DataOptions.MultiLabelFolders), (s, v) => s.Data = s.Data with { MultiLabelFolders = v ? true : null });
         t.Add(Optional<string>("--tensorboard", "Also write TensorBoard event files (scalars per epoch, d_ap/d_an histograms) into this folder."),
             nameof(TrainSettings.TensorBoard), (s, v) => s.TensorBoard = v);
         t.Add(With("--no-report", "Do not write report.html into the run folder.", false),

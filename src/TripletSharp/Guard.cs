@@ -61,10 +61,26 @@ internal static class Guard
     }
 
     /// <summary>Checks labels for a batch of <paramref name="batch"/> rows and returns them as a 1-D int64 tensor (B×1 is squeezed).</summary>
+    /// <summary>
+    /// Checks a batch's similarity for <paramref name="batch"/> rows: int64 class ids (as <see cref="Labels"/>), or a B×B bool
+    /// match matrix (entry [i, j] true when j is a positive of anchor i; the diagonal is ignored), returned as it is.
+    /// </summary>
+    /// <exception cref="ArgumentException">Neither valid labels nor a B×B bool matrix.</exception>
+    public static Tensor LabelsOrMatches(Tensor labels, long batch, string name = "labels")
+    {
+        NotNull(labels, name);
+        if (labels.dtype != ScalarType.Bool) return Labels(labels, batch, name);
+        if (labels.dim() != 2 || labels.shape[0] != batch || labels.shape[1] != batch)
+            throw new ArgumentException($"'{name}' as a match matrix must be bool {batch}×{batch} (batch × batch), got shape [{string.Join(", ", labels.shape)}].", name);
+        return labels.alias();
+    }
+
     public static Tensor Labels(Tensor labels, long batch, string name = "labels")
     {
         NotNull(labels, name);
         var l = labels;
+        if (l.dtype == ScalarType.Bool && l.dim() == 2 && l.shape[0] == batch && l.shape[1] == batch && batch > 1)
+            throw new NotSupportedException($"'{name}' is a match matrix (multi-label or a custom relation), which is not supported here (reference sets and cross-batch memory need class ids).");
         if (l.dim() == 2 && l.shape[1] == 1) l = l.squeeze(1);
         if (l.dim() != 1)
             throw new ArgumentException($"'{name}' must be a 1-D tensor of class ids (or B×1), got shape [{string.Join(", ", labels.shape)}].", name);

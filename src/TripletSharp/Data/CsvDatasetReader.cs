@@ -17,6 +17,9 @@ namespace TripletSharp.Data;
 /// <para>Labels: when every label is an integer they are compared as numbers (so "01" and "1" are one class) and the
 /// classes are sorted numerically; otherwise they are compared as trimmed strings and sorted ordinally. Class i is
 /// the i-th in that order. Item names are <c>{file name}:{line}</c>.</para>
+/// <para>Multi-label: when any label cell holds '|' (<c>tops|summer</c>) every cell is a '|'-separated list of labels
+/// and the dataset carries <see cref="Dataset.LabelSets"/> (see <see cref="MapLabelCells"/>); without a '|' nothing
+/// changes.</para>
 /// <para>Errors name the file and the 1-based line: empty file, header only, missing label column, a ragged row,
 /// a missing, non-numeric, NaN or infinite cell.</para>
 /// </remarks>
@@ -48,6 +51,7 @@ public static class CsvDatasetReader
         int featureCount = 0, labelIndex = -1;
         var features = new List<float>();
         var rawLabels = new List<string>();
+        var labelLines = new List<long>();
         var itemNames = new List<string>();
         var fileName = Path.GetFileName(path);
         foreach (var row in reader)
@@ -88,6 +92,7 @@ public static class CsvDatasetReader
                     var label = fields[j].Trim();
                     if (label.Length == 0) throw new DataFormatException(path, $"missing label in column '{labelColumn}'.", lineNo, "line");
                     rawLabels.Add(label);
+                    labelLines.Add(lineNo);
                     continue;
                 }
                 var cell = fields[j].Trim();
@@ -107,11 +112,48 @@ public static class CsvDatasetReader
         if (header is null) throw new DataFormatException(path, "empty file: no header row.");
         if (rawLabels.Count == 0) throw new DataFormatException(path, "the file has a header but no data rows.");
 
-        var (labels, classNames) = MapLabels(rawLabels);
+        var (labels, classNames, labelSets) = MapLabelCells(rawLabels, path, labelLines, labelColumn);
         NativeLibraries.EnsureLoaded();
         using var scope = torch.NewDisposeScope();
         var tensor = torch.tensor(features.ToArray(), new long[] { rawLabels.Count, featureCount }).MoveToOuterDisposeScope();
-        return new Dataset(tensor, labels, classNames, DataKind.Vectors, itemNames);
+        return new Dataset(tensor, labels, classNames, DataKind.Vectors, itemNames, labelSets);
+    }
+
+    /// <summary>Separates the labels of a multi-label cell (<c>a|b|c</c>).</summary>
+    public const char LabelSeparator = '|';
+
+    /// <summary>
+    /// Maps label cells to classes. When any cell holds <see cref="LabelSeparator"/> the data are multi-label: every cell
+    /// is split there (parts trimmed; an empty part is an error naming the line), the classes are all the parts (mapped
+    /// as <see cref="MapLabels"/> does), an item's first part is its <see cref="Dataset.Labels"/> entry and all its parts
+    /// its <see cref="Dataset.LabelSets"/> entry. Otherwise the cells are single labels and the sets are null.
+    /// </summary>
+    internal static (long[] Labels, string[] ClassNames, long[][]? LabelSets) MapLabelCells(IReadOnlyList<string> raw, string path, IReadOnlyList<long> lines, string labelColumn)
+    {
+        if (!raw.Any(r => r.Contains(LabelSeparator)))
+        {
+            var (single, names) = MapLabels(raw);
+            return (single, names, null);
+        }
+        var parts = new string[raw.Count][];
+        for (int i = 0; i < raw.Count; i++)
+        {
+            parts[i] = raw[i].Split(LabelSeparator).Select(p => p.Trim()).ToArray();
+            if (parts[i].Any(p => p.Length == 0))
+                throw new DataFormatException(path, $"empty label in the multi-label cell '{Shorten(raw[i])}' of column '{labelColumn}' (labels are separated by '{LabelSeparator}').", lines[i], "line");
+        }
+        var flat = parts.SelectMany(p => p).ToArray();
+        var (ids, classNames) = MapLabels(flat);
+        var sets = new long[raw.Count][];
+        var labels = new long[raw.Count];
+        int at = 0;
+        for (int i = 0; i < raw.Count; i++)
+        {
+            labels[i] = ids[at];
+            sets[i] = ids.AsSpan(at, parts[i].Length).ToArray().Distinct().ToArray();
+            at += parts[i].Length;
+        }
+        return (labels, classNames, sets);
     }
 
     /// <summary>Maps label strings to class indices: numerically when all are integers, else ordinally.</summary>

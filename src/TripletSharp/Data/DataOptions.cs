@@ -42,6 +42,14 @@ public sealed record DataOptions
     /// </summary>
     public bool Lazy { get; init; }
 
+    /// <summary>
+    /// Image folders: the same file (same path below its class folder, identical pixels) in several class folders is one
+    /// item with several labels (<see cref="MultiLabelFolders"/>); null or false keeps every copy as its own item. Left out
+    /// of saved configs when null.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? MultiLabelFolders { get; init; }
+
     /// <summary>Keep at most this many training items (a seeded class-balanced slice), for quick runs and tests.</summary>
     public int? MaxTrainItems { get; init; }
 
@@ -110,6 +118,9 @@ public sealed record DataOptions
             throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, $"'{nameof(ImageSize)}' must be in [1, 1024], got {ImageSize}.");
         if (!Enum.IsDefined(Resize))
             throw new ArgumentOutOfRangeException(nameof(Resize), Resize, $"'{nameof(Resize)}' is not a known resize mode: {Resize}.");
+        // Finding copies compares decoded pixels, which a lazy folder never holds all at once.
+        if (Lazy && MultiLabelFolders == true)
+            throw new ArgumentException($"'{nameof(Lazy)}' and '{nameof(MultiLabelFolders)}' cannot be combined: finding an image's copies in other class folders compares decoded pixels; read the folder without '{nameof(Lazy)}'.", nameof(Lazy));
         if (MaxTrainItems is { } a) Guard.Positive(a, nameof(MaxTrainItems));
         if (MaxTestItems is { } b) Guard.Positive(b, nameof(MaxTestItems));
         if (MaxItems is { } c) Guard.Positive(c, nameof(MaxItems));

@@ -17,7 +17,8 @@ public sealed class Dataset : IDisposable
     /// <param name="classNames">Name of every class.</param>
     /// <param name="kind">Images or vectors.</param>
     /// <param name="itemNames">File name or row id of every item, where known.</param>
-    public Dataset(Tensor features, long[] labels, IReadOnlyList<string> classNames, DataKind kind, IReadOnlyList<string>? itemNames = null)
+    /// <param name="labelSets">Multi-label data: every label of every item (class indices); <paramref name="labels"/> then holds each item's first (sampling) label, which must be in its set.</param>
+    public Dataset(Tensor features, long[] labels, IReadOnlyList<string> classNames, DataKind kind, IReadOnlyList<string>? itemNames = null, IReadOnlyList<long[]>? labelSets = null)
     {
         Guard.NotNull(features, nameof(features));
         Guard.NotNull(labels, nameof(labels));
@@ -31,8 +32,19 @@ public sealed class Dataset : IDisposable
             if (labels[i] < 0 || labels[i] >= classNames.Count)
                 throw new ArgumentException($"'{nameof(labels)}'[{i}] = {labels[i]} is not a class index in [0, {classNames.Count}).", nameof(labels));
         }
+        if (labelSets is not null)
+        {
+            if (labelSets.Count != labels.Length)
+                throw new ArgumentException($"'{nameof(labelSets)}' has {labelSets.Count} entries but there are {labels.Length} labels.", nameof(labelSets));
+            for (int i = 0; i < labels.Length; i++)
+            {
+                if (labelSets[i] is null || !labelSets[i].Contains(labels[i]) || labelSets[i].Any(l => l < 0 || l >= classNames.Count))
+                    throw new ArgumentException($"'{nameof(labelSets)}'[{i}] must hold class indices in [0, {classNames.Count}) including labels[{i}] = {labels[i]}.", nameof(labelSets));
+            }
+        }
         this.features = features;
         Labels = labels;
+        LabelSets = labelSets;
         ClassNames = classNames;
         Kind = kind;
         ItemNames = itemNames;
@@ -68,6 +80,12 @@ public sealed class Dataset : IDisposable
     /// <summary>Class index of every item.</summary>
     public long[] Labels { get; }
 
+    /// <summary>
+    /// Multi-label data: every label of every item (null for single-label data). Two items are positives when their sets
+    /// intersect (<see cref="Mining.ItemRelation.SharedLabel"/>); <see cref="Labels"/> holds the first label of each set.
+    /// </summary>
+    public IReadOnlyList<long[]>? LabelSets { get; }
+
     /// <summary>Name of every class.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
@@ -97,7 +115,8 @@ public sealed class Dataset : IDisposable
         using var scope = NewDisposeScope();
         var idx = tensor(indices.Select(i => (long)i).ToArray(), ScalarType.Int64, device: Features.device);
         var features = Features.index_select(0, idx).MoveToOuterDisposeScope();
-        return new Dataset(features, indices.Select(i => Labels[i]).ToArray(), ClassNames, Kind, ItemNames is null ? null : indices.Select(i => ItemNames[i]).ToArray());
+        return new Dataset(features, indices.Select(i => Labels[i]).ToArray(), ClassNames, Kind, ItemNames is null ? null : indices.Select(i => ItemNames[i]).ToArray(),
+            LabelSets is null ? null : indices.Select(i => LabelSets[i]).ToArray());
     }
 
     /// <summary>Joins datasets that share one class list and item shape, in order, into a new dataset (the parts are left as they are).</summary>
@@ -116,7 +135,8 @@ public sealed class Dataset : IDisposable
             return new Dataset(ImageFileItems.Concat(parts.Select(p => p.Files!).ToArray()), parts.SelectMany(p => p.Labels).ToArray(), first.ClassNames, names);
         using var scope = NewDisposeScope();
         var features = cat(parts.Select(p => p.Features).ToArray(), 0).MoveToOuterDisposeScope();
-        return new Dataset(features, parts.SelectMany(p => p.Labels).ToArray(), first.ClassNames, first.Kind, names);
+        var sets = parts.Any(p => p.LabelSets is not null) ? parts.SelectMany(p => p.LabelSets ?? p.Labels.Select(l => new[] { l }).ToArray()).ToArray() : null;
+        return new Dataset(features, parts.SelectMany(p => p.Labels).ToArray(), first.ClassNames, first.Kind, names, sets);
     }
 
     /// <inheritdoc />

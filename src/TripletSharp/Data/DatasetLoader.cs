@@ -90,13 +90,16 @@ public static class DatasetLoader
                     if (trainNames.Length == 1) throw OneClass(trainDir, trainNames[0]);
                     train = ImageFolderReader.ReadTree(trainDir, names, options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy);
                     test = ImageFolderReader.ReadTree(testDir, names, options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy);
+                    if (options.MultiLabelFolders == true) (train, test) = (MergeCopies(train), MergeCopies(test));
                     break;
                 }
                 case DataFormat.Folder:
                 {
                     var names = ImageFolderReader.ListClassNames(path, options.Notice);
                     if (names.Length == 1) throw OneClass(path, names[0]);
-                    using var all = ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy);
+                    using var all = options.MultiLabelFolders == true
+                        ? MergeCopies(ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy))
+                        : ImageFolderReader.ReadTree(path, names, options.ImageSize, options.Grayscale, path, options.Notice, options.Resize, options.Lazy);
                     (train, test) = Stratify(all, options);
                     break;
                 }
@@ -257,7 +260,9 @@ public static class DatasetLoader
             var idx = TorchSharp.torch.tensor(rows.Select(i => (long)i).ToArray(), TorchSharp.torch.ScalarType.Int64, device: data.Features.device);
             var features = data.Features.index_select(0, idx).MoveToOuterDisposeScope();
             return new Dataset(features, rows.Select(i => (long)map[data.Labels[i]]).ToArray(), keep.Select(k => data.ClassNames[k]).ToArray(), data.Kind,
-                data.ItemNames is null ? null : rows.Select(i => data.ItemNames[i]).ToArray());
+                data.ItemNames is null ? null : rows.Select(i => data.ItemNames[i]).ToArray(),
+                // Multi-label: an item is kept by its first label; its other labels are kept when their class is.
+                data.LabelSets is null ? null : rows.Select(i => data.LabelSets[i].Where(l => map[l] >= 0).Select(l => (long)map[l]).ToArray()).ToArray());
         }
     }
 
@@ -346,6 +351,14 @@ public static class DatasetLoader
             train.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Multi-label image folders: <see cref="MultiLabelFolders.Merge"/>, disposing <paramref name="data"/> when it makes a new set.</summary>
+    private static Dataset MergeCopies(Dataset data)
+    {
+        var merged = MultiLabelFolders.Merge(data);
+        if (!ReferenceEquals(merged, data)) data.Dispose();
+        return merged;
     }
 
     private static Dataset Slice(Dataset data, int? max, int seed)

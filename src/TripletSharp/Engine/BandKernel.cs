@@ -64,11 +64,13 @@ internal static class BandKernel
                         var row = mRows.Slice(r * b, b);
                         if (gRows.IsEmpty && p.Everything)
                         {
-                            AllRow(a, row, negate, t, s);
+                            if (t.IsGeneral) AllRow(a, row, negate, t, s, NegativeRows.Matches(t, a));
+                            else AllRow(a, row, negate, t, s, NegativeRows.Classes(t, a));
                             continue;
                         }
                         var g = gRows.IsEmpty ? default : gRows.Slice(r * b, b);
-                        Row(a, row, g, negate, t, p, s);
+                        if (t.IsGeneral) Row(a, row, g, negate, t, p, s, NegativeRows.Matches(t, a));
+                        else Row(a, row, g, negate, t, p, s, NegativeRows.Classes(t, a));
                         if (!g.IsEmpty) Finish(a, row, g, divide, rowSums, cols);
                     }
                     totals[block] = new BlockTotals(s.Count, s.Active, s.Anchors, s.SumAp, s.SumAn, s.BandAp, s.BandAn);
@@ -93,18 +95,17 @@ internal static class BandKernel
     }
 
     /// <summary>Statistics of every valid triplet of a row, in closed form: npos·nneg triplets, each positive used nneg times.</summary>
-    private static void AllRow<T>(int a, Span<T> row, bool negate, PairTable t, Scratch<T> s)
+    private static void AllRow<T, TNeg>(int a, Span<T> row, bool negate, PairTable t, Scratch<T> s, TNeg negatives)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TNeg : struct, INegativeRow
     {
         long npos = t.PositiveCounts[a], nneg = t.NegativeCounts[a];
         if (npos == 0 || nneg == 0) return;
-        var labels = t.HostLabels;
-        long la = labels[a];
         double pos = 0, neg = 0;
         for (int n = 0; n < row.Length; n++)
         {
             double e = double.CreateTruncating(row[n]);
-            if (labels[n] != la) neg += e;
+            if (negatives.Negative(n) != 0) neg += e;
             else if (n != a) pos += e;
         }
         if (negate) { pos = -pos; neg = -neg; }
@@ -159,12 +160,11 @@ internal static class BandKernel
         if (rowSums is not null) rowSums[a] = double.CreateTruncating(tail);
     }
 
-    private static void Row<T>(int a, Span<T> row, Span<T> g, bool negate, PairTable t, in Params<T> p, Scratch<T> s)
+    private static void Row<T, TNeg>(int a, Span<T> row, Span<T> g, bool negate, PairTable t, in Params<T> p, Scratch<T> s, TNeg negatives)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TNeg : struct, INegativeRow
     {
         int b = row.Length, width = t.Width;
-        var labels = t.HostLabels;
-        long la = labels[a];
         int npos = (int)t.PositiveCounts[a];
         if (npos == 0 || t.NegativeCounts[a] == 0)
         {
@@ -193,13 +193,11 @@ internal static class BandKernel
         bool lowInfinite = p.LowInfinite, highInfinite = p.HighInfinite, separate = p.Separate, activeInfinite = p.ActiveInfinite;
         bool lowInclusive = p.LowInclusive, lowerOrEqual = !p.HighInclusive, activeOrEqual = !p.ActiveInclusive;
         T low = p.Low, high = p.High, activeHigh = p.ActiveHigh;
-        var classes = t.HostClasses;
-        int ca0 = classes[a];
         // Branch-free over the row: same-class columns get counts multiplied by 0, and a zero count adds and removes
         // the same difference-array slot.
         for (int n = 0; n < b; n++)
         {
-            int negative = classes[n] != ca0 ? 1 : 0;
+            int negative = negatives.Negative(n);
             T e = negate ? -row[n] : row[n];
             int upper = lowInfinite ? npos : sorted.Count(e - low, lowInclusive);
             int lower = highInfinite ? 0 : sorted.Count(e - high, lowerOrEqual);

@@ -32,15 +32,20 @@ internal static class FaceNetKernel
                 var rows = HostTensor.Span<T>(blocks[block]);
                 long r0 = block * blocks.RowsPerBlock;
                 for (int r = 0; r < rows.Length / b; r++)
-                    Row((int)(r0 + r), rows.Slice(r * b, b), negate, t, s, result);
+                {
+                    int a = (int)(r0 + r);
+                    if (t.IsGeneral) Row(a, rows.Slice(r * b, b), negate, t, s, result, NegativeRows.Matches(t, a));
+                    else Row(a, rows.Slice(r * b, b), negate, t, s, result, NegativeRows.Classes(t, a));
+                }
                 return s;
             },
             _ => { });
         return result;
     }
 
-    private static void Row<T>(int a, Span<T> row, bool negate, PairTable t, Scratch<T> s, long[] result)
+    private static void Row<T, TNeg>(int a, Span<T> row, bool negate, PairTable t, Scratch<T> s, long[] result, TNeg negatives)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TNeg : struct, INegativeRow
     {
         int npos = (int)t.PositiveCounts[a];
         if (npos == 0 || t.NegativeCounts[a] == 0) return;
@@ -60,13 +65,11 @@ internal static class FaceNetKernel
         var bestIndex = s.BestIndex;
         Array.Fill(bestValue, T.PositiveInfinity, 0, npos + 1);
         Array.Fill(bestIndex, -1, 0, npos + 1);
-        var classes = t.HostClasses;
-        int ca = classes[a];
         T farthest = T.NegativeInfinity;
         int farthestIndex = -1;
         for (int n = 0; n < row.Length; n++)
         {
-            if (classes[n] == ca) continue;
+            if (negatives.Negative(n) == 0) continue;
             T e = negate ? -row[n] : row[n];
             // Strict comparisons keep the lowest index among equal values (n ascends).
             if (e > farthest) { farthest = e; farthestIndex = n; }

@@ -76,6 +76,59 @@ internal sealed class PairTable
         Labels = tensor(labels, device: device);
     }
 
+    /// <summary>The general form: from a row-major B×B match matrix (true: a positive; the diagonal is ignored).</summary>
+    private PairTable(bool[] matches, int batch, Device device)
+    {
+        Batch = batch;
+        var negatives = new byte[batch * (long)batch];
+        var posCount = new long[batch];
+        var negCount = new long[batch];
+        for (int a = 0; a < batch; a++)
+        {
+            long row = a * (long)batch;
+            for (int j = 0; j < batch; j++)
+            {
+                if (j == a) continue;
+                if (matches[row + j]) posCount[a]++;
+                else { negatives[row + j] = 1; negCount[a]++; }
+            }
+        }
+        K = batch == 0 ? 0 : (int)posCount.Max();
+        int kk = Math.Max(K, 1);
+        var posIdx = new long[batch * (long)kk];
+        var posValid = new bool[posIdx.Length];
+        for (int a = 0; a < batch; a++)
+        {
+            long row = a * (long)batch;
+            int k = 0;
+            for (int j = 0; j < batch; j++)
+            {
+                if (j == a || !matches[row + j]) continue;
+                posIdx[a * (long)kk + k] = j;
+                posValid[a * (long)kk + k] = true;
+                k++;
+            }
+            for (; k < kk; k++) posIdx[a * (long)kk + k] = a;
+            AllTripletCount += posCount[a] * negCount[a];
+            if (posCount[a] > 0 && negCount[a] > 0) ValidAnchorCount++;
+        }
+        PositiveCounts = posCount;
+        NegativeCounts = negCount;
+        HostPosIdx = posIdx;
+        HostNegatives = negatives;
+        HostLabels = null!;
+        HostClasses = null!;
+        Labels = null!;
+        Order = null!;
+        ClassStart = null!;
+        ClassSize = null!;
+        Negatives = tensor(negatives, new long[] { batch, batch }, device: device).to(ScalarType.Bool);
+        PosIdx = tensor(posIdx, new long[] { batch, kk }, device: device);
+        PosValid = tensor(posValid, new long[] { batch, kk }, device: device);
+        PosCount = tensor(posCount, device: device);
+        NegCount = tensor(negCount, device: device);
+    }
+
     /// <summary>B.</summary>
     public int Batch { get; }
 
@@ -93,6 +146,20 @@ internal sealed class PairTable
 
     /// <summary>Negatives per anchor (host copy).</summary>
     public long[] NegativeCounts { get; }
+
+    /// <summary>
+    /// Whether the table was built from a match matrix (the general case, multi-label or a custom relation): then
+    /// <see cref="HostNegatives"/> says which pairs are negatives, and the label-only members (<see cref="HostLabels"/>,
+    /// <see cref="HostClasses"/>, <see cref="Labels"/>, <see cref="Order"/>, <see cref="ClassStart"/>,
+    /// <see cref="ClassSize"/>) are not set.
+    /// </summary>
+    public bool IsGeneral => HostNegatives is not null;
+
+    /// <summary>General case only: row-major B×B, 1 where column n is a negative of anchor a (never on the diagonal).</summary>
+    public byte[]? HostNegatives { get; }
+
+    /// <summary>General case only: the B×B bool negative mask on the device.</summary>
+    private Tensor? Negatives { get; }
 
     /// <summary>Dense class index 0..C−1 of every row (host).</summary>
     public int[] HostClasses { get; }
@@ -133,13 +200,18 @@ internal sealed class PairTable
     /// <summary>Whether any triplet exists.</summary>
     public bool HasTriplets => AllTripletCount > 0;
 
-    /// <summary>Negative mask for rows [start, start+count): label(a) ≠ label(n).</summary>
+    /// <summary>Negative mask for rows [start, start+count): label(a) ≠ label(n), or the match matrix's negatives (a new tensor).</summary>
     public Tensor NegativeMask(long start, long count) =>
-        Labels.narrow(0, start, count).unsqueeze(1).ne(Labels.unsqueeze(0));
+        Negatives is not null ? Negatives.narrow(0, start, count).clone() : Labels.narrow(0, start, count).unsqueeze(1).ne(Labels.unsqueeze(0));
 
-    /// <summary>Builds the table from 1-D int64 labels (any device).</summary>
+    /// <summary>Builds the table from 1-D int64 labels, or from a B×B bool match matrix (the general case), on any device.</summary>
     public static PairTable Build(Tensor labels)
     {
+        if (labels.dtype == ScalarType.Bool)
+        {
+            long b = labels.shape[0];
+            return new PairTable(labels.cpu().contiguous().data<bool>().ToArray(), (int)b, labels.device);
+        }
         long[] host;
         // Not disposed: cpu() may return the caller's tensor itself; the caller's dispose scope owns any copy.
         host = labels.cpu().contiguous().data<long>().ToArray();

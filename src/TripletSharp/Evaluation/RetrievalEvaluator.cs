@@ -1,5 +1,6 @@
 using TorchSharp;
 using TripletSharp.Distances;
+using TripletSharp.Mining;
 using TripletSharp.Search;
 using static TorchSharp.torch;
 
@@ -105,5 +106,40 @@ public sealed class RetrievalEvaluator
             nmi = ClusteringMetrics.NormalizedMutualInformation(dense, KMeans.Cluster(x, classOf.Count, Seed));
         }
         return acc.Result(queries, nmi);
+    }
+
+    /// <summary>
+    /// Evaluates N×D <paramref name="embeddings"/> whose relevance is a <paramref name="relation"/> over their indices
+    /// 0..N−1 (multi-label data: <see cref="ItemRelation.SharedLabel"/>; an item is relevant to a query when it shares a
+    /// label with it).
+    /// </summary>
+    /// <remarks>
+    /// As <see cref="Evaluate(Tensor, long[])"/> with "same class" replaced by "a positive of the query": R = number of
+    /// other items that are positives of the query (queries with none are skipped), <c>precision_at_1</c>,
+    /// <c>r_precision</c>, <c>map_at_r</c> and <c>recall_at_k</c> count positives among the ranked neighbours. The k-NN
+    /// vote and NMI assume one class per item and are NaN. R costs one <see cref="ItemRelation.PositiveCount"/> per query.
+    /// </remarks>
+    public RetrievalMetrics Evaluate(Tensor embeddings, ItemRelation relation)
+    {
+        Guard.Embeddings(embeddings, nameof(embeddings));
+        Guard.NotNull(relation, nameof(relation));
+        int n = (int)embeddings.shape[0];
+        using var noGrad = torch.no_grad();
+        using var scope = NewDisposeScope();
+        var r = new long[n];
+        long rMax = 0, queries = 0;
+        for (int i = 0; i < n; i++)
+        {
+            r[i] = relation.PositiveCount(i, n);
+            rMax = Math.Max(rMax, r[i]);
+            if (r[i] > 0) queries++;
+        }
+        var acc = new RetrievalAccumulator(new long[n], r, KnnK, relation);
+        if (queries > 0)
+        {
+            int k = (int)Math.Min(n - 1, Math.Max(rMax, Math.Max(8, KnnK)));
+            ExactKnn.SearchBlocks(embeddings, embeddings, k, block => acc.Add(block.Start, block.Indices), Distance, excludeSelf: true, blockSize: BlockSize);
+        }
+        return acc.Result(queries, double.NaN) with { Labels = relation.Name };
     }
 }

@@ -30,6 +30,13 @@ public sealed record RetrievalMetrics(
         ["knn_accuracy"] = KnnAccuracy,
     };
 
+    /// <summary>
+    /// What "relevant" meant when the metrics are not single-label: <see cref="Mining.ItemRelation.Name"/> (<c>multi-label</c>
+    /// for shared labels, <c>custom</c> for a user rule); null for single labels. Written to <c>metrics.json</c> as
+    /// <c>"labels"</c> after the metrics, only when set.
+    /// </summary>
+    public string? Labels { get; init; }
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>The metrics as the JSON object of <c>metrics.json</c>: the <see cref="ToDictionary"/> keys in order, a NaN (for example NMI when it is off) as null.</summary>
@@ -37,6 +44,7 @@ public sealed record RetrievalMetrics(
     {
         var node = new JsonObject();
         foreach (var (k, v) in ToDictionary()) node[k] = double.IsFinite(v) ? JsonValue.Create(v) : null;
+        if (Labels is not null) node["labels"] = Labels;
         return node;
     }
 
@@ -61,6 +69,9 @@ public sealed record RetrievalMetrics(
         }
         return new RetrievalMetrics(
             Get("precision_at_1"), Get("r_precision"), Get("map_at_r"), Get("recall_at_1"), Get("recall_at_2"),
-            Get("recall_at_4"), Get("recall_at_8"), Get("nmi"), Get("knn_accuracy"), 0);
+            Get("recall_at_4"), Get("recall_at_8"), Get("nmi"), Get("knn_accuracy"), 0)
+        {
+            Labels = node["labels"] is JsonValue l && l.TryGetValue<string>(out var text) ? text : null,
+        };
     }
 }

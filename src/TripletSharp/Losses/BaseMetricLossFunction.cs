@@ -42,7 +42,7 @@ public abstract class BaseMetricLossFunction
         Guard.NotNull(indices, nameof(indices));
         Guard.Embeddings(embeddings);
         using var scope = torch.NewDisposeScope();
-        var l = Guard.Labels(labels, embeddings.shape[0]).to(embeddings.device);
+        var l = Guard.LabelsOrMatches(labels, embeddings.shape[0]).to(embeddings.device);
         indices.Validate(l);
         return Reducer.Reduce(ComputeLoss(new LossInput(embeddings, l, indices, null, Distance, null))).Loss.MoveToOuterDisposeScope();
     }
@@ -54,7 +54,7 @@ public abstract class BaseMetricLossFunction
     {
         Guard.Embeddings(embeddings);
         using var scope = torch.NewDisposeScope();
-        var l = Guard.Labels(labels, embeddings.shape[0]).to(embeddings.device);
+        var l = Guard.LabelsOrMatches(labels, embeddings.shape[0]).to(embeddings.device);
         var indices = mined?.Indices;
         indices?.Validate(l);
         var band = indices is null ? mined?.Band ?? NegativeBand.All : null;

@@ -30,7 +30,7 @@ public abstract class BaseMiner
         Guard.Embeddings(embeddings);
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var l = Guard.Labels(labels, embeddings.shape[0]).to(embeddings.device);
+        var l = Guard.LabelsOrMatches(labels, embeddings.shape[0]).to(embeddings.device);
         EmbeddingDimension = embeddings.shape[1];
         var matrix = Distance.Matrix(embeddings.detach());
         var result = MineCore(matrix, l);

@@ -8,7 +8,9 @@ namespace TripletSharp.Mining;
 /// <summary>Random triplets: k random valid triplets per anchor, seeded.</summary>
 /// <remarks>
 /// For every anchor with a positive and a negative, <c>tripletsPerAnchor</c> triplets whose positive and negative are
-/// drawn uniformly (with replacement). Draws come from a generator seeded at construction.
+/// drawn uniformly (with replacement). Draws come from a generator seeded at construction. With a match matrix (multi-label
+/// or a custom relation) the j-th negative is counted in index order instead of label order: the same distribution, other
+/// triplets than with the same batch's single labels.
 /// </remarks>
 public sealed class RandomTripletMiner : BaseMiner
 {
@@ -49,10 +51,21 @@ public sealed class RandomTripletMiner : BaseMiner
         var nj = (tensor(un, new long[] { b, k }, dtype: ScalarType.Float64, device: dev) * nneg).floor_().to(ScalarType.Int64);
         nj = torch.minimum(nj, nneg.sub(Scalars.I1).clamp_min(Scalars.I0));
         var positives = table.PosIdx.gather(1, pj);
-        // The j-th negative of an anchor is the j-th item outside its class in label order.
-        var start = table.ClassStart.unsqueeze(1);
-        var slot = nj.add(nj.ge(start).to(ScalarType.Int64) * table.ClassSize.unsqueeze(1), Scalars.I1);
-        var negatives = table.Order.index_select(0, slot.flatten().clamp_max(lastItem)).view(b, k);
+        Tensor negatives;
+        if (table.IsGeneral)
+        {
+            // The j-th negative of an anchor is its j-th negative column in index order: the first column where the
+            // running count of negatives reaches j + 1.
+            var rank = table.NegativeMask(0, b).to(ScalarType.Int64).cumsum(1);
+            negatives = torch.searchsorted(rank, nj.add(Scalars.I1, Scalars.I1), right: false).clamp_max_(lastItem);
+        }
+        else
+        {
+            // The j-th negative of an anchor is the j-th item outside its class in label order.
+            var start = table.ClassStart.unsqueeze(1);
+            var slot = nj.add(nj.ge(start).to(ScalarType.Int64) * table.ClassSize.unsqueeze(1), Scalars.I1);
+            negatives = table.Order.index_select(0, slot.flatten().clamp_max(lastItem)).view(b, k);
+        }
         var valid = npos.gt(Scalars.I0).logical_and(nneg.gt(Scalars.I0)).expand(b, k);
         var anchors = Scalars.Arange(b, dev).unsqueeze(1).expand(b, k).masked_select(valid);
         return Explicit(distances, anchors, positives.masked_select(valid), negatives.masked_select(valid));

@@ -43,7 +43,7 @@ public sealed class TripletIndices : IDisposable
         Negatives.Dispose();
     }
 
-    /// <summary>Checks user-supplied triplets against a batch's int64 <paramref name="labels"/>.</summary>
+    /// <summary>Checks user-supplied triplets against a batch's int64 <paramref name="labels"/> or B×B bool match matrix.</summary>
     /// <exception cref="ArgumentException">Tensors of the wrong shape or type, rows outside the batch, or a triplet whose positive is not another row of the anchor's class or whose negative is not of another class.</exception>
     internal void Validate(Tensor labels)
     {
@@ -72,8 +72,19 @@ public sealed class TripletIndices : IDisposable
             if (lo < 0 || hi >= b)
                 throw new ArgumentException($"Triplet {what} must be batch rows in [0, {b}), got values in [{lo}, {hi}].", name);
         }
-        var la = labels.index_select(0, a);
-        var bad = la.ne(labels.index_select(0, p)).logical_or_(a.eq(p)).logical_or_(la.eq(labels.index_select(0, n)));
+        Tensor bad;
+        if (labels.dtype == ScalarType.Bool)
+        {
+            // A match matrix: the positive must be a match of the anchor, the negative not (and neither the anchor itself).
+            var rows = labels.index_select(0, a);
+            bad = rows.gather(1, p.unsqueeze(1)).squeeze(1).logical_not().logical_or_(a.eq(p))
+                .logical_or_(rows.gather(1, n.unsqueeze(1)).squeeze(1)).logical_or_(a.eq(n));
+        }
+        else
+        {
+            var la = labels.index_select(0, a);
+            bad = la.ne(labels.index_select(0, p)).logical_or_(a.eq(p)).logical_or_(la.eq(labels.index_select(0, n)));
+        }
         if (bad.any().item<bool>())
         {
             long i = bad.nonzero()[0, 0].item<long>();

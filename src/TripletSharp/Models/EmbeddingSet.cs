@@ -34,6 +34,9 @@ public sealed class EmbeddingSet : IDisposable
     /// <summary>File name or row id of every row, where known.</summary>
     public IReadOnlyList<string>? ItemNames { get; }
 
+    /// <summary>Multi-label data: every label of every row (null for single labels); see <see cref="Data.Dataset.LabelSets"/>.</summary>
+    public IReadOnlyList<long[]>? LabelSets { get; init; }
+
     /// <summary>"train" or "test" for every row.</summary>
     public IReadOnlyList<string> Splits { get; }
 
@@ -74,7 +77,8 @@ public sealed class EmbeddingSet : IDisposable
         var names = parts.All(p => p.Item1.ItemNames is not null) ? parts.SelectMany(p => p.Item1.ItemNames!).ToArray() : null;
         var splits = parts.SelectMany(p => Enumerable.Repeat(p.Item2, p.Item1.Count)).ToArray();
         var classNames = data.Train.ClassNames.Count >= data.Test.ClassNames.Count ? data.Train.ClassNames : data.Test.ClassNames;
-        return new EmbeddingSet(embeddings.MoveToOuterDisposeScope(), labels, classNames, names, splits);
+        var sets = parts.Any(p => p.Item1.LabelSets is not null) ? parts.SelectMany(p => p.Item1.LabelSets ?? p.Item1.Labels.Select(l => new[] { l }).ToArray()).ToArray() : null;
+        return new EmbeddingSet(embeddings.MoveToOuterDisposeScope(), labels, classNames, names, splits) { LabelSets = sets };
     }
 
     /// <summary>Embeds every item of one <paramref name="data"/> set, tagging each row with <paramref name="split"/>.</summary>
@@ -84,7 +88,7 @@ public sealed class EmbeddingSet : IDisposable
         Guard.NotNull(data, nameof(data));
         Guard.NotNull(split, nameof(split));
         var embeddings = data.Count == 0 ? zeros(0, model.EmbeddingDim) : model.Embed(data, batchSize, dataSource);
-        return new EmbeddingSet(embeddings, data.Labels.ToArray(), data.ClassNames, data.ItemNames, Enumerable.Repeat(split, data.Count).ToArray());
+        return new EmbeddingSet(embeddings, data.Labels.ToArray(), data.ClassNames, data.ItemNames, Enumerable.Repeat(split, data.Count).ToArray()) { LabelSets = data.LabelSets };
     }
 
     /// <inheritdoc />

@@ -47,6 +47,7 @@ internal sealed class TrainingSession : IDisposable
     private CrossBatchMemory? memory;
     private RetrievalEvaluator? evaluator;
     private ClassBalancedSampler? sampler;
+    private ItemRelation? trainRelation;
     private bool normalizeOutside;
     private long[] indexBuffer = [];
     private bool dirty;
@@ -148,6 +149,7 @@ internal sealed class TrainingSession : IDisposable
             trainX = prefetcher is not null ? null : normalization.Apply(train.Features).DetachFromDisposeScope();
             testX = test is null ? null : normalization.Apply(test.Features).DetachFromDisposeScope();
             trainLabels = torch.tensor(train.Labels, ScalarType.Int64).DetachFromDisposeScope();
+            trainRelation = train.LabelSets is null ? null : ItemRelation.SharedLabel(train.LabelSets);
         }
 
         torch.manual_seed(o.Seed);
@@ -261,7 +263,8 @@ internal sealed class TrainingSession : IDisposable
         var x = prefetcher is null ? trainX!.index_select(0, idx) : PreparedBatch(b, batch.Length);
         if (o.RandomFlip && x.dim() == 4)
             x = torch.where(torch.rand(x.shape[0]).lt(Scalars.Of(0.5)).reshape(-1, 1, 1, 1), x.flip(3), x);
-        var y = trainLabels!.index_select(0, idx);
+        // Multi-label data: the batch's B×B match matrix (shared label) in place of its labels.
+        var y = trainRelation is null ? trainLabels!.index_select(0, idx) : trainRelation.Matches(batch);
         var embeddings = ModelBundle.Forward(model!, x, normalizeOutside);
         // Miners reject NaN input; a diverged network is a non-finite loss, reported as such.
         if (!embeddings.isfinite().all().item<bool>())
@@ -311,7 +314,7 @@ internal sealed class TrainingSession : IDisposable
         var embeddings = ModelBundle.EmbedPrepared(model!, testX, null, o.EvalBatchSize, normalizeOutside);
         try
         {
-            var metrics = evaluator!.Evaluate(embeddings, test!.Labels);
+            var metrics = test!.LabelSets is null ? evaluator!.Evaluate(embeddings, test.Labels) : evaluator!.Evaluate(embeddings, ItemRelation.SharedLabel(test.LabelSets));
             return new EpochEvaluation(metrics, embeddings, watch.Elapsed.TotalSeconds);
         }
         catch

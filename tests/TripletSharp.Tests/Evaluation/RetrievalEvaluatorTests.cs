@@ -8,10 +8,17 @@ namespace TripletSharp.Tests.Evaluation;
 
 public class RetrievalEvaluatorTests
 {
-    private sealed record Expected(double P1, double Rp, double Map, double[] Recall, double Knn, long Count);
+    internal sealed record Expected(double P1, double Rp, double Map, double[] Recall, double Knn, long Count);
 
     /// <summary>Musgrave et al. / PML definitions, from full double-precision sorts (ties by lower index).</summary>
-    private static Expected Reference(BaseDistance d, double[][] x, long[] labels, int knnK)
+    private static Expected Reference(BaseDistance d, double[][] x, long[] labels, int knnK) =>
+        Reference(d, x, (q, j) => labels[j] == labels[q], knnK, labels);
+
+    /// <summary>
+    /// The same with relevance given by <paramref name="relevant"/>(query, item) (multi-label: shares a label); the k-NN
+    /// vote needs <paramref name="labels"/> and is NaN without them.
+    /// </summary>
+    internal static Expected Reference(BaseDistance d, double[][] x, Func<int, int, bool> relevant, int knnK, long[]? labels = null)
     {
         int n = x.Length;
         double p1 = 0, rp = 0, map = 0, knn = 0;
@@ -20,11 +27,11 @@ public class RetrievalEvaluatorTests
         long count = 0;
         for (int i = 0; i < n; i++)
         {
-            int r = labels.Count(l => l == labels[i]) - 1;
+            int r = Enumerable.Range(0, n).Count(j => j != i && relevant(i, j));
             if (r == 0) continue;
             count++;
             var ranking = BruteForce.Ranking(d, x[i], x, i);
-            bool Rel(int j) => labels[ranking[j].Index] == labels[i];
+            bool Rel(int j) => relevant(i, ranking[j].Index);
             if (Rel(0)) p1++;
             int hits = 0;
             double ap = 0;
@@ -38,16 +45,17 @@ public class RetrievalEvaluatorTests
             map += ap / r;
             for (int t = 0; t < ks.Length; t++)
                 if (Enumerable.Range(0, Math.Min(ks[t], n - 1)).Any(Rel)) recall[t]++;
+            if (labels is null) continue;
             var first = ranking.Take(Math.Min(knnK, n - 1)).Select(p => labels[p.Index]).ToList();
             var votes = first.GroupBy(l => l).Select(gr => (Label: gr.Key, Count: gr.Count(), First: first.IndexOf(gr.Key))).ToList();
             int top = votes.Max(v => v.Count);
             if (votes.Where(v => v.Count == top).OrderBy(v => v.First).First().Label == labels[i]) knn++;
         }
         double M(double s) => count > 0 ? s / count : double.NaN;
-        return new Expected(M(p1), M(rp), M(map), recall.Select(M).ToArray(), M(knn), count);
+        return new Expected(M(p1), M(rp), M(map), recall.Select(M).ToArray(), labels is null ? double.NaN : M(knn), count);
     }
 
-    private static void AssertClose(Expected e, RetrievalMetrics m, double tol)
+    internal static void AssertClose(Expected e, RetrievalMetrics m, double tol)
     {
         Assert.Equal(e.Count, m.QueryCount);
         void Eq(double a, double b, string what) => Assert.True(double.IsNaN(a) ? double.IsNaN(b) : Math.Abs(a - b) <= tol, $"{what}: expected {a}, got {b}");

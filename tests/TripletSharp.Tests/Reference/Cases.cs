@@ -46,14 +46,18 @@ public static class Cases
     /// The reference selection on the miner's distance-like matrix; null for the random miners, whose draws cannot be
     /// reproduced independently (their triplets are checked for validity instead and the loss is recomputed on them).
     /// </summary>
-    public static List<(int A, int P, int N)>? Select(string name, double[,] e, long[] labels, double margin = 0.2) => name switch
+    public static List<(int A, int P, int N)>? Select(string name, double[,] e, long[] labels, double margin = 0.2) =>
+        Select(name, e, RefTriplets.Match(labels), margin);
+
+    /// <summary>The same on a match matrix (match[a, j]: j is a positive of a; multi-label or a custom relation).</summary>
+    public static List<(int A, int P, int N)>? Select(string name, double[,] e, bool[,] match, double margin = 0.2) => name switch
     {
-        "none" or "batch-all" => RefTriplets.All(labels).ToList(),
-        "batch-all-violating" => RefTriplets.Band(e, labels, d => d < margin),
-        "batch-hard" => RefTriplets.BatchHard(e, labels),
-        "semihard" => RefTriplets.Band(e, labels, d => d > 0 && d <= margin),
-        "facenet-semihard" => RefTriplets.FaceNetSemiHard(e, labels),
-        "hard" => RefTriplets.Band(e, labels, d => d < 0),
+        "none" or "batch-all" => RefTriplets.All(match).ToList(),
+        "batch-all-violating" => RefTriplets.Band(e, match, d => d < margin),
+        "batch-hard" => RefTriplets.BatchHard(e, match),
+        "semihard" => RefTriplets.Band(e, match, d => d > 0 && d <= margin),
+        "facenet-semihard" => RefTriplets.FaceNetSemiHard(e, match),
+        "hard" => RefTriplets.Band(e, match, d => d < 0),
         _ => null,
     };
 
