@@ -20,23 +20,27 @@ internal static class BandKernel
     /// Evaluates a band on the raw matrix <paramref name="m"/> (negated on the fly when <paramref name="negate"/>, giving the
     /// distance-like E). See <see cref="BandMath.Evaluate"/>; <paramref name="grad"/> (if any) is fully overwritten.
     /// </summary>
-    public static BandTotals Evaluate(Tensor m, bool negate, PairTable t, DeltaBand band, double? margin, GradientWeights? grad) =>
+    /// <remarks>
+    /// The matrix is Rows×Columns of <paramref name="t"/>: B×B for a batch (<see cref="PairTable"/>), A×R for a batch
+    /// against itself followed by extra references (<see cref="CrossPairTable"/>, via <see cref="CrossBand"/>).
+    /// </remarks>
+    public static BandTotals Evaluate(Tensor m, bool negate, IBandStructure t, DeltaBand band, double? margin, GradientWeights? grad) =>
         m.dtype == ScalarType.Float32
             ? Run<float>(m, negate, t, band, margin, grad)
             : Run<double>(m, negate, t, band, margin, grad);
 
-    private static BandTotals Run<T>(Tensor m, bool negate, PairTable t, DeltaBand band, double? margin, GradientWeights? weights)
+    private static BandTotals Run<T>(Tensor m, bool negate, IBandStructure t, DeltaBand band, double? margin, GradientWeights? weights)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var grad = weights?.Weights;
         bool divide = weights?.DivideByValue ?? false;
         double[]? rowSums = weights?.RowSums, colSums = weights?.ColSums;
-        int b = t.Batch, width = t.Width;
+        int rowCount = t.Rows, b = t.Columns, width = t.Width;
         var (activeHigh, activeInclusive) = margin is double mg ? BandMath.Cap(band.High, band.HighInclusive, mg) : (band.High, band.HighInclusive);
         var p = new Params<T>(band, activeHigh, activeInclusive);
         // A fixed split (not one per thread count): block totals are added in block order, so the result is
         // bit-identical whatever the number of threads and whichever thread runs which block.
-        long rowsPerBlock = RowBlocks.Size(b, b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), MaxBlocks);
+        long rowsPerBlock = RowBlocks.Size(rowCount, b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), MaxBlocks);
         using var mBlocks = new RowBlocks(m, rowsPerBlock);
         using var gBlocks = grad is null ? null : new RowBlocks(grad, rowsPerBlock);
         int blocks = mBlocks.Count;
@@ -93,7 +97,7 @@ internal static class BandKernel
     }
 
     /// <summary>Statistics of every valid triplet of a row, in closed form: npos·nneg triplets, each positive used nneg times.</summary>
-    private static void AllRow<T>(int a, Span<T> row, bool negate, PairTable t, Scratch<T> s)
+    private static void AllRow<T>(int a, Span<T> row, bool negate, IBandStructure t, Scratch<T> s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long npos = t.PositiveCounts[a], nneg = t.NegativeCounts[a];
@@ -159,7 +163,7 @@ internal static class BandKernel
         if (rowSums is not null) rowSums[a] = double.CreateTruncating(tail);
     }
 
-    private static void Row<T>(int a, Span<T> row, Span<T> g, bool negate, PairTable t, in Params<T> p, Scratch<T> s)
+    private static void Row<T>(int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, in Params<T> p, Scratch<T> s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int b = row.Length, width = t.Width;
@@ -174,9 +178,10 @@ internal static class BandKernel
         var pos = s.Positives;
         var slot = s.Slots;
         long rowBase = (long)a * width;
+        var posIdx = t.HostPosIdx;
         for (int k = 0; k < npos; k++)
         {
-            int j = (int)t.HostPosIdx[rowBase + k];
+            int j = (int)posIdx[rowBase + k];
             pos[k] = negate ? -row[j] : row[j];
             slot[k] = j;
         }

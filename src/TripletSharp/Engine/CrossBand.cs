@@ -1,4 +1,3 @@
-using System.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,9 +7,9 @@ namespace TripletSharp.Engine;
 /// The band algorithm of <see cref="BandMath"/> on an A×R anchor–reference matrix (cross-batch memory): per anchor the
 /// positive distances are sorted once and two <c>searchsorted</c> calls per anchor–reference pair give the range of
 /// positives forming a selected triplet with that negative. O(A·R log K) time, O(chunk·R) temporaries, O(A·R) in all:
-/// nothing of size A·R² is formed. On CPU a plain loop per anchor does it (libtorch's sort/searchsorted cost tens of
-/// milliseconds for A = 16, R = 2,064; the loop well under one); elsewhere torch ops, with the same arithmetic in the
-/// matrix's precision, so both give the same selection.
+/// nothing of size A·R² is formed. On CPU the batch path's kernel does it (<see cref="BandKernel"/>, rows = anchors,
+/// columns = references; libtorch's sort/searchsorted cost tens of milliseconds for A = 16, R = 2,064); elsewhere
+/// torch ops, with the same arithmetic in the matrix's precision, so both give the same selection.
 /// </summary>
 internal static class CrossBand
 {
@@ -26,7 +25,7 @@ internal static class CrossBand
         using var noGrad = torch.no_grad();
         if (!t.HasTriplets) return new BandTotals(0, 0, 0, 0, 0);
         if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(e) && (grad is null || HostTensor.IsKernelReady(grad)))
-            return e.dtype == ScalarType.Float32 ? Host<float>(e, t, band, margin, grad) : Host<double>(e, t, band, margin, grad);
+            return BandKernel.Evaluate(e, false, t, band, margin, grad is null ? null : new GradientWeights(grad, false, false));
         int a = t.Anchors, r = t.References, k = t.K;
         var (activeHigh, activeHighInclusive) = margin is double m ? BandMath.Cap(band.High, band.HighInclusive, m) : (band.High, band.HighInclusive);
         bool separateActive = activeHigh != band.High || activeHighInclusive != band.HighInclusive;
@@ -79,86 +78,6 @@ internal static class CrossBand
             }
         }
         return new BandTotals(count, active, anchors, sumAp, sumAn, separateActive ? (bandAp, bandAn) : (sumAp, sumAn));
-    }
-
-    private static BandTotals Host<T>(Tensor e, CrossPairTable t, DeltaBand band, double? margin, Tensor? grad)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int r = t.References, width = Math.Max(t.K, 1);
-        var (activeHigh, activeInclusive) = margin is double m ? BandMath.Cap(band.High, band.HighInclusive, m) : (band.High, band.HighInclusive);
-        bool separate = activeHigh != band.High || activeInclusive != band.HighInclusive;
-        bool lowInf = double.IsNegativeInfinity(band.Low), highInf = double.IsPositiveInfinity(band.High), activeInf = double.IsPositiveInfinity(activeHigh);
-        T low = lowInf ? T.Zero : T.CreateTruncating(band.Low), high = highInf ? T.Zero : T.CreateTruncating(band.High), aHigh = activeInf ? T.Zero : T.CreateTruncating(activeHigh);
-        var values = HostTensor.Span<T>(e);
-        var g = grad is null ? default : HostTensor.Span<T>(grad);
-        var posIdx = t.PosIdx.cpu().contiguous().data<long>().ToArray();
-        var anchorLabels = t.AnchorLabels.cpu().data<long>().ToArray();
-        var refLabels = t.ReferenceLabels.cpu().data<long>().ToArray();
-        var pos = new T[width];
-        var slot = new int[width];
-        var diff = new long[width + 1];
-        var bandDiff = new long[width + 1];
-        long count = 0, active = 0, anchors = 0;
-        double sumAp = 0, sumAn = 0, bandAp = 0, bandAn = 0;
-        for (int a = 0; a < t.Anchors; a++)
-        {
-            int npos = (int)t.PositiveCounts[a];
-            if (npos == 0 || t.NegativeCounts[a] == 0) continue;
-            var row = values.Slice(a * r, r);
-            var gRow = g.IsEmpty ? default : g.Slice(a * r, r);
-            for (int k = 0; k < npos; k++)
-            {
-                slot[k] = (int)posIdx[(long)a * width + k];
-                pos[k] = row[slot[k]];
-            }
-            Array.Sort(pos, slot, 0, npos);
-            Array.Clear(diff, 0, npos + 1);
-            Array.Clear(bandDiff, 0, npos + 1);
-            long rowCount = 0;
-            for (int n = 0; n < r; n++)
-            {
-                if (refLabels[n] == anchorLabels[a]) continue;
-                T v = row[n];
-                int upper = lowInf ? npos : Count(pos, npos, v - low, band.LowInclusive);
-                int lower = highInf ? 0 : Count(pos, npos, v - high, !band.HighInclusive);
-                int c = Math.Max(0, upper - lower);
-                rowCount += c;
-                int lowerActive = separate ? (activeInf ? 0 : Count(pos, npos, v - aHigh, !activeInclusive)) : lower;
-                int ca = Math.Max(0, upper - lowerActive);
-                double dv = double.CreateTruncating(v);
-                active += ca;
-                sumAn += ca * dv;
-                if (ca > 0) { diff[lowerActive]++; diff[lowerActive + ca]--; }
-                if (separate && c > 0) { bandAn += c * dv; bandDiff[lower]++; bandDiff[lower + c]--; }
-                if (!gRow.IsEmpty) gRow[n] -= T.CreateTruncating(ca);
-            }
-            long run = 0, bandRun = 0;
-            for (int k = 0; k < npos; k++)
-            {
-                run += diff[k];
-                bandRun += bandDiff[k];
-                double pv = double.CreateTruncating(pos[k]);
-                sumAp += run * pv;
-                bandAp += bandRun * pv;
-                if (!gRow.IsEmpty) gRow[slot[k]] += T.CreateTruncating(run);
-            }
-            count += rowCount;
-            if (rowCount > 0) anchors++;
-        }
-        return new BandTotals(count, active, anchors, sumAp, sumAn, separate ? (bandAp, bandAn) : (sumAp, sumAn));
-    }
-
-    /// <summary>Number of sorted values &lt; <paramref name="bound"/> (≤ when <paramref name="orEqual"/>): searchsorted's left/right.</summary>
-    private static int Count<T>(T[] sorted, int n, T bound, bool orEqual) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int lo = 0, hi = n;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (orEqual ? sorted[mid] <= bound : sorted[mid] < bound) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo;
     }
 
     /// <summary>How many negatives select each sorted positive: a histogram of range starts minus range ends, cumulated.</summary>
