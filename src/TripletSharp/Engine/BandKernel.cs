@@ -22,7 +22,7 @@ internal static class BandKernel
     /// </summary>
     /// <remarks>
     /// The matrix is Rows×Columns of <paramref name="t"/>: B×B for a batch (<see cref="PairTable"/>), A×R for a batch
-    /// against itself followed by extra references (<see cref="CrossPairTable"/>, via <see cref="CrossBand"/>).
+    /// against itself followed by extra references (<see cref="CrossPairTable"/>, via <see cref="BandMath.EvaluateReferences"/>).
     /// </remarks>
     public static BandTotals Evaluate(Tensor m, bool negate, IBandStructure t, DeltaBand band, double? margin, GradientWeights? grad) =>
         m.dtype == ScalarType.Float32

@@ -7,7 +7,7 @@ namespace TripletSharp.Engine;
 /// The triplet margin loss against a reference set (anchors from the batch; positives and negatives from the batch
 /// followed by extra, constant references). One A×R matrix is computed with autograd (the batch part of the references
 /// is the batch itself, so the batch receives the gradient of both roles, exactly as without references; the extra rows
-/// receive none); a band is evaluated on it by <see cref="CrossBand"/> and its loss attached as Σ G·M, explicit
+/// receive none); a band is evaluated on it by <see cref="BandMath.EvaluateReferences"/> and its loss attached as Σ G·M, explicit
 /// triplets are gathered from it. Memory O(A·R) for the matrix and the weights; the gradient's backward is the
 /// measure's own (two A×R·R×D products for the Euclidean measures).
 /// </summary>
@@ -41,7 +41,7 @@ internal static class CrossTripletKernels
         {
             var e = dist.ToDistanceLike(m.detach());
             g = zeros_like(e);
-            totals = CrossBand.Evaluate(e, table, band, loss.Margin, wantGrad ? g : null);
+            totals = BandMath.EvaluateReferences(e, table, band, loss.Margin, wantGrad ? g : null);
         }
         if (cached is not null && totals.BandSums is not null) onMinerBand?.Invoke(totals, table.Anchors);
         double value = totals.SumAnchorPositive - totals.SumAnchorNegative + loss.Margin * totals.ActiveCount;

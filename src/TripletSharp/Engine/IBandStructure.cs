@@ -1,9 +1,12 @@
+using static TorchSharp.torch;
+
 namespace TripletSharp.Engine;
 
 /// <summary>
-/// What the CPU band kernel (<see cref="BandKernel"/>) reads of a class structure: rows are anchors, columns are
-/// references, and anchor a is column a (a batch against itself, <see cref="PairTable"/>, or a batch against itself
-/// followed by extra references such as a cross-batch memory, <see cref="CrossPairTable"/>). Host arrays only.
+/// What the band algorithm (<see cref="BandKernel"/> on CPU, <see cref="BandMath"/>'s torch ops elsewhere) reads of a
+/// class structure: rows are anchors, columns are references, and anchor a is column a (a batch against itself,
+/// <see cref="PairTable"/>, or a batch against itself followed by extra references such as a cross-batch memory,
+/// <see cref="CrossPairTable"/>).
 /// </summary>
 internal interface IBandStructure
 {
@@ -30,4 +33,22 @@ internal interface IBandStructure
 
     /// <summary>Positive column indices, row-major Rows×<see cref="Width"/>, padded with the anchor's own column.</summary>
     long[] HostPosIdx { get; }
+
+    /// <summary>Width of the positive table: most positives of an anchor (0 when none has one).</summary>
+    int K { get; }
+
+    /// <summary>Whether any triplet exists.</summary>
+    bool HasTriplets { get; }
+
+    /// <summary>Rows×<see cref="Width"/> positive column indices on the device (as <see cref="HostPosIdx"/>).</summary>
+    Tensor PosIdx { get; }
+
+    /// <summary>Rows×<see cref="Width"/>: which entries of <see cref="PosIdx"/> are real positives.</summary>
+    Tensor PosValid { get; }
+
+    /// <summary>Positives per anchor (int64, on the device).</summary>
+    Tensor PosCount { get; }
+
+    /// <summary>Negative mask of anchors [start, start+count) against every column.</summary>
+    Tensor NegativeMask(long start, long count);
 }

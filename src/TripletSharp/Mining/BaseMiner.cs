@@ -76,13 +76,13 @@ public abstract class BaseMiner
                 result = MiningResult.FromBandLazy(band, Distance, () =>
                 {
                     using var statsScope = torch.NewDisposeScope();
-                    return MiningStats.FromBand(CrossBand.Evaluate(Distance.ToDistanceLike(cache.Matrix), table, engineBand, null, null), table.Anchors, inverted);
+                    return MiningStats.FromBand(BandMath.EvaluateReferences(Distance.ToDistanceLike(cache.Matrix), table, engineBand, null, null), table.Anchors, inverted);
                 });
                 result.Cache = cache;
             }
             else
             {
-                var totals = table.HasTriplets ? CrossBand.Evaluate(e, table, band.ToEngine(), null, null) : default;
+                var totals = table.HasTriplets ? BandMath.EvaluateReferences(e, table, band.ToEngine(), null, null) : default;
                 result = MiningResult.FromBand(band, Distance, MiningStats.FromBand(totals, table.Anchors, Distance.IsInverted));
             }
         }
