@@ -20,23 +20,29 @@ internal static class BandKernel
     /// Evaluates a band on the raw matrix <paramref name="m"/> (negated on the fly when <paramref name="negate"/>, giving the
     /// distance-like E). See <see cref="BandMath.Evaluate"/>; <paramref name="grad"/> (if any) is fully overwritten.
     /// </summary>
-    public static BandTotals Evaluate(Tensor m, bool negate, PairTable t, DeltaBand band, double? margin, GradientWeights? grad) =>
+    /// <remarks>
+    /// The matrix is Rows×Columns of <paramref name="t"/>: B×B for a batch (<see cref="PairTable"/>), A×R for a batch
+    /// against itself followed by extra references (<see cref="CrossPairTable"/>, via <see cref="BandMath.EvaluateReferences"/>).
+    /// </remarks>
+    public static BandTotals Evaluate(Tensor m, bool negate, IBandStructure t, DeltaBand band, double? margin, GradientWeights? grad) =>
         m.dtype == ScalarType.Float32
             ? Run<float>(m, negate, t, band, margin, grad)
             : Run<double>(m, negate, t, band, margin, grad);
 
-    private static BandTotals Run<T>(Tensor m, bool negate, PairTable t, DeltaBand band, double? margin, GradientWeights? weights)
+    private static BandTotals Run<T>(Tensor m, bool negate, IBandStructure t, DeltaBand band, double? margin, GradientWeights? weights)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var grad = weights?.Weights;
         bool divide = weights?.DivideByValue ?? false;
         double[]? rowSums = weights?.RowSums, colSums = weights?.ColSums;
-        int b = t.Batch, width = t.Width;
+        int rowCount = t.Rows, b = t.Columns, width = t.Width;
+        // Only a batch's own table can be general (a match matrix); memory references always carry class labels.
+        var general = t is PairTable { IsGeneral: true } pt ? pt : null;
         var (activeHigh, activeInclusive) = margin is double mg ? BandMath.Cap(band.High, band.HighInclusive, mg) : (band.High, band.HighInclusive);
         var p = new Params<T>(band, activeHigh, activeInclusive);
         // A fixed split (not one per thread count): block totals are added in block order, so the result is
         // bit-identical whatever the number of threads and whichever thread runs which block.
-        long rowsPerBlock = RowBlocks.Size(b, b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), MaxBlocks);
+        long rowsPerBlock = RowBlocks.Size(rowCount, b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), MaxBlocks);
         using var mBlocks = new RowBlocks(m, rowsPerBlock);
         using var gBlocks = grad is null ? null : new RowBlocks(grad, rowsPerBlock);
         int blocks = mBlocks.Count;
@@ -64,12 +70,12 @@ internal static class BandKernel
                         var row = mRows.Slice(r * b, b);
                         if (gRows.IsEmpty && p.Everything)
                         {
-                            if (t.IsGeneral) AllRow(a, row, negate, t, s, NegativeRows.Matches(t, a));
+                            if (general is not null) AllRow(a, row, negate, t, s, NegativeRows.Matches(general, a));
                             else AllRow(a, row, negate, t, s, NegativeRows.Classes(t, a));
                             continue;
                         }
                         var g = gRows.IsEmpty ? default : gRows.Slice(r * b, b);
-                        if (t.IsGeneral) Row(a, row, g, negate, t, p, s, NegativeRows.Matches(t, a));
+                        if (general is not null) Row(a, row, g, negate, t, p, s, NegativeRows.Matches(general, a));
                         else Row(a, row, g, negate, t, p, s, NegativeRows.Classes(t, a));
                         if (!g.IsEmpty) Finish(a, row, g, divide, rowSums, cols);
                     }
@@ -95,7 +101,7 @@ internal static class BandKernel
     }
 
     /// <summary>Statistics of every valid triplet of a row, in closed form: npos·nneg triplets, each positive used nneg times.</summary>
-    private static void AllRow<T, TNeg>(int a, Span<T> row, bool negate, PairTable t, Scratch<T> s, TNeg negatives)
+    private static void AllRow<T, TNeg>(int a, Span<T> row, bool negate, IBandStructure t, Scratch<T> s, TNeg negatives)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TNeg : struct, INegativeRow
     {
@@ -160,7 +166,7 @@ internal static class BandKernel
         if (rowSums is not null) rowSums[a] = double.CreateTruncating(tail);
     }
 
-    private static void Row<T, TNeg>(int a, Span<T> row, Span<T> g, bool negate, PairTable t, in Params<T> p, Scratch<T> s, TNeg negatives)
+    private static void Row<T, TNeg>(int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, in Params<T> p, Scratch<T> s, TNeg negatives)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TNeg : struct, INegativeRow
     {
@@ -174,9 +180,10 @@ internal static class BandKernel
         var pos = s.Positives;
         var slot = s.Slots;
         long rowBase = (long)a * width;
+        var posIdx = t.HostPosIdx;
         for (int k = 0; k < npos; k++)
         {
-            int j = (int)t.HostPosIdx[rowBase + k];
+            int j = (int)posIdx[rowBase + k];
             pos[k] = negate ? -row[j] : row[j];
             slot[k] = j;
         }

@@ -51,19 +51,38 @@ internal static class BandMath
         return EvaluateTorch(inverted ? m.neg() : m, t, band, margin, grad?.Weights);
     }
 
-    /// <summary>The device-independent implementation on the distance-like matrix <paramref name="e"/>; <paramref name="grad"/> must be zeroed.</summary>
-    private static BandTotals EvaluateTorch(Tensor e, PairTable t, DeltaBand band, double? margin, Tensor? grad)
+    /// <summary>
+    /// <see cref="Evaluate"/> on the distance-like A×R matrix <paramref name="e"/> of a batch against itself followed by
+    /// extra references (cross-batch memory); <paramref name="grad"/> (A×R, zeroed by the caller) receives d(Σ hinge)/dE.
+    /// The band sums for the miner's statistics are always computed. O(A·R log K) time, O(chunk·R) temporaries:
+    /// nothing of size A·R² is formed.
+    /// </summary>
+    public static BandTotals EvaluateReferences(Tensor e, CrossPairTable t, DeltaBand band, double? margin, Tensor? grad)
     {
-        int b = t.Batch, k = t.K;
+        using var noGrad = torch.no_grad();
+        if (!t.HasTriplets) return new BandTotals(0, 0, 0, 0, 0);
+        if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(e) && (grad is null || HostTensor.IsKernelReady(grad)))
+            return BandKernel.Evaluate(e, false, t, band, margin, grad is null ? null : new GradientWeights(grad, false, false));
+        return EvaluateTorch(e, t, band, margin, grad, bandSums: true);
+    }
+
+    /// <summary>
+    /// The device-independent implementation on the distance-like Rows×Columns matrix <paramref name="e"/>;
+    /// <paramref name="grad"/> must be zeroed. With <paramref name="bandSums"/> the band (not only active) sums are
+    /// computed when the margin cuts the band (for the miner's statistics); otherwise they are left null then.
+    /// </summary>
+    private static BandTotals EvaluateTorch(Tensor e, IBandStructure t, DeltaBand band, double? margin, Tensor? grad, bool bandSums = false)
+    {
+        int rowsTotal = t.Rows, b = t.Columns, k = t.K;
         var (activeHigh, activeHighInclusive) = margin is double m ? Cap(band.High, band.HighInclusive, m) : (band.High, band.HighInclusive);
         bool separateActive = activeHigh != band.High || activeHighInclusive != band.HighInclusive;
         long rowsPerChunk = Math.Max(1, ChunkElements / Math.Max(b, k + 1));
         long count = 0, active = 0, anchors = 0;
-        double sumAp = 0, sumAn = 0;
-        for (long r0 = 0; r0 < b; r0 += rowsPerChunk)
+        double sumAp = 0, sumAn = 0, bandAp = 0, bandAn = 0;
+        for (long r0 = 0; r0 < rowsTotal; r0 += rowsPerChunk)
         {
             using var scope = torch.NewDisposeScope();
-            long c = Math.Min(rowsPerChunk, b - r0);
+            long c = Math.Min(rowsPerChunk, rowsTotal - r0);
             var rows = e.narrow(0, r0, c);
             var posIdx = t.PosIdx.narrow(0, r0, c);
             var posValid = t.PosValid.narrow(0, r0, c);
@@ -86,14 +105,15 @@ internal static class BandMath
             var activeCount = separateActive ? (upper - lowerActive).clamp_min(Scalars.I0).mul_(neg) : bandCount;
             active += separateActive ? activeCount.sum().item<long>() : perAnchor.sum().item<long>();
 
-            // How many negatives select each sorted positive: histogram of range starts minus range ends, cumulated.
-            var upperClamped = torch.maximum(upper, lowerActive);
             var weights = neg.to(e.dtype);
-            var hist = zeros(c, k + 1, dtype: e.dtype, device: e.device)
-                .scatter_add_(1, lowerActive, weights)
-                .scatter_add_(1, upperClamped, weights.neg());
-            var perPositive = hist.cumsum(1).narrow(1, 0, Math.Max(k, 1));
             var finiteSorted = sorted.masked_fill(sorted.isinf(), Scalars.Zero);
+            if (separateActive && bandSums)
+            {
+                // Band (not only active) sums, for the miner's statistics.
+                bandAn += (bandCount.to(e.dtype) * rows).sum(type: ScalarType.Float64).item<double>();
+                bandAp += (PerPositive(lower, torch.maximum(upper, lower), weights, c, k, e) * finiteSorted).sum(type: ScalarType.Float64).item<double>();
+            }
+            var perPositive = PerPositive(lowerActive, torch.maximum(upper, lowerActive), weights, c, k, e);
             sumAp += (perPositive * finiteSorted).sum(type: ScalarType.Float64).item<double>();
             var activeF = activeCount.to(e.dtype);
             sumAn += (activeF * rows).sum(type: ScalarType.Float64).item<double>();
@@ -106,7 +126,16 @@ internal static class BandMath
                 gRows.scatter_add_(1, posIdx, unsorted);
             }
         }
-        return new BandTotals(count, active, anchors, sumAp, sumAn, separateActive ? null : (sumAp, sumAn));
+        return new BandTotals(count, active, anchors, sumAp, sumAn, separateActive ? (bandSums ? (bandAp, bandAn) : null) : (sumAp, sumAn));
+    }
+
+    /// <summary>How many negatives select each sorted positive: a histogram of range starts minus range ends, cumulated.</summary>
+    private static Tensor PerPositive(Tensor lower, Tensor upper, Tensor weights, long c, int k, Tensor e)
+    {
+        var hist = zeros(c, k + 1, dtype: e.dtype, device: e.device)
+            .scatter_add_(1, lower, weights)
+            .scatter_add_(1, upper, weights.neg());
+        return hist.cumsum(1).narrow(1, 0, Math.Max(k, 1));
     }
 
     /// <summary>Band ∩ {Δ &lt; margin}: the upper end of the active part of the band.</summary>

@@ -10,7 +10,7 @@ namespace TripletSharp.Engine;
 /// set), so the self-pair rule excludes exactly column a of row a. Memory: O(A·K + A) host and device values; the
 /// negative mask is built per chunk of rows (O(chunk·R)). Tensors live in the dispose scope current at construction.
 /// </summary>
-internal sealed class CrossPairTable
+internal sealed class CrossPairTable : IBandStructure
 {
     private CrossPairTable(long[] anchorLabels, long[] referenceLabels, Device device)
     {
@@ -49,6 +49,16 @@ internal sealed class CrossPairTable
         }
         PositiveCounts = posCount;
         NegativeCounts = negCount;
+        HostLabels = referenceLabels;
+        HostPosIdx = posIdx;
+        var classOf = new Dictionary<long, int>();
+        var classes = new int[References];
+        for (int j = 0; j < References; j++)
+        {
+            if (!classOf.TryGetValue(referenceLabels[j], out int c)) classOf[referenceLabels[j]] = c = classOf.Count;
+            classes[j] = c;
+        }
+        HostClasses = classes;
         PosIdx = tensor(posIdx, new long[] { Anchors, width }, device: device);
         PosValid = tensor(posValid, new long[] { Anchors, width }, device: device);
         PosCount = tensor(posCount, device: device);
@@ -71,6 +81,24 @@ internal sealed class CrossPairTable
 
     /// <summary>Whether any triplet exists.</summary>
     public bool HasTriplets => AllTripletCount > 0;
+
+    /// <summary>Row width of <see cref="PosIdx"/>: max(K, 1).</summary>
+    public int Width => Math.Max(K, 1);
+
+    /// <inheritdoc />
+    int IBandStructure.Rows => Anchors;
+
+    /// <inheritdoc />
+    int IBandStructure.Columns => References;
+
+    /// <summary>Dense class index of every reference (host).</summary>
+    public int[] HostClasses { get; }
+
+    /// <summary>Reference labels (host).</summary>
+    public long[] HostLabels { get; }
+
+    /// <summary><see cref="PosIdx"/> (host, row-major A×max(K,1)).</summary>
+    public long[] HostPosIdx { get; }
 
     /// <summary>Positives per anchor (host).</summary>
     public long[] PositiveCounts { get; }

@@ -19,7 +19,7 @@ internal sealed class MatrixCache : IDisposable
 
     public IMeasure Distance { get; }
 
-    /// <summary>Raw B×B matrix of <see cref="Distance"/>.</summary>
+    /// <summary>Raw B×B matrix of <see cref="Distance"/> (B×R against a reference set).</summary>
     public Tensor Matrix { get; }
 
     public Tensor Fingerprint { get; }
@@ -34,12 +34,15 @@ internal sealed class MatrixCache : IDisposable
         return cat(new[] { x.sum(new long[] { 0 }), (x * w).sum(new long[] { 0 }) }, 0);
     }
 
-    /// <summary>The cached matrix if it was computed with a measure equal to <paramref name="distance"/> on these embeddings.</summary>
-    public Tensor? For(IMeasure distance, Tensor embeddings)
+    /// <summary>
+    /// The cached matrix if it was computed with a measure equal to <paramref name="distance"/> on these embeddings
+    /// (B×B, or B×<paramref name="columns"/> against a reference set that starts with the batch).
+    /// </summary>
+    public Tensor? For(IMeasure distance, Tensor embeddings, long? columns = null)
     {
         if (Matrix.IsInvalid || !Distance.SameMeasure(distance)) return null;
         long b = embeddings.shape[0];
-        if (Matrix.shape[0] != b || Matrix.shape[1] != b || Matrix.device_type != embeddings.device_type || Matrix.device_index != embeddings.device_index || Matrix.dtype != embeddings.dtype) return null;
+        if (Matrix.shape[0] != b || Matrix.shape[1] != (columns ?? b) || Matrix.device_type != embeddings.device_type || Matrix.device_index != embeddings.device_index || Matrix.dtype != embeddings.dtype) return null;
         using var scope = torch.NewDisposeScope();
         var other = Of(embeddings);
         return other.shape[0] == Fingerprint.shape[0] && Fingerprint.eq(other).all().item<bool>() ? Matrix : null;

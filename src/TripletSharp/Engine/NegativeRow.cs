@@ -29,7 +29,7 @@ internal readonly struct MatchRow(byte[] negatives, long offset) : INegativeRow
 internal static class NegativeRows
 {
     /// <summary>The single-label row test of anchor <paramref name="a"/> (label tables only).</summary>
-    public static ClassRow Classes(PairTable t, int a) => new(t.HostClasses, t.HostClasses[a]);
+    public static ClassRow Classes(IBandStructure t, int a) => new(t.HostClasses, t.HostClasses[a]);
 
     /// <summary>The match-matrix row test of anchor <paramref name="a"/> (general tables only).</summary>
     public static MatchRow Matches(PairTable t, int a) => new(t.HostNegatives!, a * (long)t.Batch);

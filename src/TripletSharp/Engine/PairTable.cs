@@ -9,7 +9,7 @@ namespace TripletSharp.Engine;
 /// so algorithms that iterate over positives and vectorise over negatives stay O(B·K) or O(B²).
 /// Tensors live in the dispose scope that was current at construction.
 /// </summary>
-internal sealed class PairTable
+internal sealed class PairTable : IBandStructure
 {
     private PairTable(long[] labels, Device device)
     {
@@ -172,6 +172,12 @@ internal sealed class PairTable
 
     /// <summary>Row width of <see cref="PosIdx"/>: max(K, 1).</summary>
     public int Width => Math.Max(K, 1);
+
+    /// <inheritdoc />
+    int IBandStructure.Rows => Batch;
+
+    /// <inheritdoc />
+    int IBandStructure.Columns => Batch;
 
     /// <summary>Labels (B, int64) on the device.</summary>
     public Tensor Labels { get; }

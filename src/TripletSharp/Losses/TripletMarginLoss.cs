@@ -116,8 +116,16 @@ public sealed class TripletMarginLoss : BaseMetricLossFunction
             throw new NotSupportedException($"With a reference set the miner must select with the loss's measure ('{Distance.Name}'), got '{input.Selector.Name}'.");
         var band = input.Band!.ToEngine();
         var refLabels = references.Labels.to(x.device);
+        var mined = input.Mined;
+        bool inverted = Distance.IsInverted;
+        // The miner's band on its own A×R matrix: the loss's pass also gives the miner's statistics, and the miner's
+        // matrix serves the loss when no gradient is needed.
+        Action<BandTotals, int>? onMinerBand = mined is null ? null : (totals, anchors) =>
+        {
+            if (mined.StatsPending) mined.SupplyStats(MiningStats.FromBand(totals, anchors, inverted));
+        };
         return new LossTerms(
-            () => CrossTripletKernels.BandSum(spec, x, input.Labels, r, refLabels, band),
+            () => CrossTripletKernels.BandSum(spec, x, input.Labels, r, refLabels, band, input.Cache, onMinerBand),
             () => throw new NotSupportedException("NoReducer over a band selection is not supported with a reference set (cross-batch memory): its triplets grow as B·K·M; use a reducing reducer."));
     }
 }

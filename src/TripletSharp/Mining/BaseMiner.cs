@@ -65,8 +65,26 @@ public abstract class BaseMiner
         MiningResult result;
         if (ReferenceBand is NegativeBand band)
         {
-            var totals = table.HasTriplets ? CrossBand.Evaluate(Distance.ToDistanceLike(matrix), table, band.ToEngine(), null, null) : default;
-            result = MiningResult.FromBand(band, Distance, MiningStats.FromBand(totals, table.Anchors, Distance.IsInverted));
+            var e = Distance.ToDistanceLike(matrix);
+            if (table.HasTriplets && !EngineSwitches.TorchOnly && HostTensor.IsKernelReady(e))
+            {
+                // As for a batch: the statistics are deferred, since the loss's pass on the same A×R matrix gives them;
+                // the matrix is kept for the loss and for a later first read. Only the table's host arrays are captured.
+                var cache = new MatrixCache(Distance, matrix.MoveToOuterDisposeScope(), MatrixCache.Of(embeddings).MoveToOuterDisposeScope());
+                bool inverted = Distance.IsInverted;
+                var engineBand = band.ToEngine();
+                result = MiningResult.FromBandLazy(band, Distance, () =>
+                {
+                    using var statsScope = torch.NewDisposeScope();
+                    return MiningStats.FromBand(BandMath.EvaluateReferences(Distance.ToDistanceLike(cache.Matrix), table, engineBand, null, null), table.Anchors, inverted);
+                });
+                result.Cache = cache;
+            }
+            else
+            {
+                var totals = table.HasTriplets ? BandMath.EvaluateReferences(e, table, band.ToEngine(), null, null) : default;
+                result = MiningResult.FromBand(band, Distance, MiningStats.FromBand(totals, table.Anchors, Distance.IsInverted));
+            }
         }
         else
         {

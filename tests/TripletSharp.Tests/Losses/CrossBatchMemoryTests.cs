@@ -149,6 +149,19 @@ public class CrossBatchMemoryTests
                 Assert.True(Math.Abs(g[i, k].item<double>() - refGrad[i][k]) < 1e-9, $"{what} {minerName}: grad[{i},{k}] {g[i, k].item<double>()} vs {refGrad[i][k]}");
         if (mined is not null)
         {
+            // Read before any loss ran (computed on first read from the miner's kept matrix) and supplied by the loss's
+            // pass: the same statistics.
+            using var minedAlone = miner!.Mine(xt, tensor(y), references);
+            var alone = minedAlone.Stats;
+            SameStats(alone, mined.Stats, $"{what} {minerName}: stats read first vs supplied by the loss");
+            // Without a gradient the loss reuses the miner's A×R matrix: the same value.
+            using (no_grad())
+            {
+                using var minedNoGrad = miner.Mine(xt, tensor(y), references);
+                var value = loss.ComputeWithReferences(xt.detach(), tensor(y), references, minedNoGrad).Loss.item<double>();
+                Assert.True(Math.Abs(refLoss - value) < 1e-9, $"{what} {minerName}: no-grad loss {value} vs {refLoss}");
+                SameStats(alone, minedNoGrad.Stats, $"{what} {minerName}: stats without a gradient");
+            }
             Assert.Equal(triplets.Count, mined.Stats.TripletCount);
             if (triplets.Count > 0)
             {
@@ -157,6 +170,16 @@ public class CrossBatchMemoryTests
                 Assert.True(Math.Abs(ap - mined.Stats.MeanAnchorPositive) < 1e-9, $"{what} {minerName}: mean d_ap");
             }
         }
+    }
+
+    /// <summary>Equal counts; means equal up to the summation order (batch-all's first read sums in closed form), or both NaN.</summary>
+    private static void SameStats(MiningStats a, MiningStats b, string what)
+    {
+        Assert.Equal(a.TripletCount, b.TripletCount);
+        Assert.Equal(a.AnchorFraction, b.AnchorFraction);
+        Assert.True(Close(a.MeanAnchorPositive, b.MeanAnchorPositive), $"{what}: mean d_ap {a.MeanAnchorPositive} vs {b.MeanAnchorPositive}");
+        Assert.True(Close(a.MeanAnchorNegative, b.MeanAnchorNegative), $"{what}: mean d_an {a.MeanAnchorNegative} vs {b.MeanAnchorNegative}");
+        static bool Close(double u, double v) => u.Equals(v) || Math.Abs(u - v) <= 1e-12 * Math.Max(1, Math.Abs(u)); // NaN: no triplet
     }
 
     [Theory]
