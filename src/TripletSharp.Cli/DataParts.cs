@@ -72,6 +72,7 @@ internal static class DataParts
     /// <summary>Reads and embeds the items of <paramref name="part"/> (checked against the model's input first).</summary>
     public static EmbeddingSet Embed(ModelBundle model, DataOptions options, string part, bool explicitPath)
     {
+        ResourceCheck.ForEmbedding(model, options);
         using var data = Load(options, part, explicitPath);
         return EmbeddingSet.Create(model, data, part, options.Path ?? "the bundled sample");
     }

@@ -28,6 +28,8 @@ internal static class ErrorReporter
         {
             NativeLibraryException n => (ExitCodes.NativeLibrary, CliApp.OneLine(n.Message)),
             NonFiniteLossException n => (ExitCodes.NonFiniteLoss, n.Message),
+            // Memory is short: the options ask for more than the machine has (a usage error); disk is short: an I/O one.
+            InsufficientResourcesException r => (r.Disk ? ExitCodes.Io : ExitCodes.Usage, CliApp.OneLine(r.Message) + "."),
             DataFormatException d => (ExitCodes.Data, CliApp.OneLine(d.Message) + "."),
             ModelFormatException m => (ExitCodes.Model, CliApp.OneLine(m.Message) + "."),
             ModelInputMismatchException m => (ExitCodes.Model, CliApp.OneLine(m.Message) + "."),

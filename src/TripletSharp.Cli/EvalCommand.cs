@@ -29,6 +29,8 @@ internal static class EvalCommand
         command.SetAction(parse =>
         {
             using var bundle = ModelBundle.Load(parse.GetValue(model)!);
+            // A model folder inside a run folder must be the run's own (its metrics.json and checkpoint name it).
+            RunFolder.Containing(bundle.Path!)?.VerifyModelFingerprint(line => ctx.Err.WriteLine($"triplet eval: note: {line}"));
             var dataPath = parse.GetValue(data);
             var dataOptions = DataFor(bundle.Input.Data, dataPath, parse.GetValue(format), CommonOptions.ParseClasses(parse.GetValue(classes)));
             var which = Enum.Parse<SplitSelection>(parse.GetValue(split)!, ignoreCase: true);

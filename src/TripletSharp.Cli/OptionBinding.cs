@@ -75,6 +75,7 @@ internal static class OptionBinding
     public static EmbeddingSet Embed(ModelBundle model, DataOptions options, SplitSelection which, bool explicitPath)
     {
         var source = options.Path ?? "the bundled sample";
+        ResourceCheck.ForEmbedding(model, options);
         switch (which)
         {
             case SplitSelection.Test:

@@ -34,6 +34,8 @@ internal static class ReportCommand
             // History and stored distances belong to the run only when the report is about the run's own data.
             var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(modelDir));
             string? runDir = dataPath is null && parent is not null && File.Exists(new RunFolder(parent).HistoryPath) ? parent : null;
+            // The run's curves and metrics must be those of this model, not of a run whose model folder was swapped.
+            if (runDir is not null) new RunFolder(runDir).VerifyModelFingerprint(line => ctx.Err.WriteLine($"triplet report: note: {line}"));
             var outPath = parse.GetValue(output) ?? Path.Combine(runDir ?? ".", RunReport.FileName);
             var options = t.Bind(parse, new ReportRequest()).ToOptions();
             RunReport.Write(outPath, bundle, test, runDir, options);

@@ -133,6 +133,8 @@ internal static class TrainCommand
             nameof(TrainSettings.TensorBoard), (s, v) => s.TensorBoard = v);
         t.Add(With("--no-report", "Do not write report.html into the run folder.", false),
             "NoReport", (s, v) => s.WriteReport = !v);
+        t.Add(With("--no-resource-check", "Start even when the memory or disk estimate says the run does not fit this machine (no warning either).", false),
+            nameof(TrainSettings.CheckResources), (s, v) => s.CheckResources = !v);
         t.Add(CommonOptions.NoTsne("Report without the t-SNE map (PCA only)."),
             nameof(ReportOptions.ComputeTsne), (s, v) => s.Report.ComputeTsne = !v);
         var tsne = t.Add(CommonOptions.TsneIterations("t-SNE iterations of the report's map (fewer than t-SNE's usual 1000 keep the automatic report quick).", 500),
@@ -215,6 +217,8 @@ internal static class TrainCommand
         s.Data = s.Data with { Notice = line => ctx.Err.WriteLine($"triplet train: skipped {line}") };
         if (s.Data.Path is { } dataPath && Directory.Exists(dataPath) && IsInside(s.Trainer.OutputDirectory!, dataPath))
             ctx.Err.WriteLine($"triplet train: warning: --out {s.Trainer.OutputDirectory} lies inside --data {s.DataAsGiven ?? dataPath}; the run folder is skipped when the data is read, but keeping runs outside the dataset is safer.");
+        // Memory and disk, estimated before any item is decoded: a run that cannot fit is refused, a large one said.
+        if (s.CheckResources && ResourceCheck.ForTraining(s) is { } warning) ctx.Err.WriteLine($"triplet train: warning: {warning}");
         using var split = DatasetLoader.Load(s.Data);
         display.WriteLine($"data: {Describe(split)}{(s.DataAsGiven is { } given && given != split.Source ? $" (given as {given})" : "")}");
         var trainer = new Trainer(s.Trainer);

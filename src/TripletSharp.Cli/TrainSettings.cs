@@ -27,6 +27,9 @@ internal sealed class TrainSettings
     /// <summary>One-line notices found while binding (a capped thread count), printed before the run starts.</summary>
     public List<string> Notices { get; } = [];
 
+    /// <summary>Estimate memory and disk before the run and refuse what cannot fit (off with --no-resource-check).</summary>
+    public bool CheckResources { get; set; } = true;
+
     /// <summary>Progress display.</summary>
     public ProgressMode Progress { get; set; }
 }

@@ -45,7 +45,7 @@ internal static class IdxFolder
         return result;
     }
 
-    private static string? FindFile(string folder, string part, string kind, int dims)
+    internal static string? FindFile(string folder, string part, string kind, int dims)
     {
         foreach (var stem in new[] { $"{part}-{kind}-idx{dims}-ubyte", $"{part}-{kind}.idx{dims}-ubyte" })
         foreach (var name in new[] { stem, stem + ".gz" })

@@ -40,6 +40,12 @@ internal sealed class Checkpoint
     public RetrievalMetrics? BestMetrics { get; set; }
     public List<EpochRecord> History { get; set; } = [];
     public string DataFingerprint { get; set; } = "";
+    /// <summary>
+    /// <see cref="Models.ModelFingerprint"/> of the run's <c>model/</c> folder when this checkpoint was written (the best
+    /// model so far); null before the first best epoch, and in checkpoints written before the field existed.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ModelFingerprint { get; set; }
     public string ModelFile { get; set; } = "";
     public string ModelSha256 { get; set; } = "";
     public string OptimizerFile { get; set; } = "";
@@ -130,6 +136,8 @@ internal sealed class Checkpoint
         if (BestEpoch < 0 || BestEpoch > Epoch) Fail("best_epoch", $"is {BestEpoch}, outside 0 … {Epoch} (the completed epochs)");
         if (double.IsNaN(BestScore)) Fail("best_score", "is NaN");
         if (string.IsNullOrEmpty(DataFingerprint)) Fail("data_fingerprint", "is empty");
+        if (ModelFingerprint is { } mf && !(mf.Length == 64 && mf.All(char.IsAsciiHexDigitLower)))
+            Fail("model_fingerprint", "is not a model fingerprint (64 lower-case hex digits of SHA-256)");
     }
 
     /// <summary>The memory file of a loaded checkpoint, verified (null when the checkpoint has no memory).</summary>

@@ -123,11 +123,128 @@ public sealed record RunFolder(string Directory)
     }
 
     /// <summary>Writes <c>metrics.json</c> (creating the folder).</summary>
-    public void WriteMetrics(RetrievalMetrics metrics)
+    public void WriteMetrics(RetrievalMetrics metrics) => WriteMetrics(metrics, null);
+
+    /// <summary>
+    /// Writes <c>metrics.json</c> (creating the folder): the metrics' numbers, then, when given, the
+    /// <see cref="ModelFingerprintKey"/> of the model they were measured on (see <see cref="VerifyModelFingerprint"/>).
+    /// </summary>
+    public void WriteMetrics(RetrievalMetrics metrics, string? modelFingerprint)
     {
         Guard.NotNull(metrics, nameof(metrics));
         System.IO.Directory.CreateDirectory(Directory);
-        AtomicFile.WriteAllText(MetricsPath, metrics.ToJson());
+        if (modelFingerprint is null)
+        {
+            AtomicFile.WriteAllText(MetricsPath, metrics.ToJson());
+            return;
+        }
+        var node = metrics.ToJsonNode();
+        node[ModelFingerprintKey] = modelFingerprint;
+        AtomicFile.WriteAllText(MetricsPath, node.ToJsonString(IndentedJson) + "\n");
+    }
+
+    /// <summary>The key under which <c>metrics.json</c> and <c>checkpoint.json</c> name the model they belong to (a <see cref="ModelFingerprint"/>).</summary>
+    public const string ModelFingerprintKey = "model_fingerprint";
+
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
+    /// <summary>The <see cref="ModelFingerprint"/> of the model in <see cref="ModelDirectory"/>; null when the folder holds no <c>model.json</c>.</summary>
+    /// <exception cref="ModelFormatException">The model folder is damaged (its weights file is missing).</exception>
+    public string? CurrentModelFingerprint() =>
+        File.Exists(Path.Combine(ModelDirectory, ModelBundle.ManifestFileName)) ? ModelFingerprint.Compute(ModelDirectory) : null;
+
+    /// <summary>
+    /// Checks that <c>model/</c> is the model this run's <c>metrics.json</c> and <c>checkpoint.json</c> were written with:
+    /// each records the model's fingerprint (<see cref="ModelFingerprintKey"/>), and a model folder swapped in from another
+    /// run (or retrained elsewhere) no longer matches. Files written before fingerprints were recorded are not checked:
+    /// <paramref name="notice"/> gets one line saying so.
+    /// </summary>
+    /// <param name="notice">Receives the one-line notice about files without a fingerprint; null ignores it.</param>
+    /// <param name="allowModelAhead">
+    /// Resume only: accept a model folder that the checkpoint does not name when the model is from a later epoch than the
+    /// checkpoint, on the same data: training stopped between saving the best model and saving the checkpoint, and the
+    /// epoch, trained again from the checkpoint, saves that model again.
+    /// </param>
+    /// <exception cref="ModelFormatException">A recorded fingerprint differs from the model folder's (both files and both fingerprints named), or the model folder is missing although a file records it.</exception>
+    public void VerifyModelFingerprint(Action<string>? notice, bool allowModelAhead = false)
+    {
+        var checkpointPath = Path.Combine(CheckpointDirectory, Checkpoint.FileName);
+        var manifestPath = Path.Combine(ModelDirectory, ModelBundle.ManifestFileName);
+        var current = CurrentModelFingerprint();
+        var unrecorded = new List<string>();
+        foreach (var (path, recorded, expectsModel, checkpointEpoch) in new[] { RecordedFingerprint(checkpointPath, true), RecordedFingerprint(MetricsPath, false) })
+        {
+            if (recorded is null)
+            {
+                if (expectsModel) unrecorded.Add(path);
+                continue;
+            }
+            if (current is null)
+                throw new ModelFormatException(ModelDirectory, $"holds no model (no {ModelBundle.ManifestFileName}), but {path} records the model {recorded} it belongs to; restore the run's model folder, or train again");
+            if (string.Equals(recorded, current, StringComparison.Ordinal)) continue;
+            if (allowModelAhead && checkpointEpoch is { } epoch && IsModelAhead(manifestPath, epoch)) continue;
+            throw new ModelFormatException(path,
+                $"records model fingerprint {recorded}, but {manifestPath} and its weights have fingerprint {current}: the model folder is not the one this run wrote (swapped or copied from another run?); put the run's own model folder back, or train again");
+        }
+        if (unrecorded.Count > 0 && current is not null)
+            notice?.Invoke($"{string.Join(" and ", unrecorded)} {(unrecorded.Count == 1 ? "was" : "were")} written before model fingerprints were recorded, so whether {ModelDirectory} is the model of this run is not checked");
+    }
+
+    /// <summary>The fingerprint a run file records; whether it should record one (a model had been saved); the checkpoint's completed epochs.</summary>
+    private static (string Path, string? Fingerprint, bool ExpectsModel, int? Epoch) RecordedFingerprint(string path, bool isCheckpoint)
+    {
+        if (!File.Exists(path)) return (path, null, false, null);
+        JsonObject node;
+        try
+        {
+            node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
+                ?? throw new JsonException("not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException(path, $"not valid JSON ({e.Message})", e);
+        }
+        string? fingerprint = null;
+        if (node[ModelFingerprintKey] is { } f)
+        {
+            if (f is not JsonValue v || !v.TryGetValue<string>(out fingerprint))
+                throw new ModelFormatException(path, $"field '{ModelFingerprintKey}' is {f.ToJsonString()}, expected the model's fingerprint (a string)");
+        }
+        if (!isCheckpoint) return (path, fingerprint, true, null);
+        int? epoch = node["epoch"] is JsonValue e1 && e1.TryGetValue<int>(out var ep) ? ep : null;
+        bool expects = node["best_epoch"] is JsonValue b && b.TryGetValue<int>(out var best) && best > 0;
+        return (path, fingerprint, expects, epoch);
+    }
+
+    /// <summary>Whether the saved model's <c>model.json</c> says it is the best model of an epoch after <paramref name="checkpointEpoch"/>, on the data of this run's config.</summary>
+    private bool IsModelAhead(string manifestPath, int checkpointEpoch)
+    {
+        try
+        {
+            var training = JsonNode.Parse(File.ReadAllText(manifestPath))?["training"];
+            if (training?["best_epoch"] is not JsonValue b || !b.TryGetValue<int>(out var best) || best <= checkpointEpoch) return false;
+            var data = training["data"]?["fingerprint"]?.GetValue<string>();
+            var config = TryReadConfig();
+            return data is not null && config?.DataSummary is { } summary && string.Equals(summary.Fingerprint, data, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ModelFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The run folder whose <c>model/</c> is <paramref name="modelDirectory"/> (it holds a <c>metrics.json</c> or a
+    /// checkpoint beside it); null for a model folder that is not in a run folder.
+    /// </summary>
+    public static RunFolder? Containing(string modelDirectory)
+    {
+        Guard.NotNull(modelDirectory, nameof(modelDirectory));
+        var dir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDirectory));
+        var parent = Path.GetDirectoryName(dir);
+        if (parent is null) return null;
+        var run = new RunFolder(parent);
+        return string.Equals(Path.GetFullPath(run.ModelDirectory), dir, StringComparison.Ordinal) && (File.Exists(run.MetricsPath) || run.HasCheckpoint) ? run : null;
     }
 
     /// <summary>Loads the run's best model (see <see cref="ModelBundle.Load"/>).</summary>

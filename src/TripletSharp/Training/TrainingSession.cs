@@ -117,6 +117,8 @@ internal sealed class TrainingSession : IDisposable
                     ? $"The run in {run.Directory} was trained on other data (its checkpoint's data fingerprint differs, and {run.ConfigPath} is missing, so what differs cannot be said); resume it with the same data."
                     : $"The run in {run.Directory} was trained on other data ({(differences.Length > 0 ? differences : "labels, counts or classes differ")}); resume it with the data in {run.ConfigPath}.", "data");
             if (saved is not null) CheckSameOptions(saved.Trainer, o, run.ConfigPath);
+            // The model folder must be the one the checkpoint (and metrics.json) were written with, not one swapped in.
+            run.VerifyModelFingerprint(trainer.Say, allowModelAhead: true);
         }
         else if (o.Resume)
         {
@@ -350,7 +352,11 @@ internal sealed class TrainingSession : IDisposable
         state.BestEpoch = record.Epoch;
         state.BestMetrics = metrics;
         bestWeights = test is null ? null : ModelBundle.SerializeModule(model!);
-        run?.WriteModel(Bundle(record.Epoch, metrics));
+        if (run is not null)
+        {
+            run.WriteModel(Bundle(record.Epoch, metrics));
+            state.ModelFingerprint = ModelFingerprint.Compute(run.ModelDirectory);
+        }
         return true;
     }
 
@@ -378,7 +384,7 @@ internal sealed class TrainingSession : IDisposable
     {
         bool trained = model is not null;
         if (run is not null && state.BestMetrics is not null && (trained || !File.Exists(run.MetricsPath)))
-            run.WriteMetrics(state.BestMetrics);
+            run.WriteMetrics(state.BestMetrics, state.ModelFingerprint ?? run.CurrentModelFingerprint());
         return Result(TrainingStatus.Completed, BestModel());
     }
 

@@ -62,7 +62,7 @@ public class TrainerTests
             Assert.True(File.Exists(f), f);
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
 
-        var metrics = JsonNode.Parse(File.ReadAllText(run.MetricsPath))!.AsObject();
+        var metrics = Reliability.MetricsJson.Numbers(run.MetricsPath);
         Assert.Equal(MetricKeys, metrics.Select(kv => kv.Key));
         foreach (var (_, v) in metrics) Assert.InRange(v!.GetValue<double>(), 0, 1);
         Assert.True(metrics["precision_at_1"]!.GetValue<double>() > 0.9, "well-separated clusters should be retrieved almost perfectly");
@@ -125,7 +125,7 @@ public class TrainerTests
         var ra = new Trainer(Small(a.Path, 2) with { Threads = threads }).Fit(data);
         var rb = new Trainer(Small(b.Path, 2) with { Threads = threads }).Fit(data);
         Assert.Equal(ra.History.Select(h => (h.Loss, h.Metrics)), rb.History.Select(h => (h.Loss, h.Metrics)));
-        Assert.Equal(File.ReadAllText(new RunFolder(a.Path).MetricsPath), File.ReadAllText(new RunFolder(b.Path).MetricsPath));
+        Assert.Equal(Reliability.MetricsJson.NumbersText(new RunFolder(a.Path).MetricsPath), Reliability.MetricsJson.NumbersText(new RunFolder(b.Path).MetricsPath));
         Assert.Equal(WeightsOf(a.Path), WeightsOf(b.Path));
     }
 
@@ -183,7 +183,7 @@ public class TrainerTests
     {
         Assert.Equal(a.History.Select(h => (h.Epoch, h.Loss, h.ActiveFraction, h.Metrics)), b.History.Select(h => (h.Epoch, h.Loss, h.ActiveFraction, h.Metrics)));
         Assert.Equal(a.BestEpoch, b.BestEpoch);
-        Assert.Equal(File.ReadAllText(new RunFolder(dirA).MetricsPath), File.ReadAllText(new RunFolder(dirB).MetricsPath));
+        Assert.Equal(Reliability.MetricsJson.NumbersText(new RunFolder(dirA).MetricsPath), Reliability.MetricsJson.NumbersText(new RunFolder(dirB).MetricsPath));
         Assert.Equal(WeightsOf(dirA), WeightsOf(dirB));
         var ha = File.ReadAllLines(new RunFolder(dirA).HistoryPath).Select(StripSeconds);
         var hb = File.ReadAllLines(new RunFolder(dirB).HistoryPath).Select(StripSeconds);
