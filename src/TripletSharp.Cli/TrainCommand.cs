@@ -223,7 +223,7 @@ internal static class TrainCommand
         s.Data = s.Data with { Notice = line => ctx.Err.WriteLine($"triplet train: skipped {line}") };
         if (s.Data.Path is { } dataPath && Directory.Exists(dataPath) && IsInside(s.Trainer.OutputDirectory!, dataPath))
             ctx.Err.WriteLine($"triplet train: warning: --out {s.Trainer.OutputDirectory} lies inside --data {s.DataAsGiven ?? dataPath}; the run folder is skipped when the data is read, but keeping runs outside the dataset is safer.");
-        using var split = DatasetLoader.Load(s.Data);
+        using var split = s.Tuples is null ? DatasetLoader.Load(s.Data) : TupleRun.Load(s.Data);
         display.WriteLine($"data: {Describe(split)}{(s.DataAsGiven is { } given && given != split.Source ? $" (given as {given})" : "")}");
         var (trainer, heldOut) = (new Trainer(s.Trainer), (TupleSet?)null);
         if (s.Tuples is not null)
