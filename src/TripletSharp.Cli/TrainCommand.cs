@@ -232,6 +232,7 @@ internal static class TrainCommand
             display.WriteLine(tupleSummary);
         }
         var resolved = trainer.Resolve(split);
+        TupleRun.CheckOrRecord(s);
         display.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"run: {resolved.OutputDirectory}  ({(resolved.Model is { } kind ? ModelKinds.Name(kind) : "")} {resolved.EmbeddingDim}-d, {resolved.Miner}, {resolved.Distance}, margin {resolved.Margin}, P×K {resolved.ClassesPerBatch}×{resolved.SamplesPerClass}, {resolved.BatchesPerEpoch} batches/epoch, {resolved.Epochs} epochs, {resolved.Optimizer.ToString().ToLowerInvariant()} lr {resolved.LearningRate}, {resolved.Threads} threads, seed {resolved.Seed})"));
         display.Attach(trainer);

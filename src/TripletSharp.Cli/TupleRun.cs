@@ -58,6 +58,46 @@ internal static class TupleRun
         return (trainer, heldOut, summary);
     }
 
+    /// <summary>The file in a run folder that records what a tuple run was trained from.</summary>
+    public const string RecordFileName = "tuples.json";
+
+    /// <summary>
+    /// Keeps a run folder's training source single: a tuple run records its tuples file (path, SHA-256), extra negatives
+    /// and held-out share in <c>tuples.json</c>, and a resume must give the same (a class run must not become a tuple
+    /// run, nor the other way round). Called once the data and tuples are read, before training; writes the record for a new run.
+    /// </summary>
+    public static void CheckOrRecord(TrainSettings s)
+    {
+        var run = new RunFolder(s.Trainer.OutputDirectory!);
+        var path = Path.Combine(run.Directory, RecordFileName);
+        string? now = s.Tuples is null ? null : new JsonObject
+        {
+            ["tuples"] = Path.GetFullPath(s.Tuples),
+            ["sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(s.Tuples))),
+            ["tuple_negatives"] = s.TupleNegatives,
+            ["tuple_test_fraction"] = s.TupleTestFraction,
+        }.ToJsonString();
+        string? saved = File.Exists(path) ? File.ReadAllText(path) : null;
+        if (run.HasCheckpoint && s.Trainer.Resume)
+        {
+            if (saved != now)
+                throw new ArgumentException(saved is null
+                    ? $"The run in {run.Directory} was trained from class labels; resume it without --tuples."
+                    : $"The run in {run.Directory} was trained from the tuples recorded in {path} ({saved}); resume it with the same --tuples file, --tuple-negatives and --tuple-test-fraction.", "Tuples");
+            return;
+        }
+        if (run.HasCheckpoint) return; // not resumed: the session refuses the folder
+        if (now is not null)
+        {
+            Directory.CreateDirectory(run.Directory);
+            AtomicFile.WriteAllText(path, now);
+        }
+        else if (saved is not null)
+        {
+            File.Delete(path); // left by a tuple run that never checkpointed
+        }
+    }
+
     /// <summary>Embeds the items the tuples name and scores them (triplet accuracy, or pair verification); one line and its JSON.</summary>
     public static (string Line, JsonObject Json) Evaluate(ModelBundle model, Dataset items, TupleSet tuples, BaseDistance distance, string source)
     {

@@ -56,6 +56,22 @@ public class TuplesCliTests
     }
 
     [Fact]
+    public void Resume_KeepsTheTrainingSource_TuplesOrClassLabels()
+    {
+        using var dir = new TestFolder();
+        var (csv, triplets) = Write(dir);
+        string[] common = ["train", "--data", csv, "--epochs", "1", "--threads", "1", "--classes-per-batch", "3", "--samples-per-class", "4", "--no-report", "--progress", "quiet", "--out", dir["run"]];
+        var (code, _, err) = CliRunner.Run([.. common, "--tuples", triplets]);
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(dir["run"], "tuples.json")));
+        (code, _, err) = CliRunner.Run([.. common, "--resume"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("trained from the tuples", err);
+        (code, _, err) = CliRunner.Run([.. common, "--resume", "--tuples", triplets]);
+        Assert.True(code == 0, err);
+    }
+
+    [Fact]
     public void AnIdThatNamesNoItem_IsOneLineNamingFileAndLine()
     {
         using var dir = new TestFolder();
@@ -68,5 +84,6 @@ public class TuplesCliTests
         Assert.Contains("bad.csv", lines[0]);
         Assert.Contains("line 3", lines[0]);
         Assert.Contains("'900' names no item", lines[0]);
+        Assert.False(File.Exists(Path.Combine(dir["run"], "tuples.json")));
     }
 }
