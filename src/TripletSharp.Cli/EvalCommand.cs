@@ -24,6 +24,7 @@ internal static class EvalCommand
         var classes = t.Add(CommonOptions.Classes(), nameof(DataOptions.Classes));
         var split = t.Add(Choice("--split", "Which items to evaluate on.", "test", ["test", "train", "all"]));
         var pairs = t.Add(Optional<string>("--pairs", "CSV of labelled pairs 'path1,path2,same' for verification (default: all pairs of the evaluated items)."));
+        var tuples = t.Add(Optional<string>("--tuples", "CSV of tuples to score: 'anchor,positive,negative' triplets (triplet accuracy) or 'a,b,same' pairs (verification), naming items as train --tuples does."));
         var json = t.Add(CommonOptions.Json());
         var command = t.CreateCommand("eval", "Evaluate a saved model: precision@1, R-precision, MAP@R, recall@k, NMI, k-NN accuracy, and pair verification.");
         command.SetAction(parse =>
@@ -57,9 +58,18 @@ internal static class EvalCommand
                 pairSource = $"all pairs of the {which.ToString().ToLowerInvariant()} items";
             }
 
+            (string Line, JsonObject Json)? tupleScore = null;
+            if (parse.GetValue(tuples) is { } tuplesPath)
+            {
+                using var all = which == SplitSelection.All ? null : Embed(bundle, dataOptions, SplitSelection.All, dataPath is not null);
+                var source = all ?? set;
+                tupleScore = TupleRun.Evaluate(source.Embeddings, TupleRun.Read(tuplesPath, source.ItemNames, dataOptions.Path), i => i, distance, tuplesPath);
+            }
+
             if (parse.GetValue(json))
             {
                 var node = metrics.ToJsonNode();
+                if (tupleScore is { } ts) node["tuples"] = ts.Json;
                 node["verification"] = new JsonObject
                 {
                     ["roc_auc"] = Finite(verification.RocAuc),
@@ -88,17 +98,18 @@ internal static class EvalCommand
                     : string.Create(ic, $"{key,-16} {value:F4}"));
             ctx.Out.WriteLine(string.Create(ic,
                 $"verification ({verification.PairCount} pairs, {pairSource}): roc_auc {Number(verification.RocAuc)}  tar@far=1e-3 {Number(verification.TarAtFar1e3)}  {Accuracy(verification)}"));
+            if (tupleScore is { } score) ctx.Out.WriteLine(score.Line);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+    internal static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
     /// <summary>Fewer pairs than this cannot give the 10-fold accuracy.</summary>
     internal const int MinPairsForAccuracy = 10;
 
-    private static string Number(double v) => double.IsFinite(v) ? v.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
+    internal static string Number(double v) => double.IsFinite(v) ? v.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
 
     /// <summary>The 10-fold accuracy, or why there is none: too few pairs, or no finite threshold (one kind of pair only).</summary>
     internal static string Accuracy(VerificationMetrics v)

@@ -129,6 +129,16 @@ internal static class TrainCommand
             nameof(TrainerOptions.Augment), (s, v) => s.Trainer = s.Trainer with { Augment = Enum.Parse<AugmentLevel>(v, ignoreCase: true) });
         t.Add(With("--multi-label-folders", "Image folders: the same file (same path below its class folder, identical pixels) in several class folders is one item with several labels.", false),
             nameof(DataOptions.MultiLabelFolders), (s, v) => s.Data = s.Data with { MultiLabelFolders = v ? true : null });
+        t.Add(Optional<string>("--tuples", "Train from a CSV of explicit tuples instead of class labels: 'anchor,positive,negative' (that header first) or 'a,b,same' pairs (same 1/0), naming training items by path relative to the data root or record id (IDX: 17 or train/17; CSV: 0-based data row)."),
+            nameof(TrainSettings.Tuples), (s, v) => s.Tuples = v);
+        t.Add(Choice("--tuple-negatives", "Tuples: extra negatives mined among each batch's own items (outside the anchor's group of positives).", "semi-hard", ComponentRegistry.TupleNegativesNames),
+            nameof(TrainSettings.TupleNegatives), (s, v) => s.TupleNegatives = v);
+        t.Add(With("--tuple-test-fraction", "Tuples: share held out by tuple (seeded) and scored after training: triplet accuracy, or pair verification.", 0.1),
+            nameof(TrainSettings.TupleTestFraction), (s, v) =>
+            {
+                if (!(v >= 0 && v < 1)) throw new ArgumentOutOfRangeException("TupleTestFraction", v, $"--tuple-test-fraction must be in [0, 1), got {v}.");
+                s.TupleTestFraction = v;
+            });
         t.Add(Optional<string>("--tensorboard", "Also write TensorBoard event files (scalars per epoch, d_ap/d_an histograms) into this folder."),
             nameof(TrainSettings.TensorBoard), (s, v) => s.TensorBoard = v);
         t.Add(With("--no-report", "Do not write report.html into the run folder.", false),
@@ -219,10 +229,16 @@ internal static class TrainCommand
             ctx.Err.WriteLine($"triplet train: warning: --out {s.Trainer.OutputDirectory} lies inside --data {s.DataAsGiven ?? dataPath}; the run folder is skipped when the data is read, but keeping runs outside the dataset is safer.");
         // Memory and disk, estimated before any item is decoded: a run that cannot fit is refused, a large one said.
         if (s.CheckResources && ResourceCheck.ForTraining(s) is { } warning) ctx.Err.WriteLine($"triplet train: warning: {warning}");
-        using var split = DatasetLoader.Load(s.Data);
+        using var split = s.Tuples is null ? DatasetLoader.Load(s.Data) : TupleRun.Load(s.Data);
         display.WriteLine($"data: {Describe(split)}{(s.DataAsGiven is { } given && given != split.Source ? $" (given as {given})" : "")}");
-        var trainer = new Trainer(s.Trainer);
+        var (trainer, heldOut) = (new Trainer(s.Trainer), (TupleSet?)null);
+        if (s.Tuples is not null)
+        {
+            (trainer, heldOut, var tupleSummary) = TupleRun.Prepare(s, split);
+            display.WriteLine(tupleSummary);
+        }
         var resolved = trainer.Resolve(split);
+        TupleRun.CheckOrRecord(s);
         display.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"run: {resolved.OutputDirectory}  ({(resolved.Model is { } kind ? ModelKinds.Name(kind) : "")} {resolved.EmbeddingDim}-d, {resolved.Miner}, {resolved.Distance}, margin {resolved.Margin}, P×K {resolved.ClassesPerBatch}×{resolved.SamplesPerClass}, {resolved.BatchesPerEpoch} batches/epoch, {resolved.Epochs} epochs, {resolved.Optimizer.ToString().ToLowerInvariant()} lr {resolved.LearningRate}, {resolved.Threads} threads, seed {resolved.Seed})"));
         display.Attach(trainer);
@@ -241,6 +257,8 @@ internal static class TrainCommand
             var reportPath = RunReport.WriteForRun(result.Run!.Directory, split.Test, s.Report.ToOptions());
             display.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {reportPath} ({watch.Elapsed.TotalSeconds:0.0} s)"));
         }
+        if (heldOut is { Count: > 0 } && result.Model is { } trained)
+            ctx.Out.WriteLine(TupleRun.Evaluate(trained, split.Train, heldOut, trained.CreateDistance(), $"{heldOut.Count} held out of {s.Tuples}").Line);
         var m = result.BestMetrics;
         ctx.Out.WriteLine(m is null
             ? $"done: model saved to {result.Run!.ModelDirectory}"

@@ -32,4 +32,13 @@ internal sealed class TrainSettings
 
     /// <summary>Progress display.</summary>
     public ProgressMode Progress { get; set; }
+
+    /// <summary>--tuples: a file of triplets or pairs to train from instead of class labels.</summary>
+    public string? Tuples { get; set; }
+
+    /// <summary>--tuple-negatives: extra negatives mined in each tuple batch.</summary>
+    public string TupleNegatives { get; set; } = "semi-hard";
+
+    /// <summary>--tuple-test-fraction: share of the tuples held out (by tuple, seeded) for the held-out score.</summary>
+    public double TupleTestFraction { get; set; } = 0.1;
 }

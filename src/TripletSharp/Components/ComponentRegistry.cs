@@ -51,6 +51,17 @@ public static class ComponentRegistry
     /// <summary>Reducer names: avg-nonzero, mean, sum.</summary>
     public static IReadOnlyList<string> ReducerNames { get; } = ReducerTable.Select(c => c().Name).ToArray();
 
+    /// <summary>Extra negatives of tuple training (<see cref="TupleNegatives"/>): none, hardest, semi-hard.</summary>
+    public static IReadOnlyList<string> TupleNegativesNames { get; } = ["none", "hardest", "semi-hard"];
+
+    /// <summary>The tuple miner with the extra negatives called <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">The name is not one of <see cref="TupleNegativesNames"/>.</exception>
+    public static TupleNegativeMiner CreateTupleMiner(string name, double margin, BaseDistance distance)
+    {
+        CheckName(name, TupleNegativesNames, "tuple-negatives", nameof(name));
+        return new TupleNegativeMiner((TupleNegatives)IndexOf(TupleNegativesNames, name), margin, distance);
+    }
+
     /// <summary>Whether the named miner draws random numbers (the trainer then rebuilds it per batch with a derived seed, so that resuming is exact).</summary>
     public static bool IsStochasticMiner(string name) => MinerTable.Any(m => m.Name == name && m.Stochastic);
 

@@ -318,7 +318,8 @@ public static class DatasetLoader
             $"the test split has {test.Count} items in {perClass.Length} classes and no class has 2 or more of them, so no test query has a same-class neighbour and retrieval metrics cannot be computed; {fix}");
     }
 
-    private static bool HasSplitLayout(string root) =>
+    /// <summary>Whether the image folder <paramref name="root"/> has a split of its own (a train/ or test/ sub-folder).</summary>
+    public static bool HasSplitLayout(string root) =>
         Directory.Exists(Path.Combine(root, "train")) || Directory.Exists(Path.Combine(root, "test"));
 
     /// <summary>The class list of a train/ + test/ layout: the union of both trees' class folders, sorted ordinally.</summary>

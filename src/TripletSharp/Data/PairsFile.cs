@@ -14,11 +14,16 @@ public static class PairsFile
     /// <summary>The pairs in file order.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="DataFormatException">A line is malformed (the message names the file and line), or there are no pairs.</exception>
-    public static IReadOnlyList<(string First, string Second, bool Same)> Read(string path)
+    public static IReadOnlyList<(string First, string Second, bool Same)> Read(string path) =>
+        ReadNumbered(path).Select(p => (p.First, p.Second, p.Same)).ToArray();
+
+    /// <summary>The pairs in file order with the 1-based line each came from (for messages that name the line).</summary>
+    /// <inheritdoc cref="Read(string)"/>
+    public static IReadOnlyList<(string First, string Second, bool Same, long Line)> ReadNumbered(string path)
     {
         Guard.NotNull(path, nameof(path));
         if (!File.Exists(path)) throw new FileNotFoundException($"Pairs file not found: {path}", path);
-        var pairs = new List<(string, string, bool)>();
+        var pairs = new List<(string, string, bool, long)>();
         long lineNo = 0;
         bool first = true;
         (long Line, string Same)? header = null;
@@ -44,7 +49,7 @@ public static class PairsFile
             first = false;
             if (fields[0].Length == 0 || fields[1].Length == 0)
                 throw new DataFormatException(path, $"empty path in field {(fields[0].Length == 0 ? 1 : 2)}", lineNo);
-            pairs.Add((fields[0], fields[1], same.Value));
+            pairs.Add((fields[0], fields[1], same.Value, lineNo));
         }
         if (pairs.Count == 0 && header is { } h)
             throw new DataFormatException(path, $"the file holds no pairs: its only line was taken for a header; if it is a pair, 'same' must be 1/0, true/false or yes/no, got '{h.Same}'", h.Line);
@@ -52,14 +57,15 @@ public static class PairsFile
         return pairs;
     }
 
-    private static bool? ParseSame(string s) => s.ToLowerInvariant() switch
+    internal static bool? ParseSame(string s) => s.ToLowerInvariant() switch
     {
         "1" or "true" or "yes" => true,
         "0" or "false" or "no" => false,
         _ => null,
     };
 
-    private static List<string> Split(string line, string path, long lineNo)
+    /// <summary>The comma-separated, trimmed, optionally double-quoted fields of one line.</summary>
+    internal static List<string> Split(string line, string path, long lineNo)
     {
         var fields = new List<string>();
         var sb = new StringBuilder();

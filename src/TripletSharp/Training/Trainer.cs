@@ -105,6 +105,15 @@ public sealed class Trainer
     /// <summary>The sampler given to the constructor, if any.</summary>
     public ClassBalancedSampler? Sampler { get; }
 
+    /// <summary>
+    /// Explicit tuples to train from instead of the class-balanced sampler: batches come from them, triplets from
+    /// <see cref="TupleMiner"/>, and the class labels of the training data are not used (see <see cref="TupleBatchSampler"/>).
+    /// </summary>
+    public TupleBatchSampler? Tuples { get; init; }
+
+    /// <summary>The triplets of each tuple batch (with <see cref="Tuples"/>); null: semi-hard extra negatives at the loss's margin and distance.</summary>
+    public TupleNegativeMiner? TupleMiner { get; init; }
+
     /// <summary>The optimiser factory given to the constructor, if any.</summary>
     public Func<IEnumerable<Parameter>, OptimizerHelper>? OptimizerFactory { get; }
 
@@ -207,6 +216,7 @@ public sealed class Trainer
         if (model == ModelKind.ConvNet && (train.ItemShape[1] < 4 || train.ItemShape[2] < 4))
             throw new ArgumentException($"'{nameof(DataOptions.ImageSize)}' gives {train.ItemShape[1]}×{train.ItemShape[2]} images, but the convnet needs at least 4×4 (two 2× poolings); read the images with an image size of 4 or more.", nameof(DataOptions.ImageSize));
         int p = Sampler?.ClassesPerBatch ?? o.ClassesPerBatch, k = Sampler?.SamplesPerClass ?? o.SamplesPerClass;
+        if (Tuples is not null) return ResolveTuples(o, model, imageNet);
         int classes = train.Labels.Distinct().Count();
         if (p > classes)
             throw new ArgumentException($"'{nameof(TrainerOptions.ClassesPerBatch)}' is {p}, but the training data has only {classes} classes.", nameof(TrainerOptions.ClassesPerBatch));
@@ -220,6 +230,28 @@ public sealed class Trainer
             SamplesPerClass = k,
             BatchesPerEpoch = Sampler?.BatchesPerEpoch ?? o.BatchesPerEpoch ?? ClassBalancedSampler.DefaultBatchesPerEpoch(train.Count, batch),
             Miner = Miner?.Name ?? o.Miner,
+            Distance = Loss?.Distance.Name ?? o.Distance,
+            Margin = (Loss as TripletMarginLoss)?.Margin ?? o.Margin,
+            SoftMargin = (Loss as TripletMarginLoss)?.SoftMargin ?? o.SoftMargin,
+            Reducer = Loss?.Reducer.Name ?? o.Reducer,
+            Threads = o.Threads ?? torch.get_num_threads(),
+            ImageNetNormalization = imageNet,
+            Weights = o.Weights is null ? null : Path.GetFullPath(o.Weights),
+            OutputDirectory = o.OutputDirectory is null ? null : Path.GetFullPath(o.OutputDirectory),
+        };
+    }
+
+    /// <summary>The options of a tuple run: no class checks (labels are not used), batches per epoch from the tuple sampler.</summary>
+    private TrainerOptions ResolveTuples(TrainerOptions o, ModelKind model, bool imageNet)
+    {
+        if (o.MemorySize > 0)
+            throw new ArgumentException($"'{nameof(TrainerOptions.MemorySize)}' (cross-batch memory) mines by class labels and does not apply to tuple training.", nameof(TrainerOptions.MemorySize));
+        if (Sampler is not null)
+            throw new ArgumentException($"Give the trainer a class-balanced sampler or '{nameof(Tuples)}', not both.", nameof(Tuples));
+        return o with
+        {
+            Model = model,
+            BatchesPerEpoch = Tuples!.BatchesPerEpoch,
             Distance = Loss?.Distance.Name ?? o.Distance,
             Margin = (Loss as TripletMarginLoss)?.Margin ?? o.Margin,
             SoftMargin = (Loss as TripletMarginLoss)?.SoftMargin ?? o.SoftMargin,

@@ -48,6 +48,7 @@ internal sealed class TrainingSession : IDisposable
     private RetrievalEvaluator? evaluator;
     private ClassBalancedSampler? sampler;
     private ItemRelation? trainRelation;
+    private TupleNegativeMiner? tupleMiner;
     private bool normalizeOutside;
     private long[] indexBuffer = [];
     private bool dirty;
@@ -185,7 +186,8 @@ internal sealed class TrainingSession : IDisposable
         memory = CreateMemory(run, state);
         // A fixed k-means seed: NMI then depends only on the embeddings, so `triplet eval` reproduces metrics.json.
         evaluator = new RetrievalEvaluator(loss.Distance, knnK: 5, seed: 0, computeNmi: o.ComputeNmi);
-        sampler = trainer.Sampler ?? new ClassBalancedSampler(train.Labels, o.ClassesPerBatch, o.SamplesPerClass, o.Seed, batchesPerEpoch);
+        if (trainer.Tuples is not null) tupleMiner = trainer.TupleMiner ?? new TupleNegativeMiner(TupleNegatives.SemiHard, o.Margin, loss.Distance);
+        else sampler = trainer.Sampler ?? new ClassBalancedSampler(train.Labels, o.ClassesPerBatch, o.SamplesPerClass, o.Seed, batchesPerEpoch);
     }
 
     /// <summary>Trains the batches of <paramref name="epoch"/> not yet done; false when cancelled (a checkpoint is then written).</summary>
@@ -202,8 +204,8 @@ internal sealed class TrainingSession : IDisposable
         using var floor = floorThisEpoch
             ? new FloorProbe(trainer.CreateModel(o, train.ItemShape).Module, ModelBundle.SerializeModule(model), p => trainer.CreateOptimizer(o, p))
             : null;
-        prefetcher?.Start(epoch, sampler!.GetEpoch(epoch).Take(batchesPerEpoch).Select((items, i) => (i, items)).Skip(state.NextBatch).ToList());
-        foreach (var batch in sampler!.GetEpoch(epoch))
+        prefetcher?.Start(epoch, Batches(epoch).Take(batchesPerEpoch).Select((x, i) => (i, x.Items)).Skip(state.NextBatch).ToList());
+        foreach (var (batch, tuples) in Batches(epoch))
         {
             if (b >= batchesPerEpoch) break;
             if (b < state.NextBatch) { b++; continue; }
@@ -214,7 +216,7 @@ internal sealed class TrainingSession : IDisposable
                 return false;
             }
             watch.Restart();
-            var (lossValue, activeFraction) = TrainBatch(epoch, b, batch);
+            var (lossValue, activeFraction) = TrainBatch(epoch, b, batch, tuples);
             watch.Stop();
             if (floor is not null) state.EpochFloorSeconds += floor.Step(trainX!, indexBuffer);
             state.EpochLossSum += lossValue;
@@ -254,8 +256,13 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>Where a cancelled run stopped: 0-based epoch and batches done in it.</summary>
     public (int Epoch, int Batch) StoppedAt { get; private set; }
 
+    /// <summary>The epoch's batches: class-balanced item indices, or tuple batches (their rows and triplets).</summary>
+    private IEnumerable<(int[] Items, TupleBatch? Tuples)> Batches(int epoch) => trainer.Tuples is { } tuples
+        ? tuples.GetEpoch(epoch).Select(t => (t.Items, (TupleBatch?)t))
+        : sampler!.GetEpoch(epoch).Select(items => (items, (TupleBatch?)null));
+
     /// <summary>One optimisation step on the items <paramref name="batch"/>: forward, mine, loss, backward, step.</summary>
-    private (double Loss, double ActiveFraction) TrainBatch(int epoch, int b, int[] batch)
+    private (double Loss, double ActiveFraction) TrainBatch(int epoch, int b, int[] batch, TupleBatch? tuples)
     {
         using var scope = torch.NewDisposeScope();
         torch.manual_seed(Trainer.MixSeed(o.Seed, epoch, b));
@@ -265,14 +272,18 @@ internal sealed class TrainingSession : IDisposable
         var x = prefetcher is null ? trainX!.index_select(0, idx) : PreparedBatch(b, batch.Length);
         if (o.RandomFlip && x.dim() == 4)
             x = torch.where(torch.rand(x.shape[0]).lt(Scalars.Of(0.5)).reshape(-1, 1, 1, 1), x.flip(3), x);
-        // Multi-label data: the batch's B×B match matrix (shared label) in place of its labels.
-        var y = trainRelation is null ? trainLabels!.index_select(0, idx) : trainRelation.Matches(batch);
+        // Tuple batches carry slot labels of their own (the class labels are not used); multi-label data gives the
+        // batch's B×B match matrix (shared label) in place of its labels.
+        var y = tuples is not null ? torch.tensor(tuples.RowLabels, ScalarType.Int64)
+            : trainRelation is null ? trainLabels!.index_select(0, idx) : trainRelation.Matches(batch);
         var embeddings = ModelBundle.Forward(model!, x, normalizeOutside);
         // Miners reject NaN input; a diverged network is a non-finite loss, reported as such.
         if (!embeddings.isfinite().all().item<bool>())
             throw NonFinite("loss", double.NaN, epoch, b);
-        var miner = fixedMiner ?? minerPerBatch!((int)(Trainer.MixSeed(o.Seed, epoch, b) & int.MaxValue));
-        using var mined = memory is null ? miner.Mine(embeddings, y) : null;
+        var miner = tuples is not null ? null : fixedMiner ?? minerPerBatch!((int)(Trainer.MixSeed(o.Seed, epoch, b) & int.MaxValue));
+        using var mined = tuples is not null
+            ? tupleMiner!.Mine(embeddings, tuples.Anchors, tuples.Positives, tuples.Negatives, tuples.Groups)
+            : memory is null ? miner!.Mine(embeddings, y) : null;
         // With a cross-batch memory the wrapper mines (against the memory after its warm-up), computes and enqueues.
         var output = memory?.ComputeDetailed(embeddings, y) ?? loss!.ComputeDetailed(embeddings, y, mined);
         double lossValue = output.Loss.item<float>();
