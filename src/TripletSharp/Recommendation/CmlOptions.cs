@@ -1,0 +1,47 @@
+namespace TripletSharp.Recommendation;
+
+/// <summary>Settings of Collaborative Metric Learning (<see cref="CmlTrainer"/>).</summary>
+public sealed record CmlOptions
+{
+    /// <summary>Dimension of the user and item vectors.</summary>
+    public int EmbeddingDim { get; init; } = 64;
+
+    /// <summary>Hinge margin on squared Euclidean distances: d²(u, p) + margin ≤ d²(u, n) costs nothing.</summary>
+    public double Margin { get; init; } = 0.5;
+
+    /// <summary>Passes over the training positives.</summary>
+    public int Epochs { get; init; } = 30;
+
+    /// <summary>(user, positive item) pairs per batch.</summary>
+    public int BatchSize { get; init; } = 512;
+
+    /// <summary>Adam learning rate.</summary>
+    public double LearningRate { get; init; } = 0.01;
+
+    /// <summary>Where negatives come from.</summary>
+    public NegativeSampling Negatives { get; init; } = NegativeSampling.Uniform;
+
+    /// <summary>Negatives drawn per pair for <see cref="NegativeSampling.Uniform"/> and <see cref="NegativeSampling.Popularity"/>; the hardest one is used (CML's sampled hardest negative).</summary>
+    public int NegativesPerPositive { get; init; } = 10;
+
+    /// <summary>Seed of the initialisation, the order of pairs and the negatives.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>CPU threads for libtorch (null: leave torch's setting alone).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the property at fault.</summary>
+    public void Validate()
+    {
+        Guard.Positive(EmbeddingDim, nameof(EmbeddingDim));
+        Guard.Finite(Margin, nameof(Margin));
+        Guard.Positive(Margin, nameof(Margin));
+        Guard.Positive(Epochs, nameof(Epochs));
+        Guard.Positive(BatchSize, nameof(BatchSize));
+        Guard.Finite(LearningRate, nameof(LearningRate));
+        Guard.Positive(LearningRate, nameof(LearningRate));
+        Guard.Positive(NegativesPerPositive, nameof(NegativesPerPositive));
+        if (!Enum.IsDefined(Negatives)) throw new ArgumentException($"'{nameof(Negatives)}' is not a known sampling: {Negatives}.", nameof(Negatives));
+        if (Threads is { } t) Guard.Positive(t, nameof(Threads));
+    }
+}
