@@ -74,15 +74,24 @@ public sealed class CmlTrainer
                 for (int x = 0; x < b; x++) (bu[x], bp[x]) = pairs[order[start + x]];
                 var u = users.index_select(0, tensor(bu));
                 var p = items.index_select(0, tensor(bp));
-                var dap = u.sub(p).square().sum(1);
+                var diff = u.sub(p);
+                var dap = diff.mul(diff).sum(1);
                 Tensor dan;
                 if (o.Negatives == NegativeSampling.InBatchHard)
                 {
                     // d²(u_x, p_y) for every pair of the batch; a column that is one of u_x's positives is no negative.
                     var mask = new bool[(long)b * b];
+                    var columns = new Dictionary<int, List<int>>();
+                    for (int y = 0; y < b; y++)
+                    {
+                        if (!columns.TryGetValue((int)bp[y], out var list)) columns[(int)bp[y]] = list = [];
+                        list.Add(y);
+                    }
                     for (int x = 0; x < b; x++)
-                        for (int y = 0; y < b; y++) mask[(long)x * b + y] = positiveSets[bu[x]].Contains((int)bp[y]);
-                    var all = u.square().sum(1, keepdim: true).add(p.square().sum(1).unsqueeze(0)).sub(u.mm(p.t()).mul(Scalars.Two)).clamp_min(Scalars.Zero);
+                        foreach (int item in split.TrainPositives[bu[x]])
+                            if (columns.TryGetValue(item, out var ys))
+                                foreach (int y in ys) mask[(long)x * b + y] = true;
+                    var all = u.mul(u).sum(1, keepdim: true).add(p.mul(p).sum(1).unsqueeze(0), Scalars.One).sub(u.mm(p.t()).mul(Scalars.Two)).clamp_min(Scalars.Zero);
                     dan = all.masked_fill(tensor(mask, new long[] { b, b }), Scalars.PositiveInfinity).min(1).values;
                 }
                 else
@@ -92,9 +101,10 @@ public sealed class CmlTrainer
                     for (int x = 0; x < b; x++)
                         for (int j = 0; j < k; j++) negatives[(long)x * k + j] = Negative(random, positiveSets[bu[x]], ni, o.Negatives == NegativeSampling.Popularity ? popularity : null);
                     var n = items.index_select(0, tensor(negatives)).reshape(b, k, d);
-                    dan = u.unsqueeze(1).sub(n).square().sum(2).min(1).values;
+                    var dn = u.unsqueeze(1).sub(n);
+                    dan = dn.mul(dn).sum(2).min(1).values;
                 }
-                var hinge = nn.functional.relu(dap.sub(dan).add(margin));
+                var hinge = nn.functional.relu(dap.sub(dan).add(margin, Scalars.One));
                 var loss = hinge.mean();
                 optimizer.zero_grad();
                 loss.backward();
@@ -130,7 +140,7 @@ public sealed class CmlTrainer
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var norms = table.square().sum(1, keepdim: true).sqrt().clamp_min(Scalars.One);
+        var norms = table.mul(table).sum(1, keepdim: true).sqrt().clamp_min(Scalars.One);
         table.div_(norms);
     }
 
