@@ -52,6 +52,13 @@ internal static class InteractionsTraining
             t.Add(With("--batch-size", "Interactions: (user, positive item) pairs per batch.", co.BatchSize), nameof(CmlOptions.BatchSize)));
     }
 
+    /// <summary>Refuses the interactions-only options on a run of another format (they would be ignored silently).</summary>
+    public static void RefuseWithoutFormat(OptionTable table, Rows rows, ParseResult parse)
+    {
+        foreach (var property in table.GivenProperties(parse).Intersect(rows.Properties))
+            throw new ArgumentException($"{table.OptionFor(property)!.Name} applies only to --format interactions.", property);
+    }
+
     /// <summary>Trains, evaluates beside the baselines and writes the run folder.</summary>
     public static int Run(CliContext ctx, OptionTable<TrainSettings> table, Rows rows, ParseResult parse)
     {

@@ -144,9 +144,13 @@ internal static class TrainCommand
         var table = Options();
         var interactions = InteractionsTraining.AddTo(table);
         var command = table.CreateCommand("train", "Train an embedding model with triplet loss; writes the model, config.json, history.csv and metrics.json into --out.");
-        command.SetAction(parse => parse.GetValue((Option<string>)table.OptionFor(nameof(DataOptions.Format))!) == InteractionsTraining.FormatName
-            ? InteractionsTraining.Run(ctx, table, interactions, parse)
-            : Run(ctx, Settings(table, parse)));
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue((Option<string>)table.OptionFor(nameof(DataOptions.Format))!) == InteractionsTraining.FormatName)
+                return InteractionsTraining.Run(ctx, table, interactions, parse);
+            InteractionsTraining.RefuseWithoutFormat(table, interactions, parse);
+            return Run(ctx, Settings(table, parse));
+        });
         return command;
     }
 

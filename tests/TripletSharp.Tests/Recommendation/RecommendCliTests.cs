@@ -85,6 +85,10 @@ public sealed class RecommendCliTests : IDisposable
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("--miner does not apply to --format interactions", e);
 
+        (code, _, e) = CliRunner.Run("train", "--data", csv, "--split", "random", "--out", _dir.File("r4"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--split applies only to --format interactions", e);
+
         // Every user has a single positive: leave-last-out leaves nothing to evaluate, and says so.
         File.WriteAllText(csv, "userId,movieId,rating,timestamp\n1,2,5,10\n2,3,5,11\n3,3,1,12\n");
         (code, _, e) = CliRunner.Run("train", "--data", csv, "--format", "interactions", "--out", _dir.File("r3"), "--progress", "quiet");
