@@ -29,10 +29,10 @@ internal static class InteractionsTraining
 
     /// <summary>The interactions-only rows of the train table.</summary>
     internal sealed record Rows(Option<string> UserColumn, Option<string> ItemColumn, Option<string> RatingColumn, Option<string> TimeColumn,
-        Option<double> PositiveThreshold, Option<string> Split, Option<string> Negatives, Option<int> NegativesPerPositive, Option<int> BatchSize)
+        Option<double> PositiveThreshold, Option<string> Split, Option<string> Negatives, Option<int> NegativesPerPositive, Option<int> BatchSize, Option<bool> RankWeighted)
     {
         public IEnumerable<string> Properties => [nameof(InteractionsOptions.UserColumn), nameof(InteractionsOptions.ItemColumn), nameof(InteractionsOptions.RatingColumn),
-            nameof(InteractionsOptions.TimeColumn), nameof(InteractionsOptions.PositiveThreshold), "Split", nameof(CmlOptions.Negatives), nameof(CmlOptions.NegativesPerPositive), nameof(CmlOptions.BatchSize)];
+            nameof(InteractionsOptions.TimeColumn), nameof(InteractionsOptions.PositiveThreshold), "Split", nameof(CmlOptions.Negatives), nameof(CmlOptions.NegativesPerPositive), nameof(CmlOptions.BatchSize), nameof(CmlOptions.RankWeighted)];
     }
 
     /// <summary>Adds the interactions rows to the train table.</summary>
@@ -49,7 +49,8 @@ internal static class InteractionsTraining
             t.Add(Choice("--split", "Interactions: hold out each user's last positive by time, everything after a global time cut (--test-fraction), or a random --test-fraction of each user's positives.", "leave-last-out", ["leave-last-out", "time", "random"]), "Split"),
             t.Add(Choice("--negatives", "Interactions: negative items drawn uniformly, by popularity, or the hardest of the batch's other positives.", "uniform", ["uniform", "popularity", "in-batch-hard"]), nameof(CmlOptions.Negatives)),
             t.Add(With("--negatives-per-positive", "Interactions: negatives drawn per (user, positive) pair; the hardest is used (uniform, popularity).", co.NegativesPerPositive), nameof(CmlOptions.NegativesPerPositive)),
-            t.Add(With("--batch-size", "Interactions: (user, positive item) pairs per batch.", co.BatchSize), nameof(CmlOptions.BatchSize)));
+            t.Add(With("--batch-size", "Interactions: (user, positive item) pairs per batch.", co.BatchSize), nameof(CmlOptions.BatchSize)),
+            t.Add(With("--rank-weighted", "Interactions: weigh each pair by log(1 + its estimated rank), CML's WARP weight (uniform, popularity).", co.RankWeighted), nameof(CmlOptions.RankWeighted)));
     }
 
     /// <summary>Refuses the interactions-only options on a run of another format (they would be ignored silently).</summary>
@@ -83,6 +84,7 @@ internal static class InteractionsTraining
             Negatives = parse.GetValue(rows.Negatives) switch { "popularity" => NegativeSampling.Popularity, "in-batch-hard" => NegativeSampling.InBatchHard, _ => NegativeSampling.Uniform },
             NegativesPerPositive = parse.GetValue(rows.NegativesPerPositive),
             BatchSize = parse.GetValue(rows.BatchSize),
+            RankWeighted = parse.GetValue(rows.RankWeighted),
         };
         options.Validate();
         var readOptions = new InteractionsOptions

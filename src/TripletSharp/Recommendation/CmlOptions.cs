@@ -27,6 +27,9 @@ public sealed record CmlOptions
     /// <summary>Negatives drawn per pair for <see cref="NegativeSampling.Uniform"/> and <see cref="NegativeSampling.Popularity"/>; the hardest one is used (CML's sampled hardest negative).</summary>
     public int NegativesPerPositive { get; init; } = 10;
 
+    /// <summary>Weigh each pair's hinge by log(1 + estimated rank of its positive) as CML does (WARP): rank ≈ items × violating / drawn negatives (uniform and popularity negatives).</summary>
+    public bool RankWeighted { get; init; }
+
     /// <summary>Seed of the initialisation, the order of pairs and the negatives.</summary>
     public int Seed { get; init; }
 

@@ -77,6 +77,7 @@ public sealed class CmlTrainer
                 var diff = u.sub(p);
                 var dap = diff.mul(diff).sum(1);
                 Tensor dan;
+                Tensor? weight = null;
                 if (o.Negatives == NegativeSampling.InBatchHard)
                 {
                     // d²(u_x, p_y) for every pair of the batch; a column that is one of u_x's positives is no negative.
@@ -102,10 +103,18 @@ public sealed class CmlTrainer
                         for (int j = 0; j < k; j++) negatives[(long)x * k + j] = Negative(random, positiveSets[bu[x]], ni, o.Negatives == NegativeSampling.Popularity ? popularity : null);
                     var n = items.index_select(0, tensor(negatives)).reshape(b, k, d);
                     var dn = u.unsqueeze(1).sub(n);
-                    dan = dn.mul(dn).sum(2).min(1).values;
+                    var all = dn.mul(dn).sum(2);
+                    dan = all.min(1).values;
+                    if (o.RankWeighted)
+                    {
+                        // CML's WARP weight: rank ≈ items × (violating negatives / drawn negatives), weight log(1 + rank).
+                        using var noGrad = no_grad();
+                        var violating = all.lt(dap.add(margin, Scalars.One).unsqueeze(1)).sum(1).to(ScalarType.Float32);
+                        weight = violating.mul(Scalars.Of((double)ni / k)).log1p();
+                    }
                 }
                 var hinge = nn.functional.relu(dap.sub(dan).add(margin, Scalars.One));
-                var loss = hinge.mean();
+                var loss = (weight is null ? hinge : hinge.mul(weight)).mean();
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();

@@ -78,13 +78,13 @@ public class RecommendersTests
     public void CmlIsDeterministicForASeedAndEveryNegativeSamplingLearns()
     {
         var split = InteractionsSplitter.Split(PlantedInteractions.Make(seed: 2), InteractionsSplitMode.LeaveLastOut);
-        foreach (var sampling in Enum.GetValues<NegativeSampling>())
+        foreach (var (sampling, weighted) in Enum.GetValues<NegativeSampling>().Select(n => (n, false)).Append((NegativeSampling.Uniform, true)))
         {
-            var o = new CmlOptions { EmbeddingDim = 16, Epochs = 40, BatchSize = 64, LearningRate = 0.05, Seed = 4, Threads = 1, Negatives = sampling };
+            var o = new CmlOptions { EmbeddingDim = 16, Epochs = 40, BatchSize = 64, LearningRate = 0.05, Seed = 4, Threads = 1, Negatives = sampling, RankWeighted = weighted };
             var a = new CmlTrainer(o).Fit(split);
             var b = new CmlTrainer(o).Fit(split);
             Assert.Equal(a.ItemVectors, b.ItemVectors);
-            Assert.True(RecommendationEvaluator.Evaluate(a, split).At(10).Recall >= 0.5, sampling.ToString());
+            Assert.True(RecommendationEvaluator.Evaluate(a, split).At(10).Recall >= 0.5, $"{sampling}, rank-weighted {weighted}");
         }
     }
 }
