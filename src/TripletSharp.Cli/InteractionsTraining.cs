@@ -50,7 +50,7 @@ internal static class InteractionsTraining
             t.Add(Choice("--negatives", "Interactions: negative items drawn uniformly, by popularity, or the hardest of the batch's other positives.", "uniform", ["uniform", "popularity", "in-batch-hard"]), nameof(CmlOptions.Negatives)),
             t.Add(With("--negatives-per-positive", "Interactions: negatives drawn per (user, positive) pair; the hardest is used (uniform, popularity).", co.NegativesPerPositive), nameof(CmlOptions.NegativesPerPositive)),
             t.Add(With("--batch-size", "Interactions: (user, positive item) pairs per batch.", co.BatchSize), nameof(CmlOptions.BatchSize)),
-            t.Add(With("--rank-weighted", "Interactions: weigh each pair by log(1 + its estimated rank), CML's WARP weight (uniform, popularity).", co.RankWeighted), nameof(CmlOptions.RankWeighted)));
+            t.Add(With("--rank-weighted", "Interactions: weigh each pair by log(1 + its estimated rank), CML's WARP weight (uniform, popularity); --rank-weighted false for the plain hinge.", co.RankWeighted), nameof(CmlOptions.RankWeighted)));
     }
 
     /// <summary>Refuses the interactions-only options on a run of another format (they would be ignored silently).</summary>

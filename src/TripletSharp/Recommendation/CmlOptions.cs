@@ -28,7 +28,7 @@ public sealed record CmlOptions
     public int NegativesPerPositive { get; init; } = 10;
 
     /// <summary>Weigh each pair's hinge by log(1 + estimated rank of its positive) as CML does (WARP): rank ≈ items × violating / drawn negatives (uniform and popularity negatives).</summary>
-    public bool RankWeighted { get; init; }
+    public bool RankWeighted { get; init; } = true;
 
     /// <summary>Seed of the initialisation, the order of pairs and the negatives.</summary>
     public int Seed { get; init; }
