@@ -55,10 +55,12 @@ internal static class CliApp
             IndexCommand.Create(ctx),
             CalibrateCommand.Create(ctx),
             MatchCommand.Create(ctx),
+            RecommendCommand.Create(ctx),
+            RecommendCommand.CreateSimilar(ctx),
         };
         root.SetAction(_ =>
         {
-            ctx.Err.WriteLine("triplet: a command is required: train, eval, embed, search, report, index, calibrate or match (see 'triplet --help').");
+            ctx.Err.WriteLine("triplet: a command is required: train, eval, embed, search, report, index, calibrate, match, recommend or similar (see 'triplet --help').");
             return ExitCodes.Usage;
         });
         return root;

@@ -28,7 +28,7 @@ internal static class TrainCommand
                 s.DataAsGiven = v;
                 s.Data = s.Data with { Path = Path.GetFullPath(v) };
             });
-        t.Add(Choice("--format", "Data format.", FormatName(dd.Format), FormatNames),
+        t.Add(Choice("--format", "Data format (interactions: a user–item ratings CSV, see --user-column).", FormatName(dd.Format), [.. FormatNames, InteractionsTraining.FormatName]),
             nameof(DataOptions.Format), (s, v) => s.Data = s.Data with { Format = ParseFormat(v) });
         t.Add(CommonOptions.Classes(),
             nameof(DataOptions.Classes), (s, v) => s.Data = s.Data with { Classes = CommonOptions.ParseClasses(v) is { Length: > 0 } c ? c : null });
@@ -156,8 +156,15 @@ internal static class TrainCommand
     public static Command Create(CliContext ctx)
     {
         var table = Options();
+        var interactions = InteractionsTraining.AddTo(table);
         var command = table.CreateCommand("train", "Train an embedding model with triplet loss; writes the model, config.json, history.csv and metrics.json into --out.");
-        command.SetAction(parse => Run(ctx, Settings(table, parse)));
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue((Option<string>)table.OptionFor(nameof(DataOptions.Format))!) == InteractionsTraining.FormatName)
+                return InteractionsTraining.Run(ctx, table, interactions, parse);
+            InteractionsTraining.RefuseWithoutFormat(table, interactions, parse);
+            return Run(ctx, Settings(table, parse));
+        });
         return command;
     }
 

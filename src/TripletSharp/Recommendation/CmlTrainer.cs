@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using TorchSharp;
+using TripletSharp.Data;
+using TripletSharp.Engine;
+using static TorchSharp.torch;
+
+namespace TripletSharp.Recommendation;
+
+/// <summary>
+/// Collaborative Metric Learning (Hsieh et al., WWW 2017): a vector per user and per item, trained so that a user is
+/// nearer to the items they liked than to others by a margin — the triplet hinge
+/// max(0, m + d²(u, p) − d²(u, n)) over (user, positive item, negative item) with the hardest of the drawn negatives —
+/// and every vector kept in the unit ball (rows longer than 1 are scaled back after each step). Adam, mean over the
+/// batch. Deterministic for a seed and thread count: the initialisation, the pair order and the negatives come from
+/// <see cref="Random"/> seeded by <see cref="CmlOptions.Seed"/>.
+/// </summary>
+/// <remarks>
+/// The image <c>Trainer</c> is not reused: its batches are P×K class-balanced items through a network, its miners and
+/// evaluation need class labels. Here a batch is (user, item) pairs over two embedding tables; what is shared is the
+/// run folder, the k-NN (<c>ExactKnn</c>, <c>EmbeddingIndex</c>) and the evaluation conventions.
+/// </remarks>
+public sealed class CmlTrainer
+{
+    private readonly CmlOptions _options;
+
+    /// <summary>Creates the trainer.</summary>
+    public CmlTrainer(CmlOptions options)
+    {
+        Guard.NotNull(options, nameof(options));
+        options.Validate();
+        _options = options;
+    }
+
+    /// <summary>Raised after every epoch.</summary>
+    public event EventHandler<CmlEpoch>? EpochCompleted;
+
+    /// <summary>Trains on the split's training positives; stops early (returning the model so far) when <paramref name="cancellationToken"/> fires.</summary>
+    public CmlModel Fit(InteractionsSplit split, CancellationToken cancellationToken = default)
+    {
+        Guard.NotNull(split, nameof(split));
+        var o = _options;
+        var data = split.Data;
+        int nu = data.UserCount, ni = data.ItemCount, d = o.EmbeddingDim;
+        var pairs = new List<(int User, int Item)>();
+        for (int u = 0; u < nu; u++)
+            foreach (int i in split.TrainPositives[u]) pairs.Add((u, i));
+        if (pairs.Count == 0) throw new ArgumentException("the split has no training positives; check --positive-threshold and the rating column.", nameof(split));
+        var positiveSets = split.TrainPositives.Select(p => p.ToHashSet()).ToArray();
+        var popularity = Cumulative(split.TrainPositives, ni);
+
+        NativeLibraries.EnsureLoaded();
+        if (o.Threads is { } threads && get_num_threads() != threads) set_num_threads(threads);
+        var random = new Random(o.Seed);
+        using var users = new TorchSharp.Modules.Parameter(tensor(Initial(random, nu, d), new long[] { nu, d }));
+        using var items = new TorchSharp.Modules.Parameter(tensor(Initial(random, ni, d), new long[] { ni, d }));
+        ClipToUnitBall(users);
+        ClipToUnitBall(items);
+        using var optimizer = optim.Adam(new[] { users, items }, o.LearningRate);
+        var margin = Scalars.Of(o.Margin);
+        var order = Enumerable.Range(0, pairs.Count).ToArray();
+        for (int epoch = 1; epoch <= o.Epochs && !cancellationToken.IsCancellationRequested; epoch++)
+        {
+            var watch = Stopwatch.StartNew();
+            random.Shuffle(order);
+            double lossSum = 0, active = 0;
+            int batches = 0;
+            for (int start = 0; start < order.Length; start += o.BatchSize)
+            {
+                if (cancellationToken.IsCancellationRequested) break;
+                using var scope = NewDisposeScope();
+                int b = Math.Min(o.BatchSize, order.Length - start);
+                var bu = new long[b];
+                var bp = new long[b];
+                for (int x = 0; x < b; x++) (bu[x], bp[x]) = pairs[order[start + x]];
+                var u = users.index_select(0, tensor(bu));
+                var p = items.index_select(0, tensor(bp));
+                var diff = u.sub(p);
+                var dap = diff.mul(diff).sum(1);
+                Tensor dan;
+                Tensor? weight = null;
+                if (o.Negatives == NegativeSampling.InBatchHard)
+                {
+                    // d²(u_x, p_y) for every pair of the batch; a column that is one of u_x's positives is no negative.
+                    var mask = new bool[(long)b * b];
+                    var columns = new Dictionary<int, List<int>>();
+                    for (int y = 0; y < b; y++)
+                    {
+                        if (!columns.TryGetValue((int)bp[y], out var list)) columns[(int)bp[y]] = list = [];
+                        list.Add(y);
+                    }
+                    for (int x = 0; x < b; x++)
+                        foreach (int item in split.TrainPositives[bu[x]])
+                            if (columns.TryGetValue(item, out var ys))
+                                foreach (int y in ys) mask[(long)x * b + y] = true;
+                    var all = u.mul(u).sum(1, keepdim: true).add(p.mul(p).sum(1).unsqueeze(0), Scalars.One).sub(u.mm(p.t()).mul(Scalars.Two)).clamp_min(Scalars.Zero);
+                    dan = all.masked_fill(tensor(mask, new long[] { b, b }), Scalars.PositiveInfinity).min(1).values;
+                }
+                else
+                {
+                    int k = o.NegativesPerPositive;
+                    var negatives = new long[(long)b * k];
+                    for (int x = 0; x < b; x++)
+                        for (int j = 0; j < k; j++) negatives[(long)x * k + j] = Negative(random, positiveSets[bu[x]], ni, o.Negatives == NegativeSampling.Popularity ? popularity : null);
+                    var n = items.index_select(0, tensor(negatives)).reshape(b, k, d);
+                    var dn = u.unsqueeze(1).sub(n);
+                    var all = dn.mul(dn).sum(2);
+                    dan = all.min(1).values;
+                    if (o.RankWeighted)
+                    {
+                        // CML's WARP weight: rank ≈ items × (violating negatives / drawn negatives), weight log(1 + rank).
+                        using var noGrad = no_grad();
+                        var violating = all.lt(dap.add(margin, Scalars.One).unsqueeze(1)).sum(1).to(ScalarType.Float32);
+                        weight = violating.mul(Scalars.Of((double)ni / k)).log1p();
+                    }
+                }
+                var hinge = nn.functional.relu(dap.sub(dan).add(margin, Scalars.One));
+                var loss = (weight is null ? hinge : hinge.mul(weight)).mean();
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                ClipToUnitBall(users);
+                ClipToUnitBall(items);
+                lossSum += loss.item<float>();
+                active += hinge.gt(Scalars.Zero).sum().item<long>();
+                batches++;
+            }
+            EpochCompleted?.Invoke(this, new CmlEpoch(epoch, o.Epochs, batches == 0 ? double.NaN : lossSum / batches, active / pairs.Count, watch.Elapsed.TotalSeconds));
+        }
+        var userVectors = users.detach().contiguous().data<float>().ToArray();
+        var itemVectors = items.detach().contiguous().data<float>().ToArray();
+        return new CmlModel(data.UserIds, data.ItemIds, userVectors, itemVectors, d, split.Seen);
+    }
+
+    /// <summary>Gaussian rows with standard deviation 1/√d (norm about 1), from the seeded <see cref="Random"/> (Box–Muller).</summary>
+    private static float[] Initial(Random random, int rows, int d)
+    {
+        var values = new float[(long)rows * d];
+        double scale = 1.0 / Math.Sqrt(d);
+        for (long x = 0; x < values.Length; x++)
+        {
+            double a = 1.0 - random.NextDouble(), b = random.NextDouble();
+            values[x] = (float)(scale * Math.Sqrt(-2 * Math.Log(a)) * Math.Cos(2 * Math.PI * b));
+        }
+        return values;
+    }
+
+    /// <summary>Scales every row longer than 1 back onto the unit sphere (CML's constraint ‖·‖ ≤ 1).</summary>
+    private static void ClipToUnitBall(Tensor table)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var norms = table.mul(table).sum(1, keepdim: true).sqrt().clamp_min(Scalars.One);
+        table.div_(norms);
+    }
+
+    /// <summary>A negative: uniform, or by popularity (binary search in the cumulative counts); never one of the user's training positives.</summary>
+    private static long Negative(Random random, HashSet<int> positives, int itemCount, double[]? cumulative)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            int i;
+            if (cumulative is null) i = random.Next(itemCount);
+            else
+            {
+                double r = random.NextDouble() * cumulative[^1];
+                i = Array.BinarySearch(cumulative, r);
+                i = i < 0 ? ~i : i + 1;
+                i = Math.Min(i, itemCount - 1);
+            }
+            if (!positives.Contains(i) || attempt >= 50) return i;
+        }
+    }
+
+    private static double[] Cumulative(int[][] trainPositives, int itemCount)
+    {
+        var counts = new double[itemCount];
+        foreach (var items in trainPositives)
+            foreach (int i in items) counts[i]++;
+        for (int i = 1; i < itemCount; i++) counts[i] += counts[i - 1];
+        return counts;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using TripletSharp.Cli;
+using TripletSharp.Recommendation;
+using TripletSharp.Tests.Cli;
+using TripletSharp.Tests.Data;
+
+namespace TripletSharp.Tests.Recommendation;
+
+/// <summary><c>triplet train --format interactions</c>, <c>recommend</c> and <c>similar</c> end to end on planted data, and their bad-input messages.</summary>
+[Collection(InProcessTrainingCollection.Name)]
+public sealed class RecommendCliTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Train(out string log)
+    {
+        var csv = PlantedInteractions.WriteCsv(_dir.File("ratings.csv"), PlantedInteractions.Make());
+        var run = _dir.File("run");
+        var (code, o, e) = CliRunner.Run("train", "--data", csv, "--format", "interactions", "--out", run, "--epochs", "40", "--embedding-dim", "16",
+            "--batch-size", "64", "--lr", "0.05", "--threads", "1", "--progress", "quiet");
+        log = o + e;
+        Assert.True(code == ExitCodes.Ok, log);
+        return run;
+    }
+
+    [Fact]
+    public void TrainsEvaluatesBesideTheBaselinesAndRecommends()
+    {
+        var run = Train(out var log);
+        foreach (var name in new[] { "cml", "most_popular", "random", "item_knn" }) Assert.Contains(name, log);
+        var metrics = RecommendationMetrics.Load(Path.Combine(run, "metrics.json"));
+        Assert.Equal(["cml", "most_popular", "random", "item_knn"], metrics.Recommenders.Select(r => r.Name));
+        Assert.Equal([10, 50], metrics.Recommenders[0].Metrics.Select(m => m.K));
+        Assert.Equal(80, metrics.EvaluatedUsers);
+        Assert.True(metrics.Recommenders[0].At(10).Recall >= 0.6, log);
+        Assert.Equal(1.0, metrics.Recommenders[3].At(10).Recall);
+        Assert.Equal(41, File.ReadAllLines(Path.Combine(run, "history.csv")).Length);
+
+        // recommend --exclude-seen: none of the user's training items, most of its group (u5: group 1).
+        var model = Path.Combine(run, "model");
+        var (code, o, e) = CliRunner.Run("recommend", "--model", model, "--user", "u5", "--k", "5", "--exclude-seen", "--json");
+        Assert.True(code == 0, e);
+        var items = JsonNode.Parse(o)!["items"]!.AsArray().Select(n => int.Parse(n!["item"]!.GetValue<string>()[1..])).ToList();
+        Assert.Equal(5, items.Count);
+        var (m, _) = CmlModel.Load(model);
+        Assert.Empty(items.Intersect(m.Seen[m.UserOf("u5")].Select(i => int.Parse(m.ItemIds[i][1..]))));
+        Assert.True(items.Count(i => i % 4 == 1) >= 3, string.Join(",", items));
+        // Without --exclude-seen, the user's own liked items come first.
+        (code, o, _) = CliRunner.Run("recommend", "--model", model, "--user", "u5", "--k", "3");
+        Assert.Equal(0, code);
+        Assert.Contains("distance", o);
+
+        // similar: mostly the item's group, never the item itself.
+        (code, o, e) = CliRunner.Run("similar", "--model", model, "--item", "i6", "--k", "4", "--json");
+        Assert.True(code == 0, e);
+        var similar = JsonNode.Parse(o)!["items"]!.AsArray().Select(n => n!["item"]!.GetValue<string>()).ToList();
+        Assert.DoesNotContain("i6", similar);
+        Assert.True(similar.Count(s => int.Parse(s[1..]) % 4 == 2) >= 3, string.Join(",", similar));
+
+        // Unknown ids: one line naming the option, usage exit code.
+        (code, _, e) = CliRunner.Run("recommend", "--model", model, "--user", "nobody");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--user nobody is not a user of this model", e);
+        (code, _, e) = CliRunner.Run("similar", "--model", model, "--item", "i999");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--item i999 is not an item of this model", e);
+        // An embedding model folder, or none: model errors.
+        (code, _, e) = CliRunner.Run("recommend", "--model", _dir.Dir("empty"), "--user", "u1");
+        Assert.Equal(ExitCodes.Model, code);
+        Assert.Contains("not a TripletSharp recommender", e);
+    }
+
+    [Fact]
+    public void BadInteractionsAreOneLineErrors()
+    {
+        var csv = _dir.File("bad.csv");
+        File.WriteAllText(csv, "userId,movieId,rating,timestamp\n1,2,5,10\n1,3,five,11\n");
+        var (code, _, e) = CliRunner.Run("train", "--data", csv, "--format", "interactions", "--out", _dir.File("r1"), "--progress", "quiet");
+        Assert.Equal(ExitCodes.Data, code);
+        Assert.Contains("bad.csv, line 3: non-numeric rating 'five' in column 'rating' (column 3)", e);
+
+        (code, _, e) = CliRunner.Run("train", "--data", csv, "--format", "interactions", "--miner", "hard", "--out", _dir.File("r2"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--miner does not apply to --format interactions", e);
+
+        (code, _, e) = CliRunner.Run("train", "--data", csv, "--split", "random", "--out", _dir.File("r4"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--split applies only to --format interactions", e);
+
+        // Every user has a single positive: leave-last-out leaves nothing to evaluate, and says so.
+        File.WriteAllText(csv, "userId,movieId,rating,timestamp\n1,2,5,10\n2,3,5,11\n3,3,1,12\n");
+        (code, _, e) = CliRunner.Run("train", "--data", csv, "--format", "interactions", "--out", _dir.File("r3"), "--progress", "quiet");
+        Assert.Equal(ExitCodes.Data, code);
+        Assert.Contains("1 user(s) have no rating ≥ 4; skipped", e);
+        Assert.Contains("2 user(s) would have no training positive", e);
+        Assert.Contains("leaves no user with both training and held-out positives", e);
+    }
+}
