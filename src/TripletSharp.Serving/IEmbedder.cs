@@ -28,6 +28,9 @@ public interface IEmbedder : IDisposable
     /// <summary>Output dimension.</summary>
     int EmbeddingDim { get; }
 
+    /// <summary>How uploaded images of another size become the model's item: the model's recorded resize (stretch when it has none).</summary>
+    TripletSharp.Data.ImageResize ImageResize => TripletSharp.Data.ImageResize.Stretch;
+
     /// <summary>The distance the model was trained with.</summary>
     string MeasureName { get; }
 

@@ -1,3 +1,4 @@
+using TripletSharp.Data;
 using TripletSharp.Onnx;
 
 namespace TripletSharp.Serving;
@@ -15,6 +16,15 @@ public sealed class OnnxModelEmbedder : IEmbedder
     public OnnxModelEmbedder(string path, OnnxEmbedderOptions? options = null)
     {
         _onnx = new OnnxEmbedder(path, options);
+        try
+        {
+            ImageResize = ImageBytes.RecordedResize(_onnx.Info.DataOptionsJson);
+        }
+        catch (ArgumentException e)
+        {
+            _onnx.Dispose();
+            throw new OnnxModelException(path, $"metadata tripletsharp.data_options: {e.Message}", e);
+        }
         Fingerprint = _onnx.Info.Metadata.TryGetValue(FingerprintKey, out var fp) && !string.IsNullOrWhiteSpace(fp) ? fp : null;
     }
 
@@ -35,6 +45,9 @@ public sealed class OnnxModelEmbedder : IEmbedder
 
     /// <inheritdoc />
     public int ItemLength => _onnx.ItemLength;
+
+    /// <inheritdoc />
+    public ImageResize ImageResize { get; }
 
     /// <inheritdoc />
     public int EmbeddingDim => _onnx.EmbeddingDim;

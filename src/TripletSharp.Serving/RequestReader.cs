@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
+using TripletSharp.Data;
 
 namespace TripletSharp.Serving;
 
@@ -81,6 +82,8 @@ internal static partial class RequestReader
         var images = files.Where(f => f.Name == "image").ToList();
         if (images.Count == 0) throw new BadInputException("image", "no image; send one or more files in the multipart field 'image'.");
         if (images.Count > maxItems) throw new BadInputException("image", $"{images.Count} images; at most {maxItems} per request.");
+        if (embedder.InputKind != "images" || !ImageBytes.IsImageShape(embedder.ItemShape))
+            throw new BadInputException("image", $"this model takes {(embedder.InputKind == "images" ? $"{string.Join("×", embedder.ItemShape)} images, not square grey or RGB ones; send the values as JSON" : "feature rows, not images; send JSON")}.");
         int len = embedder.ItemLength;
         var items = new float[(long)images.Count * len];
         for (int i = 0; i < images.Count; i++)
@@ -88,7 +91,14 @@ internal static partial class RequestReader
             using var ms = new MemoryStream();
             await images[i].CopyToAsync(ms, ct);
             var field = images.Count == 1 ? "image" : $"image[{i}]";
-            ImageDecoder.Decode(ms.GetBuffer().AsSpan(0, (int)ms.Length), embedder.ItemShape, items.AsSpan(i * len, len), field);
+            try
+            {
+                ImageBytes.Decode(ms.GetBuffer().AsSpan(0, (int)ms.Length), embedder.ItemShape, embedder.ImageResize, items.AsSpan(i * len, len), field);
+            }
+            catch (DataFormatException e)
+            {
+                throw new BadInputException(field, e.Problem);
+            }
         }
         return (items, images.Count, images.Select(f => f.FileName).ToArray());
     }

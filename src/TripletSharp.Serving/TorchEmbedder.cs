@@ -47,6 +47,9 @@ public sealed class TorchEmbedder : IEmbedder
     public int ItemLength { get; }
 
     /// <inheritdoc />
+    public ImageResize ImageResize => _bundle.Input.Data?.Resize ?? ImageResize.Stretch;
+
+    /// <inheritdoc />
     public int EmbeddingDim => _bundle.EmbeddingDim;
 
     /// <inheritdoc />

@@ -176,14 +176,7 @@ public static class ImageFolderReader
     internal static void Decode(string path, int size, bool grayscale, Span<float> destination) =>
         Decode(path, size, grayscale, ImageResize.Stretch, destination);
 
-    /// <summary>
-    /// Decodes one image of any mode (grey, grey + alpha, RGB, RGBA, palette, 8 or 16 bits per channel) into
-    /// <paramref name="destination"/> (C×size×size, values in [0, 1]): resized as <paramref name="resize"/> says, then
-    /// converted to 1 channel (ITU-R 601 luma) or 3 (RGB; a grey source gives R = G = B). Alpha is dropped (the stored
-    /// colour is kept, as PIL's <c>convert("RGB")</c> does). 8-bit sources decode and resize in 8 bits (as every model
-    /// trained so far read them); 16-bit PNGs decode and resize in half float (11 significant bits, about 5 × 10⁻⁴ near
-    /// 1), three more bits than 8-bit decoding would keep.
-    /// </summary>
+    /// <summary>Reads one image file (a regular file of at most <see cref="MaxImageBytes"/> bytes) and decodes it with <see cref="ImageBytes"/>.</summary>
     internal static void Decode(string path, int size, bool grayscale, ImageResize resize, Span<float> destination)
     {
         byte[] bytes;
@@ -195,85 +188,7 @@ public static class ImageFolderReader
         {
             throw new DataFormatException(path, $"cannot read the image: {e.Message}", null, e);
         }
-        if (bytes.Length == 0) throw new DataFormatException(path, "empty image file (0 bytes).");
-
-        using var skData = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(skData)
-            ?? throw new DataFormatException(path, "not a readable image: unknown format or corrupt header (PNG, JPEG and BMP are supported).");
-        var info = codec.Info;
-        if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > MaxPixels)
-            throw new DataFormatException(path, $"implausible image size {info.Width}×{info.Height} (at most {MaxPixels} pixels).");
-
-        // Skia offers 8 bits per channel by default; a 16-bit PNG (IHDR bit depth, byte 24) is decoded to float instead.
-        bool wide = bytes.Length > 24 && bytes[0] == 0x89 && bytes[1] == (byte)'P' && bytes[12] == (byte)'I' && bytes[13] == (byte)'H' && bytes[24] == 16;
-        var colorType = wide ? SKColorType.RgbaF16 : SKColorType.Rgba8888;
-        var decodeInfo = new SKImageInfo(info.Width, info.Height, colorType, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap();
-        if (!bitmap.TryAllocPixels(decodeInfo))
-            throw new DataFormatException(path, $"cannot allocate {info.Width}×{info.Height} pixels for the image.");
-        var result = codec.GetPixels(decodeInfo, bitmap.GetPixels());
-        if (result != SKCodecResult.Success)
-            throw new DataFormatException(path, $"corrupt or truncated image (decoder: {result}).");
-
-        SKBitmap? cropped = null, resized = null;
-        try
-        {
-            var source = bitmap;
-            if (resize == ImageResize.Crop && info.Width != info.Height)
-            {
-                int side = Math.Min(info.Width, info.Height);
-                var rect = SKRectI.Create((info.Width - side) / 2, (info.Height - side) / 2, side, side);
-                cropped = new SKBitmap();
-                if (!bitmap.ExtractSubset(cropped, rect))
-                    throw new DataFormatException(path, $"cannot crop the centre {side}×{side} of the {info.Width}×{info.Height} image.");
-                source = cropped;
-            }
-            if (source.Width != size || source.Height != size)
-            {
-                resized = source.Resize(new SKImageInfo(size, size, colorType, SKAlphaType.Unpremul), SKFilterQuality.Medium)
-                    ?? throw new DataFormatException(path, $"cannot resize the image from {source.Width}×{source.Height} to {size}×{size}.");
-                source = resized;
-            }
-            if (wide) CopyPlanes(MemoryMarshal.Cast<byte, Half>(RowMajor(source)), 1f, size, grayscale, destination);
-            else CopyPlanes(RowMajor(source), 255f, size, grayscale, destination);
-        }
-        finally
-        {
-            resized?.Dispose();
-            cropped?.Dispose();
-        }
-    }
-
-    /// <summary>The pixels of <paramref name="bitmap"/> without row padding (a cropped subset shares its parent's rows).</summary>
-    private static ReadOnlySpan<byte> RowMajor(SKBitmap bitmap)
-    {
-        int rowBytes = bitmap.Info.RowBytes;
-        if (bitmap.RowBytes == rowBytes) return bitmap.GetPixelSpan()[..(rowBytes * bitmap.Height)];
-        var packed = new byte[rowBytes * bitmap.Height];
-        var all = bitmap.GetPixelSpan();
-        for (int y = 0; y < bitmap.Height; y++) all.Slice(y * bitmap.RowBytes, rowBytes).CopyTo(packed.AsSpan(y * rowBytes));
-        return packed;
-    }
-
-    /// <summary>RGBA pixels (bytes or floats) to 1 grey or 3 colour planes in [0, 1].</summary>
-    private static void CopyPlanes<T>(ReadOnlySpan<T> px, float scale, int size, bool grayscale, Span<float> destination)
-        where T : unmanaged, System.Numerics.INumberBase<T>
-    {
-        int plane = size * size;
-        for (int i = 0; i < plane; i++)
-        {
-            float r = float.CreateTruncating(px[4 * i]), g = float.CreateTruncating(px[4 * i + 1]), b = float.CreateTruncating(px[4 * i + 2]);
-            if (grayscale)
-            {
-                destination[i] = (0.299f * r + 0.587f * g + 0.114f * b) / scale;
-            }
-            else
-            {
-                destination[i] = r / scale;
-                destination[plane + i] = g / scale;
-                destination[2 * plane + i] = b / scale;
-            }
-        }
+        ImageBytes.Decode(bytes, size, grayscale, resize, destination, path);
     }
 
     /// <summary>

@@ -50,7 +50,7 @@ public sealed partial class ModelBundle
     private (int Size, bool Grayscale) ImageDecoding()
     {
         var shape = Input.ItemShape;
-        if (Input.Kind != DataKind.Images || shape.Length != 3 || shape[0] is not (1 or 3) || shape[1] != shape[2] || shape[1] is < 1 or > 1024)
+        if (Input.Kind != DataKind.Images || !ImageBytes.IsImageShape(shape))
             throw new ModelInputMismatchException(Path ?? "in memory", Input.Describe(), "image files (square grey or RGB images)");
         return ((int)shape[1], shape[0] == 1);
     }

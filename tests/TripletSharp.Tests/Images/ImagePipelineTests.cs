@@ -14,7 +14,7 @@ namespace TripletSharp.Tests.Images;
 public class ImagePipelineTests
 {
     /// <summary>4 classes × 6 colour images of 10×8 (not square, so crop and stretch differ), each with its own pattern.</summary>
-    private static void WriteFolder(string root)
+    internal static void WriteFolder(string root)
     {
         for (int c = 0; c < 4; c++)
         {
@@ -29,7 +29,7 @@ public class ImagePipelineTests
         }
     }
 
-    private static DataOptions Options(string root, bool lazy) => new()
+    internal static DataOptions Options(string root, bool lazy) => new()
     {
         Path = root, ImageSize = 8, Grayscale = false, Resize = ImageResize.Crop, Lazy = lazy, TestFraction = 0.34, Seed = 1,
     };
@@ -78,7 +78,7 @@ public class ImagePipelineTests
         }
     }
 
-    private static TrainerOptions Small(string outDir, AugmentLevel augment) => new()
+    internal static TrainerOptions Small(string outDir, AugmentLevel augment) => new()
     {
         Epochs = 2, ClassesPerBatch = 4, SamplesPerClass = 2, BatchesPerEpoch = 4, Model = ModelKind.ConvNet, EmbeddingDim = 8,
         Threads = 1, Seed = 4, LearningRate = 1e-2, OutputDirectory = outDir, Augment = augment, ImageNetNormalization = true, ComputeNmi = false,
