@@ -8,9 +8,10 @@ namespace TripletSharp.Data;
 /// a run too large for the machine is refused before it starts.
 /// </summary>
 /// <remarks>
-/// Today every reader decodes the whole source into one float32 tensor, then splits and slices it, so
-/// <see cref="DecodedItems"/> is every item of the source; a reader that decodes lazily (images read batch by batch)
-/// sets it to what it keeps decoded (its prefetch window), and nothing else in the estimate changes.
+/// The eager readers decode the whole source into one float32 tensor, then split and slice it, so
+/// <see cref="DecodedItems"/> is every item of the source. A lazy image folder (<see cref="DataOptions.Lazy"/>) keeps
+/// only the test split decoded; its few prefetched training batches are small next to the activations and are not
+/// counted.
 /// </remarks>
 public sealed record DataDescription
 {
@@ -53,13 +54,14 @@ public sealed record DataDescription
                 _ => default,
             };
             if (shape is null || all <= 0) return null;
+            long testItems = Math.Min(test, options.MaxTestItems ?? long.MaxValue);
             return new DataDescription
             {
                 Kind = kind,
                 ItemShape = shape,
                 TrainItems = Math.Min(train, options.MaxTrainItems ?? long.MaxValue),
-                TestItems = Math.Min(test, options.MaxTestItems ?? long.MaxValue),
-                DecodedItems = all,
+                TestItems = testItems,
+                DecodedItems = options.Lazy && format == DataFormat.Folder ? testItems : all,
             };
         }
         catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException or ArgumentException)

@@ -148,6 +148,9 @@ public class ResourceEstimateTests
         var images = DataDescription.Describe(new DataOptions { Path = dir.Path, ImageSize = 64, Grayscale = false, TestFraction = 0.2, MaxTrainItems = 6 })!;
         Assert.Equal((10L, 6L, 2L), (images.DecodedItems, images.TrainItems, images.TestItems));
         Assert.Equal(new long[] { 3, 64, 64 }, images.ItemShape);
+        // A lazy folder holds only its test split decoded (training images are decoded batch by batch).
+        var lazy = DataDescription.Describe(new DataOptions { Path = dir.Path, ImageSize = 64, Grayscale = false, TestFraction = 0.2, MaxTrainItems = 6, Lazy = true })!;
+        Assert.Equal((2L, 6L, 2L), (lazy.DecodedItems, lazy.TrainItems, lazy.TestItems));
 
         File.WriteAllText(dir["d.csv"], "label,x,y,z\na,1,2,3\nb,4,5,6\na,7,8,9\nb,1,1,1");
         var csv = DataDescription.Describe(new DataOptions { Path = dir["d.csv"], TestFraction = 0.5 })!;
