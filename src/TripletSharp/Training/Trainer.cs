@@ -223,23 +223,28 @@ public sealed class Trainer
         long batch = (long)p * k;
         if (batch > train.Count)
             throw new ArgumentException($"'{nameof(TrainerOptions.ClassesPerBatch)}' × '{nameof(TrainerOptions.SamplesPerClass)}' = {batch} is larger than the {train.Count} training items.", nameof(TrainerOptions.SamplesPerClass));
-        return o with
+        return Common(o, model, imageNet) with
         {
-            Model = model,
             ClassesPerBatch = p,
             SamplesPerClass = k,
             BatchesPerEpoch = Sampler?.BatchesPerEpoch ?? o.BatchesPerEpoch ?? ClassBalancedSampler.DefaultBatchesPerEpoch(train.Count, batch),
             Miner = Miner?.Name ?? o.Miner,
-            Distance = Loss?.Distance.Name ?? o.Distance,
-            Margin = (Loss as TripletMarginLoss)?.Margin ?? o.Margin,
-            SoftMargin = (Loss as TripletMarginLoss)?.SoftMargin ?? o.SoftMargin,
-            Reducer = Loss?.Reducer.Name ?? o.Reducer,
-            Threads = o.Threads ?? torch.get_num_threads(),
-            ImageNetNormalization = imageNet,
-            Weights = o.Weights is null ? null : Path.GetFullPath(o.Weights),
-            OutputDirectory = o.OutputDirectory is null ? null : Path.GetFullPath(o.OutputDirectory),
         };
     }
+
+    /// <summary>What both kinds of run resolve alike: the model, the loss's settings, threads and absolute paths.</summary>
+    private TrainerOptions Common(TrainerOptions o, ModelKind model, bool imageNet) => o with
+    {
+        Model = model,
+        Distance = Loss?.Distance.Name ?? o.Distance,
+        Margin = (Loss as TripletMarginLoss)?.Margin ?? o.Margin,
+        SoftMargin = (Loss as TripletMarginLoss)?.SoftMargin ?? o.SoftMargin,
+        Reducer = Loss?.Reducer.Name ?? o.Reducer,
+        Threads = o.Threads ?? torch.get_num_threads(),
+        ImageNetNormalization = imageNet,
+        Weights = o.Weights is null ? null : Path.GetFullPath(o.Weights),
+        OutputDirectory = o.OutputDirectory is null ? null : Path.GetFullPath(o.OutputDirectory),
+    };
 
     /// <summary>The options of a tuple run: no class checks (labels are not used), batches per epoch from the tuple sampler.</summary>
     private TrainerOptions ResolveTuples(TrainerOptions o, ModelKind model, bool imageNet)
@@ -248,19 +253,7 @@ public sealed class Trainer
             throw new ArgumentException($"'{nameof(TrainerOptions.MemorySize)}' (cross-batch memory) mines by class labels and does not apply to tuple training.", nameof(TrainerOptions.MemorySize));
         if (Sampler is not null)
             throw new ArgumentException($"Give the trainer a class-balanced sampler or '{nameof(Tuples)}', not both.", nameof(Tuples));
-        return o with
-        {
-            Model = model,
-            BatchesPerEpoch = Tuples!.BatchesPerEpoch,
-            Distance = Loss?.Distance.Name ?? o.Distance,
-            Margin = (Loss as TripletMarginLoss)?.Margin ?? o.Margin,
-            SoftMargin = (Loss as TripletMarginLoss)?.SoftMargin ?? o.SoftMargin,
-            Reducer = Loss?.Reducer.Name ?? o.Reducer,
-            Threads = o.Threads ?? torch.get_num_threads(),
-            ImageNetNormalization = imageNet,
-            Weights = o.Weights is null ? null : Path.GetFullPath(o.Weights),
-            OutputDirectory = o.OutputDirectory is null ? null : Path.GetFullPath(o.OutputDirectory),
-        };
+        return Common(o, model, imageNet) with { BatchesPerEpoch = Tuples!.BatchesPerEpoch };
     }
 
     /// <summary>The network for a run: the given module (kept by its owner), or a new one from the factory or the options (owned by the run).</summary>
