@@ -236,7 +236,7 @@ internal static class TrainCommand
             ctx.Err.WriteLine($"triplet train: warning: --out {s.Trainer.OutputDirectory} lies inside --data {s.DataAsGiven ?? dataPath}; the run folder is skipped when the data is read, but keeping runs outside the dataset is safer.");
         // Memory and disk, estimated before any item is decoded: a run that cannot fit is refused, a large one said.
         if (s.CheckResources && ResourceCheck.ForTraining(s) is { } warning) ctx.Err.WriteLine($"triplet train: warning: {warning}");
-        using var split = s.Tuples is null ? DatasetLoader.Load(s.Data) : TupleRun.Load(s.Data);
+        using var split = s.Tuples is null ? DatasetLoader.Load(s.Data) : DatasetLoader.LoadForTuples(s.Data);
         display.WriteLine($"data: {Describe(split)}{(s.DataAsGiven is { } given && given != split.Source ? $" (given as {given})" : "")}");
         var (trainer, heldOut) = (new Trainer(s.Trainer), (TupleSet?)null);
         if (s.Tuples is not null)

@@ -23,21 +23,6 @@ internal static class TupleRun
     }
 
     /// <summary>
-    /// The items of a tuple run. Data with a split of its own (IDX, an image folder with train/ and test/) is split as
-    /// usual: tuples name training items, and the test part is evaluated with its class labels after every epoch. Data
-    /// without one (a CSV file, a flat image folder) is not split by class: every item can be named, the test part is
-    /// empty, and the held-out tuples are the only evaluation.
-    /// </summary>
-    public static DatasetSplit Load(DataOptions options)
-    {
-        if (options.Path is not { } path) return DatasetLoader.Load(options);
-        var format = options.Format == DataFormat.Auto ? DatasetLoader.DetectFormat(path) : options.Format;
-        if (format == DataFormat.Idx || (format == DataFormat.Folder && DatasetLoader.HasSplitLayout(path))) return DatasetLoader.Load(options);
-        var all = DatasetLoader.LoadAll(options);
-        return new DatasetSplit(all, all.Subset([]), path, format);
-    }
-
-    /// <summary>
     /// Reads the tuples over the training split, holds out a seeded share by tuple, and gives the trainer its tuple
     /// sampler (batches of at most P·K rows, the class-balanced batch size) and miner.
     /// </summary>

@@ -169,6 +169,23 @@ public static class DatasetLoader
     }
 
     /// <summary>
+    /// The items of a run trained from explicit tuples (<c>--tuples</c>). Data with a split of its own (IDX, an image
+    /// folder with train/ and test/) is split as <see cref="Load"/> does: tuples name training items, and the test part
+    /// is evaluated with its class labels. Data without one (a CSV file, a flat image folder) is not split by class:
+    /// every item can be named, the test part is empty, and held-out tuples are the only evaluation.
+    /// </summary>
+    /// <exception cref="DataFormatException">A file is bad.</exception>
+    public static DatasetSplit LoadForTuples(DataOptions options)
+    {
+        Guard.NotNull(options, nameof(options));
+        if (options.Path is not { } path) return Load(options);
+        var format = options.Format == DataFormat.Auto ? DetectFormat(path) : options.Format;
+        if (format == DataFormat.Idx || (format == DataFormat.Folder && HasSplitLayout(path))) return Load(options);
+        var all = LoadAll(options);
+        return new DatasetSplit(all, all.Subset([]), path, format);
+    }
+
+    /// <summary>
     /// Reads the whole dataset without splitting, for embedding, search and evaluation of arbitrary data: an IDX
     /// folder's train then t10k items (whichever are present; item names <c>train/i</c>, <c>t10k/i</c>), an image
     /// folder's train/ then test/ trees (or its class folders), or every CSV row. One class is enough.
@@ -319,7 +336,7 @@ public static class DatasetLoader
     }
 
     /// <summary>Whether the image folder <paramref name="root"/> has a split of its own (a train/ or test/ sub-folder).</summary>
-    public static bool HasSplitLayout(string root) =>
+    private static bool HasSplitLayout(string root) =>
         Directory.Exists(Path.Combine(root, "train")) || Directory.Exists(Path.Combine(root, "test"));
 
     /// <summary>The class list of a train/ + test/ layout: the union of both trees' class folders, sorted ordinally.</summary>
