@@ -33,6 +33,9 @@ internal sealed class BenchmarkOptions
           --search-ef 32,64,128        search suite: expansion-search values swept (default 16,32,64,128,256,512)
           --search-model M             search suite: instead of synthetic vectors, index the test split of
           --search-data D              D embedded by the saved model M (queries: D's first training items)
+          --search-fitted              with --search-model/--search-data: a gallery of --search-n vectors drawn
+                                       from the class Gaussians of M's embeddings of D's training split
+                                       (queries: D's first test items)
           -h, --help                   this text
         """;
 
@@ -54,6 +57,9 @@ internal sealed class BenchmarkOptions
     public int? SearchExpansionAdd { get; private set; }
     public int[]? SearchEf { get; private set; }
     public string? SearchModel { get; private set; }
+
+    /// <summary>Search suite: draw the gallery from the class Gaussians of the model's embeddings.</summary>
+    public bool SearchFitted { get; private set; }
     public string? SearchData { get; private set; }
     public int KnnBlock { get; private set; } = 1024;
     public bool Help { get; private set; }
@@ -94,6 +100,7 @@ internal sealed class BenchmarkOptions
                 case "--search-connectivity": o.SearchConnectivity = PositiveInt(a, Value()); break;
                 case "--search-expansion-add": o.SearchExpansionAdd = PositiveInt(a, Value()); break;
                 case "--search-model": o.SearchModel = Value(); break;
+                case "--search-fitted": o.SearchFitted = true; break;
                 case "--search-data": o.SearchData = Value(); break;
                 case "--search-ef": o.SearchEf = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => PositiveInt(a, s)).ToArray(); break;
                 case "--knn-block": o.KnnBlock = PositiveInt(a, Value()); break;

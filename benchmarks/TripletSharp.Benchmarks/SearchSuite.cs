@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Diagnostics;
 using TripletSharp.Data;
 using TripletSharp.Distances;
@@ -40,7 +41,11 @@ internal sealed class SearchSuite
             string[] classNames;
             BaseDistance measure;
             string what;
-            if (_options.SearchModel is { } modelPath)
+            if (_options.SearchModel is { } fitModel && _options.SearchFitted)
+            {
+                (gallery, queries, labels, classNames, measure, what) = FittedGallery(fitModel, n, nq);
+            }
+            else if (_options.SearchModel is { } modelPath)
             {
                 // A real gallery: the test split of the data embedded by a saved model; queries are training items.
                 using var model = ModelBundle.Load(modelPath);
@@ -133,6 +138,50 @@ internal sealed class SearchSuite
         {
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>
+    /// A gallery of <paramref name="n"/> vectors shaped like a trained model's embeddings: the model embeds the training
+    /// split, each class's mean and covariance are fitted, and <paramref name="n"/> vectors are drawn from those
+    /// class-conditional Gaussians (balanced over classes, L2-normalised when the model normalises). Queries are the
+    /// model's embeddings of the first test items: real images, none of them in the gallery.
+    /// </summary>
+    private (Tensor Gallery, Tensor Queries, long[] Labels, string[] ClassNames, BaseDistance Measure, string What) FittedGallery(string modelPath, int n, int nq)
+    {
+        using var scope = NewDisposeScope();
+        using var model = ModelBundle.Load(modelPath);
+        var data = new DataOptions { Path = _options.SearchData ?? throw new ArgumentException("--search-fitted needs --search-data.") };
+        using var split = DatasetLoader.Load(data);
+        Reporter.Progress($"search: embedding {split.Train.Count} training items of {data.Path} to fit the class Gaussians");
+        var train = model.Embed(split.Train).to_type(ScalarType.Float64);
+        var trainLabels = tensor(split.Train.Labels);
+        int classes = split.Train.ClassNames.Count;
+        long d = train.shape[1];
+        var g = new Generator(11);
+        var labels = SyntheticData.BalancedLabels(n, classes, seed: 12);
+        var gallery = zeros(new long[] { n, d }, ScalarType.Float64);
+        for (int c = 0; c < classes; c++)
+        {
+            var rows = train.index_select(0, trainLabels.eq(c).nonzero().squeeze(1));
+            var mean = rows.mean(new long[] { 0 });
+            var centred = rows - mean;
+            // Covariance plus a tiny ridge so the Cholesky factor exists for rank-deficient classes.
+            var cov = centred.t().matmul(centred).div((rows.shape[0] - 1.0).ToScalar()) + eye(d, dtype: ScalarType.Float64).mul(1e-9.ToScalar());
+            var chol = linalg.cholesky(cov);
+            var at = labels.eq(c).nonzero().squeeze(1);
+            var z = randn(new long[] { at.shape[0], d }, ScalarType.Float64, generator: g);
+            gallery.index_copy_(0, at, z.matmul(chol.t()) + mean);
+        }
+        var g32 = gallery.to_type(ScalarType.Float32);
+        if (model.Architecture.Normalize) g32 = nn.functional.normalize(g32, p: 2, dim: 1);
+        nq = Math.Min(nq, split.Test.Count);
+        using var first = split.Test.Subset(Enumerable.Range(0, nq).ToArray());
+        var queries = model.Embed(first);
+        var measure = model.CreateDistance();
+        string what = $"N = {n} vectors drawn from the class Gaussians of {modelPath}'s embeddings of {data.Path}'s training split " +
+                      $"({d}-d, {measure.Name}); queries: its first {nq} test items";
+        return (g32.contiguous().MoveToOuterDisposeScope(), queries.MoveToOuterDisposeScope(), labels.data<long>().ToArray(),
+                split.Train.ClassNames.ToArray(), measure, what);
     }
 
     private static readonly HnswOptions Defaults = new();
