@@ -47,6 +47,7 @@ internal static class Program
             suite.Run();
             failed |= suite.CheckFailed;
         }
+        if (options.Suite == "kernels") new KernelSuite(options, reporter).Run();
         if (options.Runs("train")) new TrainSuite(options, reporter).Run();
         if (options.Runs("knn"))
         {

@@ -40,6 +40,7 @@ internal static class BandKernel
         var general = t is PairTable { IsGeneral: true } pt ? pt : null;
         var (activeHigh, activeInclusive) = margin is double mg ? BandMath.Cap(band.High, band.HighInclusive, mg) : (band.High, band.HighInclusive);
         var p = new Params<T>(band, activeHigh, activeInclusive);
+        var shape = p.Shape;
         // A fixed split (not one per thread count): block totals are added in block order, so the result is
         // bit-identical whatever the number of threads and whichever thread runs which block.
         long rowsPerBlock = RowBlocks.Size(rowCount, b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), MaxBlocks);
@@ -75,8 +76,8 @@ internal static class BandKernel
                             continue;
                         }
                         var g = gRows.IsEmpty ? default : gRows.Slice(r * b, b);
-                        if (general is not null) Row(a, row, g, negate, t, p, s, NegativeRows.Matches(general, a));
-                        else Row(a, row, g, negate, t, p, s, NegativeRows.Classes(t, a));
+                        if (general is not null) Dispatch(shape, a, row, g, negate, t, p, s, NegativeRows.Matches(general, a));
+                        else Dispatch(shape, a, row, g, negate, t, p, s, NegativeRows.Classes(t, a));
                         if (!g.IsEmpty) Finish(a, row, g, divide, rowSums, cols);
                     }
                     totals[block] = new BlockTotals(s.Count, s.Active, s.Anchors, s.SumAp, s.SumAn, s.BandAp, s.BandAn);
@@ -166,6 +167,247 @@ internal static class BandKernel
         if (rowSums is not null) rowSums[a] = double.CreateTruncating(tail);
     }
 
+    /// <summary>Runs the row loop specialised for the band's shape (the general loop for any other band).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Dispatch<T, TNeg>(BandShape shape, int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, in Params<T> p, Scratch<T> s, TNeg negatives)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TNeg : struct, INegativeRow
+    {
+        switch (shape)
+        {
+            case BandShape.AllBelowCap: RowAllBelowCap(a, row, g, negate, t, p, s, negatives); break;
+            case BandShape.Below: RowBelow(a, row, g, negate, t, p, s, negatives); break;
+            case BandShape.Between: RowBetween(a, row, g, negate, t, p, s, negatives); break;
+            default: Row(a, row, g, negate, t, p, s, negatives); break;
+        }
+    }
+
+    /// <summary>
+    /// Gathers and sorts the anchor's positive values into the scratch (with their columns in <c>Slots</c>); returns
+    /// their number, or 0 (with <paramref name="g"/> cleared) when the anchor has no positive or no negative.
+    /// </summary>
+    private static int SortPositives<T>(int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, Scratch<T> s)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int npos = (int)t.PositiveCounts[a];
+        if (npos == 0 || t.NegativeCounts[a] == 0)
+        {
+            if (!g.IsEmpty) g.Clear();
+            return 0;
+        }
+        PositiveSort.Sort(row, t.HostPosIdx, (long)a * t.Width, npos, negate, s.Positives, s.Slots, s.Keys, toColumns: true);
+        return npos;
+    }
+
+    /// <summary>
+    /// Every triplet in the band (batch-all with a margin): the band's statistics are closed-form (npos·nneg triplets,
+    /// each positive used nneg times), and only the active part, E_ap below E_an − cap, needs one rank query per pair.
+    /// Loop unrolled by two with separate accumulators (no serial floating-point chain), four difference-array lanes.
+    /// </summary>
+    private static void RowAllBelowCap<T, TNeg>(int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, in Params<T> p, Scratch<T> s, TNeg negatives)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TNeg : struct, INegativeRow
+    {
+        int npos = SortPositives(a, row, g, negate, t, s);
+        if (npos == 0) return;
+        int b = row.Length, stride = npos + 1;
+        long nneg = t.NegativeCounts[a];
+        var pos = s.Positives;
+        var sorted = new SortedPositives<T>(pos, npos, s.Coarse, s.Table);
+        var diff = s.Diff;
+        Array.Clear(diff, 0, 4 * stride);
+        bool writeGrad = !g.IsEmpty, orEqual = !p.ActiveInclusive;
+        T cap = p.ActiveHigh;
+        long active0 = 0, active1 = 0;
+        double an0 = 0, an1 = 0, neg0 = 0, neg1 = 0;
+        int n = 0;
+        for (; n + 1 < b; n += 2)
+        {
+            int q0 = negatives.Negative(n), q1 = negatives.Negative(n + 1);
+            T e0 = negate ? -row[n] : row[n], e1 = negate ? -row[n + 1] : row[n + 1];
+            int l0 = sorted.Count(e0 - cap, orEqual), l1 = sorted.Count(e1 - cap, orEqual);
+            int c0 = (npos - l0) * q0, c1 = (npos - l1) * q1;
+            active0 += c0;
+            active1 += c1;
+            double d0 = double.CreateTruncating(e0), d1 = double.CreateTruncating(e1);
+            an0 += c0 * d0;
+            an1 += c1 * d1;
+            neg0 += q0 * d0;
+            neg1 += q1 * d1;
+            // A negative's active range is [l, npos): only its start enters the difference array (k < npos never reaches the end).
+            int lane = (n & 2) * stride;
+            diff[lane + l0] += q0;
+            diff[lane + stride + l1] += q1;
+            if (writeGrad)
+            {
+                g[n] = T.CreateTruncating(-c0);
+                g[n + 1] = T.CreateTruncating(-c1);
+            }
+        }
+        for (; n < b; n++)
+        {
+            int q = negatives.Negative(n);
+            T e = negate ? -row[n] : row[n];
+            int l = sorted.Count(e - cap, orEqual);
+            int c = (npos - l) * q;
+            active0 += c;
+            double d = double.CreateTruncating(e);
+            an0 += c * d;
+            neg0 += q * d;
+            diff[l] += q;
+            if (writeGrad) g[n] = T.CreateTruncating(-c);
+        }
+        var (sumAp, posSum) = Positives(npos, pos, s.Slots, diff, stride, g);
+        s.Count += npos * nneg;
+        s.Active += active0 + active1;
+        s.SumAp += sumAp;
+        s.SumAn += an0 + an1;
+        s.BandAp += nneg * posSum;
+        s.BandAn += npos * (neg0 + neg1);
+        s.Anchors++;
+    }
+
+    /// <summary>
+    /// Δ below a finite bound and no separate active part (hard negatives): the range of a negative is [l, npos), one
+    /// rank query per pair.
+    /// </summary>
+    private static void RowBelow<T, TNeg>(int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, in Params<T> p, Scratch<T> s, TNeg negatives)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TNeg : struct, INegativeRow
+    {
+        int npos = SortPositives(a, row, g, negate, t, s);
+        if (npos == 0) return;
+        int b = row.Length, stride = npos + 1;
+        var pos = s.Positives;
+        var sorted = new SortedPositives<T>(pos, npos, s.Coarse, s.Table);
+        var diff = s.Diff;
+        Array.Clear(diff, 0, 4 * stride);
+        bool writeGrad = !g.IsEmpty, orEqual = !p.HighInclusive;
+        T high = p.High;
+        long count0 = 0, count1 = 0;
+        double an0 = 0, an1 = 0;
+        int n = 0;
+        for (; n + 1 < b; n += 2)
+        {
+            int q0 = negatives.Negative(n), q1 = negatives.Negative(n + 1);
+            T e0 = negate ? -row[n] : row[n], e1 = negate ? -row[n + 1] : row[n + 1];
+            int l0 = sorted.Count(e0 - high, orEqual), l1 = sorted.Count(e1 - high, orEqual);
+            int c0 = (npos - l0) * q0, c1 = (npos - l1) * q1;
+            count0 += c0;
+            count1 += c1;
+            an0 += c0 * double.CreateTruncating(e0);
+            an1 += c1 * double.CreateTruncating(e1);
+            int lane = (n & 2) * stride;
+            diff[lane + l0] += q0;
+            diff[lane + stride + l1] += q1;
+            if (writeGrad)
+            {
+                g[n] = T.CreateTruncating(-c0);
+                g[n + 1] = T.CreateTruncating(-c1);
+            }
+        }
+        for (; n < b; n++)
+        {
+            int q = negatives.Negative(n);
+            T e = negate ? -row[n] : row[n];
+            int l = sorted.Count(e - high, orEqual);
+            int c = (npos - l) * q;
+            count0 += c;
+            an0 += c * double.CreateTruncating(e);
+            diff[l] += q;
+            if (writeGrad) g[n] = T.CreateTruncating(-c);
+        }
+        var (sumAp, _) = Positives(npos, pos, s.Slots, diff, stride, g);
+        long rowCount = count0 + count1;
+        s.Count += rowCount;
+        s.Active += rowCount;
+        s.SumAp += sumAp;
+        s.SumAn += an0 + an1;
+        if (rowCount > 0) s.Anchors++;
+    }
+
+    /// <summary>
+    /// A band between two finite bounds whose active part ends at the same value with the other inclusivity
+    /// (semi-hard with margin = band's upper end): both lower ends come from one bucket lookup, the upper end from a second.
+    /// </summary>
+    private static void RowBetween<T, TNeg>(int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, in Params<T> p, Scratch<T> s, TNeg negatives)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TNeg : struct, INegativeRow
+    {
+        int npos = SortPositives(a, row, g, negate, t, s);
+        if (npos == 0) return;
+        int b = row.Length, stride = npos + 1;
+        var pos = s.Positives;
+        var sorted = new SortedPositives<T>(pos, npos, s.Coarse, s.Table);
+        var diff = s.Diff;
+        Array.Clear(diff, 0, 4 * stride);
+        var band = s.BandDiff;
+        Array.Clear(band, 0, 2 * stride);
+        bool writeGrad = !g.IsEmpty, lowInclusive = p.LowInclusive, bandStrict = p.HighInclusive;
+        T low = p.Low, high = p.High;
+        long rowCount = 0, rowActive = 0;
+        double an0 = 0, an1 = 0, bandAn0 = 0, bandAn1 = 0;
+        for (int n = 0; n < b; n++)
+        {
+            int q = negatives.Negative(n);
+            T e = negate ? -row[n] : row[n];
+            int upper = sorted.Count(e - low, lowInclusive);
+            int lt = sorted.CountBoth(e - high, out int le);
+            // Band: E_ap ⊳ E_an − high is strict when high is inclusive; the active part has the other inclusivity.
+            int lower = bandStrict ? lt : le, lowerActive = bandStrict ? le : lt;
+            int c = Math.Max(0, upper - lower) * q;
+            int ca = Math.Max(0, upper - lowerActive) * q;
+            rowCount += c;
+            rowActive += ca;
+            double d = double.CreateTruncating(e);
+            if ((n & 1) == 0) { an0 += ca * d; bandAn0 += c * d; }
+            else { an1 += ca * d; bandAn1 += c * d; }
+            int bandLane = (n & 1) * stride + lower;
+            band[bandLane]++;
+            band[bandLane + c]--;
+            int lane = (n & 3) * stride + lowerActive;
+            diff[lane]++;
+            diff[lane + ca]--;
+            if (writeGrad) g[n] = T.CreateTruncating(-ca);
+        }
+        var (sumAp, _) = Positives(npos, pos, s.Slots, diff, stride, g);
+        int bandRun = 0;
+        double bandAp = 0;
+        for (int k = 0; k < npos; k++)
+        {
+            bandRun += band[k] + band[stride + k];
+            bandAp += bandRun * double.CreateTruncating(pos[k]);
+        }
+        s.Count += rowCount;
+        s.Active += rowActive;
+        s.SumAp += sumAp;
+        s.SumAn += an0 + an1;
+        s.BandAp += bandAp;
+        s.BandAn += bandAn0 + bandAn1;
+        if (rowCount > 0) s.Anchors++;
+    }
+
+    /// <summary>
+    /// Cumulates the four difference-array lanes into each sorted positive's count, writes the counts to the positives'
+    /// columns of <paramref name="g"/> (if any), and returns Σ count·E_ap and Σ E_ap.
+    /// </summary>
+    private static (double SumAp, double PosSum) Positives<T>(int npos, T[] pos, int[] slot, int[] diff, int stride, Span<T> g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int run = 0;
+        double sumAp = 0, posSum = 0;
+        bool writeGrad = !g.IsEmpty;
+        for (int k = 0; k < npos; k++)
+        {
+            run += diff[k] + diff[stride + k] + diff[2 * stride + k] + diff[3 * stride + k];
+            double v = double.CreateTruncating(pos[k]);
+            sumAp += run * v;
+            posSum += v;
+            if (writeGrad) g[slot[k]] = T.CreateTruncating(run);
+        }
+        return (sumAp, posSum);
+    }
+
     private static void Row<T, TNeg>(int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, in Params<T> p, Scratch<T> s, TNeg negatives)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TNeg : struct, INegativeRow
@@ -179,15 +421,7 @@ internal static class BandKernel
         }
         var pos = s.Positives;
         var slot = s.Slots;
-        long rowBase = (long)a * width;
-        var posIdx = t.HostPosIdx;
-        for (int k = 0; k < npos; k++)
-        {
-            int j = (int)posIdx[rowBase + k];
-            pos[k] = negate ? -row[j] : row[j];
-            slot[k] = j;
-        }
-        Array.Sort(pos, slot, 0, npos);
+        PositiveSort.Sort(row, t.HostPosIdx, (long)a * width, npos, negate, pos, slot, s.Keys, toColumns: true);
         var sorted = new SortedPositives<T>(pos, npos, s.Coarse, s.Table);
         // Four interleaved difference arrays: consecutive negatives often hit the same slot, and one array would
         // serialise on that memory location.
@@ -265,7 +499,14 @@ internal static class BandKernel
             ActiveInclusive = activeInclusive;
             Separate = activeHigh != band.High || activeInclusive != band.HighInclusive;
             Everything = LowInfinite && HighInfinite && !Separate;
+            Shape = LowInfinite && HighInfinite && Separate && !ActiveInfinite ? BandShape.AllBelowCap
+                : LowInfinite && !HighInfinite && !Separate ? BandShape.Below
+                : !LowInfinite && !HighInfinite && Separate && !ActiveInfinite && activeHigh == band.High ? BandShape.Between
+                : BandShape.General;
         }
+
+        /// <summary>Which specialised row loop evaluates the band.</summary>
+        public BandShape Shape { get; }
 
         /// <summary>Every valid triplet, no margin restriction: statistics have a closed form.</summary>
         public bool Everything { get; }
@@ -288,7 +529,9 @@ internal static class BandKernel
         public int[] Table { get; } = new int[SortedPositives<T>.Buckets(width) + 1];
         public T[] Coarse { get; } = new T[SortedPositives<T>.CoarseLength(width)];
         public int[] Slots { get; } = new int[width];
+        public ulong[] Keys { get; } = new ulong[width];
         public int[] Diff { get; } = new int[8 * (width + 1)];
+        public int[] BandDiff { get; } = new int[2 * (width + 1)];
         public long Count;
         public long Active;
         public long Anchors;
@@ -303,6 +546,22 @@ internal static class BandKernel
             Count = Active = Anchors = 0;
             SumAp = SumAn = BandAp = BandAn = 0;
         }
+    }
+
+    /// <summary>The band shapes with a specialised row loop (<see cref="Dispatch"/>).</summary>
+    private enum BandShape
+    {
+        /// <summary>Any band: the general loop.</summary>
+        General,
+
+        /// <summary>Every triplet, active part Δ below a finite cap (batch-all with a margin).</summary>
+        AllBelowCap,
+
+        /// <summary>Δ below a finite bound, active part the same (hard negatives).</summary>
+        Below,
+
+        /// <summary>Finite bounds, active part ending at the upper bound with the other inclusivity (semi-hard).</summary>
+        Between,
     }
 
     private readonly record struct BlockTotals(long Count, long Active, long Anchors, double SumAp, double SumAn, double BandAp, double BandAn);

@@ -53,13 +53,7 @@ internal static class FaceNetKernel
         long rowBase = (long)a * width;
         var pos = s.Positives;
         var slot = s.Slots;
-        for (int k = 0; k < npos; k++)
-        {
-            int j = (int)t.HostPosIdx[rowBase + k];
-            pos[k] = negate ? -row[j] : row[j];
-            slot[k] = k;
-        }
-        Array.Sort(pos, slot, 0, npos);
+        PositiveSort.Sort(row, t.HostPosIdx, rowBase, npos, negate, pos, slot, s.Keys, toColumns: false);
         var sorted = new SortedPositives<T>(pos, npos, s.Coarse, s.Table);
         var bestValue = s.BestValue;
         var bestIndex = s.BestIndex;
@@ -96,6 +90,7 @@ internal static class FaceNetKernel
         public T[] Coarse { get; } = new T[SortedPositives<T>.CoarseLength(width)];
         public int[] Table { get; } = new int[SortedPositives<T>.Buckets(width) + 1];
         public int[] Slots { get; } = new int[width];
+        public ulong[] Keys { get; } = new ulong[width];
         public T[] BestValue { get; } = new T[width + 1];
         public int[] BestIndex { get; } = new int[width + 1];
     }

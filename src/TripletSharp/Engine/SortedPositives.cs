@@ -79,6 +79,37 @@ internal readonly ref struct SortedPositives<T> where T : unmanaged, IFloatingPo
         return Scan(x, orEqual);
     }
 
+    /// <summary>
+    /// Number of values &lt; x (returned) and ≤ x (<paramref name="orEqual"/>) from one bucket lookup: values equal to x
+    /// share its bucket, so the same block of values answers both.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int CountBoth(T x, out int orEqual)
+    {
+        int b = Bucket(x);
+        int lo = _table[b];
+        if (_table[b + 1] - lo <= Width)
+        {
+            ref T data = ref MemoryMarshal.GetReference(_values);
+            if (Wide)
+            {
+                var v = Vector256.LoadUnsafe(ref data, (nuint)lo);
+                var xv = Vector256.Create(x);
+                orEqual = lo + BitOperations.PopCount(Vector256.LessThanOrEqual(v, xv).ExtractMostSignificantBits());
+                return lo + BitOperations.PopCount(Vector256.LessThan(v, xv).ExtractMostSignificantBits());
+            }
+            else
+            {
+                var v = Vector128.LoadUnsafe(ref data, (nuint)lo);
+                var xv = Vector128.Create(x);
+                orEqual = lo + BitOperations.PopCount(Vector128.LessThanOrEqual(v, xv).ExtractMostSignificantBits());
+                return lo + BitOperations.PopCount(Vector128.LessThan(v, xv).ExtractMostSignificantBits());
+            }
+        }
+        orEqual = Scan(x, true);
+        return Scan(x, false);
+    }
+
     /// <summary>Monotonic bucket of a value, clamped to the table.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Bucket(T x)
