@@ -175,8 +175,8 @@ internal static class BandKernel
     {
         switch (shape)
         {
-            case BandShape.AllBelowCap: RowAllBelowCap(a, row, g, negate, t, p, s, negatives); break;
-            case BandShape.Below: RowBelow(a, row, g, negate, t, p, s, negatives); break;
+            case BandShape.AllBelowCap: RowBelow(a, row, g, negate, t, p, s, negatives, all: true); break;
+            case BandShape.Below: RowBelow(a, row, g, negate, t, p, s, negatives, all: false); break;
             case BandShape.Between: RowBetween(a, row, g, negate, t, p, s, negatives); break;
             default: Row(a, row, g, negate, t, p, s, negatives); break;
         }
@@ -200,41 +200,41 @@ internal static class BandKernel
     }
 
     /// <summary>
-    /// Every triplet in the band (batch-all with a margin): the band's statistics are closed-form (npos·nneg triplets,
-    /// each positive used nneg times), and only the active part, E_ap below E_an − cap, needs one rank query per pair.
-    /// Loop unrolled by two with separate accumulators (no serial floating-point chain), four difference-array lanes.
+    /// Bands whose every negative's range of positives is [l, npos), l from one rank query per pair: Δ below a finite
+    /// bound (hard negatives, <paramref name="all"/> false), or every triplet with the active part below a finite cap
+    /// (batch-all with a margin, <paramref name="all"/> true; the band's statistics are then closed-form: npos·nneg
+    /// triplets, each positive used nneg times). Unrolled by two with separate accumulators (no serial floating-point
+    /// chain) and four difference-array lanes; only a range's start enters the array (k &lt; npos never reaches its end).
     /// </summary>
-    private static void RowAllBelowCap<T, TNeg>(int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, in Params<T> p, Scratch<T> s, TNeg negatives)
+    private static void RowBelow<T, TNeg>(int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, in Params<T> p, Scratch<T> s, TNeg negatives, bool all)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TNeg : struct, INegativeRow
     {
         int npos = SortPositives(a, row, g, negate, t, s);
         if (npos == 0) return;
         int b = row.Length, stride = npos + 1;
-        long nneg = t.NegativeCounts[a];
         var pos = s.Positives;
         var sorted = new SortedPositives<T>(pos, npos, s.Coarse, s.Table);
         var diff = s.Diff;
         Array.Clear(diff, 0, 4 * stride);
-        bool writeGrad = !g.IsEmpty, orEqual = !p.ActiveInclusive;
-        T cap = p.ActiveHigh;
-        long active0 = 0, active1 = 0;
+        bool writeGrad = !g.IsEmpty, orEqual = all ? !p.ActiveInclusive : !p.HighInclusive;
+        T bound = all ? p.ActiveHigh : p.High;
+        long count0 = 0, count1 = 0;
         double an0 = 0, an1 = 0, neg0 = 0, neg1 = 0;
         int n = 0;
         for (; n + 1 < b; n += 2)
         {
             int q0 = negatives.Negative(n), q1 = negatives.Negative(n + 1);
             T e0 = negate ? -row[n] : row[n], e1 = negate ? -row[n + 1] : row[n + 1];
-            int l0 = sorted.Count(e0 - cap, orEqual), l1 = sorted.Count(e1 - cap, orEqual);
+            int l0 = sorted.Count(e0 - bound, orEqual), l1 = sorted.Count(e1 - bound, orEqual);
             int c0 = (npos - l0) * q0, c1 = (npos - l1) * q1;
-            active0 += c0;
-            active1 += c1;
+            count0 += c0;
+            count1 += c1;
             double d0 = double.CreateTruncating(e0), d1 = double.CreateTruncating(e1);
             an0 += c0 * d0;
             an1 += c1 * d1;
             neg0 += q0 * d0;
             neg1 += q1 * d1;
-            // A negative's active range is [l, npos): only its start enters the difference array (k < npos never reaches the end).
             int lane = (n & 2) * stride;
             diff[lane + l0] += q0;
             diff[lane + stride + l1] += q1;
@@ -248,9 +248,9 @@ internal static class BandKernel
         {
             int q = negatives.Negative(n);
             T e = negate ? -row[n] : row[n];
-            int l = sorted.Count(e - cap, orEqual);
+            int l = sorted.Count(e - bound, orEqual);
             int c = (npos - l) * q;
-            active0 += c;
+            count0 += c;
             double d = double.CreateTruncating(e);
             an0 += c * d;
             neg0 += q * d;
@@ -258,72 +258,17 @@ internal static class BandKernel
             if (writeGrad) g[n] = T.CreateTruncating(-c);
         }
         var (sumAp, posSum) = Positives(npos, pos, s.Slots, diff, stride, g);
-        s.Count += npos * nneg;
-        s.Active += active0 + active1;
+        long active = count0 + count1, nneg = t.NegativeCounts[a];
+        s.Count += all ? npos * nneg : active;
+        s.Active += active;
         s.SumAp += sumAp;
         s.SumAn += an0 + an1;
-        s.BandAp += nneg * posSum;
-        s.BandAn += npos * (neg0 + neg1);
-        s.Anchors++;
-    }
-
-    /// <summary>
-    /// Δ below a finite bound and no separate active part (hard negatives): the range of a negative is [l, npos), one
-    /// rank query per pair.
-    /// </summary>
-    private static void RowBelow<T, TNeg>(int a, Span<T> row, Span<T> g, bool negate, IBandStructure t, in Params<T> p, Scratch<T> s, TNeg negatives)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TNeg : struct, INegativeRow
-    {
-        int npos = SortPositives(a, row, g, negate, t, s);
-        if (npos == 0) return;
-        int b = row.Length, stride = npos + 1;
-        var pos = s.Positives;
-        var sorted = new SortedPositives<T>(pos, npos, s.Coarse, s.Table);
-        var diff = s.Diff;
-        Array.Clear(diff, 0, 4 * stride);
-        bool writeGrad = !g.IsEmpty, orEqual = !p.HighInclusive;
-        T high = p.High;
-        long count0 = 0, count1 = 0;
-        double an0 = 0, an1 = 0;
-        int n = 0;
-        for (; n + 1 < b; n += 2)
+        if (all)
         {
-            int q0 = negatives.Negative(n), q1 = negatives.Negative(n + 1);
-            T e0 = negate ? -row[n] : row[n], e1 = negate ? -row[n + 1] : row[n + 1];
-            int l0 = sorted.Count(e0 - high, orEqual), l1 = sorted.Count(e1 - high, orEqual);
-            int c0 = (npos - l0) * q0, c1 = (npos - l1) * q1;
-            count0 += c0;
-            count1 += c1;
-            an0 += c0 * double.CreateTruncating(e0);
-            an1 += c1 * double.CreateTruncating(e1);
-            int lane = (n & 2) * stride;
-            diff[lane + l0] += q0;
-            diff[lane + stride + l1] += q1;
-            if (writeGrad)
-            {
-                g[n] = T.CreateTruncating(-c0);
-                g[n + 1] = T.CreateTruncating(-c1);
-            }
+            s.BandAp += nneg * posSum;
+            s.BandAn += npos * (neg0 + neg1);
         }
-        for (; n < b; n++)
-        {
-            int q = negatives.Negative(n);
-            T e = negate ? -row[n] : row[n];
-            int l = sorted.Count(e - high, orEqual);
-            int c = (npos - l) * q;
-            count0 += c;
-            an0 += c * double.CreateTruncating(e);
-            diff[l] += q;
-            if (writeGrad) g[n] = T.CreateTruncating(-c);
-        }
-        var (sumAp, _) = Positives(npos, pos, s.Slots, diff, stride, g);
-        long rowCount = count0 + count1;
-        s.Count += rowCount;
-        s.Active += rowCount;
-        s.SumAp += sumAp;
-        s.SumAn += an0 + an1;
-        if (rowCount > 0) s.Anchors++;
+        if (all || active > 0) s.Anchors++;
     }
 
     /// <summary>
