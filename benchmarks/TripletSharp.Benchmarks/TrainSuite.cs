@@ -70,6 +70,7 @@ internal sealed class TrainSuite
 
         _reporter.BeginTable($"train: one step, batch {Batch} (P×K = {P}×{K}), {ImageSize}×{ImageSize} grey, Adam lr {LearningRate}",
             new Column("miner", "miner", Width: 8, Left: true),
+            new Column("precision", "precision", Width: 10, Left: true),
             new Column("threads", "threads"),
             new Column("step_ms", "step ms", "0.00"),
             new Column("images_per_s", "img/s", "0"),
@@ -95,8 +96,15 @@ internal sealed class TrainSuite
 
         using var model = DefaultModel.Create(1, ImageSize, ImageSize, seed: 0);
         using var floorModel = DefaultModel.Create(1, ImageSize, ImageSize, seed: 0);
+        using var bf16Model = DefaultModel.Create(1, ImageSize, ImageSize, seed: 0);
+        bool bf16Native = TripletSharp.Training.MixedPrecision.SupportsBf16(CPU);
+        // bf16-mixed as the trainer runs it: float32 master weights and Adam, bfloat16 forward/backward (fp32 where the CPU has no native bfloat16).
+        TripletSharp.Training.MixedPrecision.Apply(bf16Model, TripletSharp.Training.TrainingPrecision.Bf16Mixed, bf16Native, Reporter.Progress);
         model.train();
         floorModel.train();
+        bf16Model.train();
+        using var bf16Optimizer = optim.Adam(bf16Model.parameters(), lr: LearningRate);
+        var bf16Parameters = bf16Model.parameters().ToArray();
         using var optimizer = optim.Adam(model.parameters(), lr: LearningRate);
         using var floorOptimizer = optim.Adam(floorModel.parameters(), lr: LearningRate);
         var miner = CreateMiner();
@@ -112,7 +120,9 @@ internal sealed class TrainSuite
         var parameters = model.parameters().ToArray();
 
         // As Trainer.Fit's step: the loss value and the gradient norm are read back and checked for finiteness.
-        void FullStep(Tensor x, Tensor y)
+        void FullStep(Tensor x, Tensor y) => Step(model, optimizer, parameters, x, y);
+
+        void Step(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, TorchSharp.Modules.Parameter[] parameters, Tensor x, Tensor y)
         {
             var emb = model.forward(x);
             using var mined = miner.Mine(emb, y);
@@ -144,6 +154,7 @@ internal sealed class TrainSuite
         var stepMs = new List<double>();
         var dataMs = new List<double>();
         var floorMs = new List<double>();
+        var bf16Ms = new List<double>();
         Reporter.Progress($"train: {warmup} warm-up + {reps} interleaved steps");
         for (int i = 0; i < warmup + reps; i++)
         {
@@ -166,10 +177,18 @@ internal sealed class TrainSuite
                 FloorStep(x);
                 if (i >= warmup) floorMs.Add(sw.Elapsed.TotalMilliseconds);
             }
+            if (status == "ok")
+            {
+                using var scope = NewDisposeScope();
+                var (x, y) = Assemble();
+                var sw = Stopwatch.StartNew();
+                Step(bf16Model, bf16Optimizer, bf16Parameters, x, y);
+                if (i >= warmup) bf16Ms.Add(sw.Elapsed.TotalMilliseconds);
+            }
         }
 
         double step = Stats.Median(stepMs), floor = Stats.Median(floorMs), data = Stats.Median(dataMs);
-        row.Set("status", status)
+        row.Set("precision", "fp32").Set("status", status)
            .Set("step_ms", step).Set("images_per_s", Stats.Ratio(Batch * 1000.0, step))
            .Set("floor_ms", floor).Set("floor_images_per_s", Stats.Ratio(Batch * 1000.0, floor))
            .Set("throughput_ratio", Stats.Ratio(floor, step))
@@ -231,6 +250,13 @@ internal sealed class TrainSuite
            .Set("steady_ms_per_step", perStep)
            .Set("load_avg_1m", MachineInfo.LoadAverage());
         _reporter.Write(row);
+        double bf16 = Stats.Median(bf16Ms);
+        _reporter.Write(new Row("train").Set("model", DefaultModel.Description).Set("batch", Batch).Set("miner", miner.Name)
+            .Set("threads", get_num_threads()).Set("precision", bf16Native ? "bf16-mixed" : "bf16-mixed (fell back to fp32)")
+            .Set("status", status).Set("step_ms", bf16).Set("images_per_s", Stats.Ratio(Batch * 1000.0, bf16))
+            .Set("floor_ms", floor).Set("floor_images_per_s", Stats.Ratio(Batch * 1000.0, floor))
+            .Set("throughput_ratio", Stats.Ratio(floor, bf16)).Set("data_ms", data).Set("data_share_pct", 100 * Stats.Ratio(data, bf16))
+            .Set("reps", bf16Ms.Count).Set("load_avg_1m", MachineInfo.LoadAverage()));
         _reporter.Note($"model: {DefaultModel.Description}; sampler: {batches.Description}. ratio = floor ms / step ms (= full-step throughput / floor throughput). " +
                        $"data = sampler + index_select of the batch from the in-memory tensor, as a share of step ms. " +
                        $"RSS trace (step:MiB): {row.Get("rss_trace_mib")}; settled = after GC + malloc_trim; live managed heap {row.GetDouble("managed_heap_mib_early"):0.0} → {row.GetDouble("managed_heap_mib_end"):0.0} MiB, " +

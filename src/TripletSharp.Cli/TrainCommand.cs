@@ -107,6 +107,8 @@ internal static class TrainCommand
         quiet.Aliases.Add("-q");
         t.Add(With("--random-flip", "Images: mirror training items left-right at random (augmentation).", d.RandomFlip),
             nameof(TrainerOptions.RandomFlip), (s, v) => s.Trainer = s.Trainer with { RandomFlip = v });
+        t.Add(Choice("--precision", "Training step precision: fp32, or bf16-mixed (ConvNet: convolutions and matrix products in bfloat16 with float32 master weights, optimiser, loss and evaluation; falls back to fp32 with a notice where the CPU has no native bfloat16). Recorded in config.json and model.json.", TrainingPrecisions.Name(d.Precision), TrainingPrecisions.Names),
+            nameof(TrainerOptions.Precision), (s, v) => s.Trainer = s.Trainer with { Precision = TrainingPrecisions.Parse(v) });
         t.Add(With("--measure-floor", "Time the floor beside training: after every batch, a copy of the model does forward+backward+optimiser step alone on the same batch (about doubles the epoch time).", d.MeasureFloor),
             nameof(TrainerOptions.MeasureFloor), (s, v) => s.Trainer = s.Trainer with { MeasureFloor = v });
         t.Add(Optional<int?>("--max-train-items", "Use a class-balanced slice of at most N training items."),

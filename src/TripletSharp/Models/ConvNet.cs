@@ -7,9 +7,12 @@ namespace TripletSharp.Models;
 /// <summary>
 /// Embedding network for images: Conv(→32, 3×3, pad 1)+ReLU+MaxPool2 → Conv(→64, 3×3, pad 1)+ReLU+MaxPool2 →
 /// Flatten → Linear(→128)+ReLU → Linear(→embedding dim), optionally L2-normalised. Sized from the input C×H×W.
+/// Training can run in bfloat16 with float32 master weights (<see cref="TrainingComputeType"/>).
 /// </summary>
-public sealed class ConvNet : nn.Module<Tensor, Tensor>
+public sealed class ConvNet : nn.Module<Tensor, Tensor>, IReducedPrecisionTraining
 {
+    private ScalarType trainingComputeType = ScalarType.Float32;
+
     private readonly Conv2d conv1;
     private readonly Conv2d conv2;
     private readonly Linear fc1;
@@ -54,6 +57,19 @@ public sealed class ConvNet : nn.Module<Tensor, Tensor>
     /// <summary>Whether outputs are L2-normalised.</summary>
     public bool Normalize { get; }
 
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentOutOfRangeException">The type is not float32 or bfloat16.</exception>
+    public ScalarType TrainingComputeType
+    {
+        get => trainingComputeType;
+        set
+        {
+            if (value is not (ScalarType.Float32 or ScalarType.BFloat16))
+                throw new ArgumentOutOfRangeException(nameof(TrainingComputeType), value, $"'{nameof(TrainingComputeType)}' must be Float32 or BFloat16, got {value}.");
+            trainingComputeType = value;
+        }
+    }
+
     /// <summary>Embeds an N×C×H×W batch into N×<see cref="EmbeddingDim"/>.</summary>
     public override Tensor forward(Tensor input)
     {
@@ -61,11 +77,29 @@ public sealed class ConvNet : nn.Module<Tensor, Tensor>
         if (input.dim() != 4 || input.shape[1] != Channels || input.shape[2] != Height || input.shape[3] != Width)
             throw new ArgumentException(
                 $"ConvNet expects N×{Channels}×{Height}×{Width} input, got [{string.Join(", ", input.shape)}].", nameof(input));
+        if (training && trainingComputeType != ScalarType.Float32) return ForwardReduced(input, trainingComputeType);
         using var scope = torch.NewDisposeScope();
         var h = nn.functional.max_pool2d(nn.functional.relu(conv1.forward(input)), 2);
         h = nn.functional.max_pool2d(nn.functional.relu(conv2.forward(h)), 2);
         h = nn.functional.relu(fc1.forward(h.flatten(1)));
         var e = fc2.forward(h);
+        if (Normalize) e = nn.functional.normalize(e, p: 2, dim: 1);
+        return e.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The same network computed in <paramref name="type"/>: input, weights and biases are cast inside the graph (so
+    /// the float32 parameters receive float32 gradients), the output is cast back to float32 before the normalisation.
+    /// </summary>
+    private Tensor ForwardReduced(Tensor input, ScalarType type)
+    {
+        using var scope = torch.NewDisposeScope();
+        long[] pad = [1, 1];
+        var x = input.to(type);
+        var h = nn.functional.max_pool2d(nn.functional.relu(nn.functional.conv2d(x, conv1.weight!.to(type), conv1.bias!.to(type), padding: pad)), 2);
+        h = nn.functional.max_pool2d(nn.functional.relu(nn.functional.conv2d(h, conv2.weight!.to(type), conv2.bias!.to(type), padding: pad)), 2);
+        h = nn.functional.relu(nn.functional.linear(h.flatten(1), fc1.weight!.to(type), fc1.bias!.to(type)));
+        var e = nn.functional.linear(h, fc2.weight!.to(type), fc2.bias!.to(type)).to(ScalarType.Float32);
         if (Normalize) e = nn.functional.normalize(e, p: 2, dim: 1);
         return e.MoveToOuterDisposeScope();
     }

@@ -162,6 +162,12 @@ public sealed record TrainerOptions
     /// </summary>
     public bool MeasureFloor { get; init; }
 
+    /// <summary>
+    /// Precision of the training step (<see cref="TrainingPrecision"/>); evaluation and the saved weights are float32
+    /// either way. Falls back to float32 with a notice where the model or the hardware has no bfloat16 path.
+    /// </summary>
+    public TrainingPrecision Precision { get; init; }
+
     /// <summary>Checks every value; throws an <see cref="ArgumentException"/> naming the property.</summary>
     public void Validate()
     {
@@ -179,6 +185,8 @@ public sealed record TrainerOptions
         Guard.NonNegative(Margin, nameof(Margin));
         if (!Enum.IsDefined(Augment))
             throw new ArgumentOutOfRangeException(nameof(Augment), Augment, $"'{nameof(Augment)}' is not a known augmentation level: {Augment}.");
+        if (!Enum.IsDefined(Precision))
+            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, $"'{nameof(Precision)}' is not a known precision: {Precision}.");
         if (Augment != AugmentLevel.None && MeasureFloor)
             throw new ArgumentException($"'{nameof(MeasureFloor)}' measures the step on data held in memory and cannot run with '{nameof(Augment)}' {Augment}.", nameof(MeasureFloor));
         if (MemorySize < 0)

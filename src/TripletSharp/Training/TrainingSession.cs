@@ -38,6 +38,7 @@ internal sealed class TrainingSession : IDisposable
     private bool ownsModel;
     private ModelArchitecture? architecture;
     private ModelInput? input;
+    private TrainingPrecision precision;
     private Parameter[] parameters = [];
     private OptimizerHelper? optimizer;
     private double[] groupScales = [];
@@ -158,6 +159,9 @@ internal sealed class TrainingSession : IDisposable
         torch.manual_seed(o.Seed);
         (model, ownsModel) = trainer.CreateModel(o, train.ItemShape);
         architecture = Describe(model);
+        // The training step's precision (float32 evaluation either way); a fallback to fp32 is said once.
+        precision = MixedPrecision.Apply(model, o.Precision,
+            o.Precision == TrainingPrecision.Fp32 || MixedPrecision.SupportsBf16(model.parameters().FirstOrDefault()?.device ?? torch.CPU), trainer.Say);
         normalizeOutside = ModelBundle.NormalizesOutside(architecture);
         input = new ModelInput { Kind = train.Kind, ItemShape = train.ItemShape, Normalization = normalization, Data = dataOptions };
         // Pretrained weights start a run; a resumed one gets its weights from the checkpoint.
@@ -456,6 +460,7 @@ internal sealed class TrainingSession : IDisposable
         {
             ["options"] = JsonSerializer.SerializeToNode(o with { Resume = false }, JsonDefaults.Options),
             ["data"] = JsonSerializer.SerializeToNode(summary, JsonDefaults.Options),
+            ["precision"] = TrainingPrecisions.Name(precision),
             ["best_epoch"] = bestEpoch,
             ["metrics"] = metrics?.ToJsonNode(),
         };
