@@ -14,11 +14,11 @@ internal sealed class ReportRequest
     /// <summary>t-SNE iterations.</summary>
     public int TsneIterations { get; set; } = new TsneOptions().Iterations;
 
-    /// <summary>The library's report options; early exaggeration lasts a third of the iterations, at most t-SNE's usual 250.</summary>
+    /// <summary>The library's report options; early exaggeration lasts a quarter of the iterations, at most t-SNE's usual 250.</summary>
     public ReportOptions ToOptions() => new()
     {
         Seed = Seed,
         ComputeTsne = ComputeTsne,
-        Tsne = new TsneOptions { Iterations = TsneIterations, ExaggerationIterations = Math.Min(new TsneOptions().ExaggerationIterations, TsneIterations / 3) },
+        Tsne = new TsneOptions { Iterations = TsneIterations, ExaggerationIterations = Math.Min(new TsneOptions().ExaggerationIterations, TsneIterations / 4) },
     };
 }
