@@ -41,25 +41,6 @@ public class ReportSpeedTests
         return d;
     }
 
-    private static double MapOneNnAccuracy(float[] y, long[] labels, int classes)
-    {
-        int correct = 0, counted = 0;
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (labels[i] >= classes) continue; // the lone item has no class mate
-            int best = -1; double bestD = double.MaxValue;
-            for (int j = 0; j < labels.Length; j++)
-            {
-                if (j == i) continue;
-                double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1], d = dx * dx + dy * dy;
-                if (d < bestD) { bestD = d; best = j; }
-            }
-            counted++;
-            if (labels[best] == labels[i]) correct++;
-        }
-        return correct / (double)counted;
-    }
-
     [Fact]
     public void DefaultSchedule_ReachesTheKlOfTheOldOne_AndSeparatesPlantedClusters()
     {
@@ -77,7 +58,7 @@ public class ReportSpeedTests
         var p = DenseP(t, Tsne.EffectivePerplexity(30, n));
         double klNew = ReferenceKl(p, yNew), klOld = ReferenceKl(p, yOld);
         Assert.True(klNew <= klOld * 1.02, $"KL under the exact P: new schedule {klNew}, old {klOld}");
-        Assert.True(MapOneNnAccuracy(yNew, labels, 6) >= 0.99, "the map mixes the planted clusters");
+        Assert.True(ReportTestData.MapOneNn(yNew, labels, 6) is var (correct, counted) && correct >= 0.99 * counted, "the map mixes the planted clusters");
     }
 
     [Fact]
