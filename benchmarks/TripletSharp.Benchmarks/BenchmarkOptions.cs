@@ -11,7 +11,7 @@ internal sealed class BenchmarkOptions
 
         Usage: dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks -- [options]
 
-          --suite loss|kernels|train|knn|export|search|serve|backbones|all
+          --suite loss|kernels|train|knn|export|search|serve|backbones|report|all
                                suite to run (default all)
           --quick                      smaller sizes and fewer repetitions (whole run < 3 min)
           --json                       one JSON object per line on stdout (progress goes to stderr)
@@ -36,6 +36,7 @@ internal sealed class BenchmarkOptions
           --search-fitted              with --search-model/--search-data: a gallery of --search-n vectors drawn
                                        from the class Gaussians of M's embeddings of D's training split
                                        (queries: D's first test items)
+          --report-n 2000,10000        report suite: test points (default 2000,10000, quick 2000)
           -h, --help                   this text
         """;
 
@@ -62,6 +63,9 @@ internal sealed class BenchmarkOptions
     public bool SearchFitted { get; private set; }
     public string? SearchData { get; private set; }
     public int KnnBlock { get; private set; } = 1024;
+
+    /// <summary>Report suite: numbers of test points.</summary>
+    public int[]? ReportN { get; private set; }
     public bool Help { get; private set; }
 
     public bool Runs(string suite) => Suite == "all" || Suite == suite;
@@ -82,8 +86,8 @@ internal sealed class BenchmarkOptions
             {
                 case "--suite":
                     o.Suite = Value().ToLowerInvariant();
-                    if (o.Suite is not ("loss" or "kernels" or "train" or "knn" or "export" or "search" or "serve" or "backbones" or "all"))
-                        throw new ArgumentException($"--suite must be loss, kernels, train, knn, export, search, serve, backbones or all, got '{o.Suite}'.");
+                    if (o.Suite is not ("loss" or "kernels" or "train" or "knn" or "export" or "search" or "serve" or "backbones" or "report" or "all"))
+                        throw new ArgumentException($"--suite must be loss, kernels, train, knn, export, search, serve, backbones, report or all, got '{o.Suite}'.");
                     break;
                 case "--quick": o.Quick = true; break;
                 case "--json": o.Json = true; break;
@@ -104,6 +108,7 @@ internal sealed class BenchmarkOptions
                 case "--search-data": o.SearchData = Value(); break;
                 case "--search-ef": o.SearchEf = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => PositiveInt(a, s)).ToArray(); break;
                 case "--knn-block": o.KnnBlock = PositiveInt(a, Value()); break;
+                case "--report-n": o.ReportN = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => PositiveInt(a, s)).ToArray(); break;
                 case "-h" or "--help": o.Help = true; break;
                 default: throw new ArgumentException($"Unknown option '{a}'. Use --help.");
             }

@@ -22,6 +22,7 @@ internal static class ReportCommand
         var output = t.Add(Optional<string>("--out", "Report file (default: report.html next to the model folder's run, or in the current folder)."), "Output");
         t.Add(CommonOptions.NoTsne("Leave out the t-SNE map (PCA only)."), nameof(ReportOptions.ComputeTsne), (s, v) => s.ComputeTsne = !v);
         t.Add(CommonOptions.TsneIterations("t-SNE iterations.", r.TsneIterations), nameof(TsneOptions.Iterations), (s, v) => s.TsneIterations = v);
+        var timing = t.Add(With("--timing", "Print the seconds each part of the report took (embed, metrics, distances, roc, pca, tsne, knn, histograms, thumbnails, json, html) and the t-SNE map's KL divergence.", false), "Timing");
         t.Add(With("--seed", "Seed of the map sample and the gallery queries.", r.Seed), nameof(ReportOptions.Seed), (s, v) => s.Seed = v);
         var command = t.CreateCommand("report", "Write a self-contained HTML report (maps, gallery, confusion, distances, ROC, curves) of a model on a dataset.");
         command.SetAction(parse =>
@@ -38,8 +39,14 @@ internal static class ReportCommand
             if (runDir is not null) new RunFolder(runDir).VerifyModelFingerprint(line => ctx.Err.WriteLine($"triplet report: note: {line}"));
             var outPath = parse.GetValue(output) ?? Path.Combine(runDir ?? ".", RunReport.FileName);
             var options = t.Bind(parse, new ReportRequest()).ToOptions();
-            RunReport.Write(outPath, bundle, test, runDir, options);
+            var timings = new ReportTimings();
+            RunReport.Write(outPath, bundle, test, runDir, options, timings);
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {outPath} ({test.Count} items, {test.ClassNames.Count} classes)"));
+            if (parse.GetValue(timing))
+            {
+                ctx.Out.WriteLine(timings.ToTable());
+                if (timings.TsneKlDivergence is double kl) ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"t-SNE KL divergence {kl:0.0000}"));
+            }
             return ExitCodes.Ok;
         });
         return command;

@@ -12,13 +12,13 @@ internal sealed class ReportRequest
     public bool ComputeTsne { get; set; } = true;
 
     /// <summary>t-SNE iterations.</summary>
-    public int TsneIterations { get; set; } = 1000;
+    public int TsneIterations { get; set; } = new TsneOptions().Iterations;
 
     /// <summary>The library's report options; early exaggeration lasts a quarter of the iterations, at most t-SNE's usual 250.</summary>
     public ReportOptions ToOptions() => new()
     {
         Seed = Seed,
         ComputeTsne = ComputeTsne,
-        Tsne = new TsneOptions { Iterations = TsneIterations, ExaggerationIterations = Math.Min(250, TsneIterations / 4) },
+        Tsne = new TsneOptions { Iterations = TsneIterations, ExaggerationIterations = Math.Min(new TsneOptions().ExaggerationIterations, TsneIterations / 4) },
     };
 }

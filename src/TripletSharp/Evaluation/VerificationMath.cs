@@ -57,6 +57,12 @@ internal static class VerificationMath
     public static double TarAtFar(double[] scores, bool[] same, double far)
     {
         var (fpr, tpr, _) = Roc(scores, same);
+        return TarAtFar(fpr, tpr, far);
+    }
+
+    /// <summary>The highest TPR among the points of a curve from <see cref="Roc"/> whose FPR ≤ <paramref name="far"/>.</summary>
+    public static double TarAtFar(double[] fpr, double[] tpr, double far)
+    {
         if (double.IsNaN(fpr[^1]) || double.IsNaN(tpr[^1])) return double.NaN;
         double best = 0;
         for (int i = 0; i < fpr.Length; i++)

@@ -177,9 +177,10 @@ internal static class BarnesHutTsne
 
     /// <summary>
     /// Gradient descent as the exact method (momentum 0.5 then 0.8, per-coordinate gains, early exaggeration) on the
-    /// Barnes–Hut gradient; <paramref name="y"/> is updated in place.
+    /// Barnes–Hut gradient, step size <paramref name="earlyRate"/> during early exaggeration and <paramref name="lateRate"/>
+    /// after it; <paramref name="y"/> is updated in place.
     /// </summary>
-    internal static void Optimise(SparseMatrix p, double[] y, TsneOptions options, double learningRate)
+    internal static void Optimise(SparseMatrix p, double[] y, TsneOptions options, double earlyRate, double lateRate)
     {
         int len = y.Length;
         var update = new double[len];
@@ -189,7 +190,7 @@ internal static class BarnesHutTsne
         for (int it = 0; it < options.Iterations; it++)
         {
             bool early = it < options.ExaggerationIterations;
-            double momentum = early ? 0.5 : 0.8;
+            double momentum = early ? 0.5 : 0.8, learningRate = early ? earlyRate : lateRate;
             Gradient(p, early ? options.EarlyExaggeration : 1.0, y, options.Theta, grad);
             for (int c = 0; c < len; c++)
             {

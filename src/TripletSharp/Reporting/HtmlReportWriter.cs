@@ -35,23 +35,31 @@ internal static class HtmlReportWriter
     /// <param name="path">Output file (for example <c>report.html</c> in the run folder).</param>
     /// <param name="data">What to show.</param>
     /// <param name="options">Sampling and computation settings (defaults when null).</param>
-    public static void Write(string path, ReportData data, ReportOptions? options = null)
+    /// <param name="timings">Receives the time of each part when given.</param>
+    public static void Write(string path, ReportData data, ReportOptions? options = null, ReportTimings? timings = null) =>
+        WriteWithModel(path, data, options, timings);
+
+    /// <summary><see cref="Write"/>, returning what the page shows (the benchmark reads the maps).</summary>
+    internal static ReportModel WriteWithModel(string path, ReportData data, ReportOptions? options, ReportTimings? timings)
     {
         Guard.NotNull(path, nameof(path));
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException($"'{nameof(path)}' must not be empty.", nameof(path));
-        var html = Render(data, options);
-        AtomicFile.WriteAllText(path, html);
+        timings ??= new ReportTimings();
+        var model = Build(data, options, timings);
+        timings.Measure("html", () => AtomicFile.WriteAllText(path, Page(data, model)));
+        return model;
     }
 
     /// <summary>The report as an HTML string.</summary>
-    public static string Render(ReportData data, ReportOptions? options = null)
+    public static string Render(ReportData data, ReportOptions? options = null) => Page(data, Build(data, options, new ReportTimings()));
+
+    private static ReportModel Build(ReportData data, ReportOptions? options, ReportTimings timings)
     {
         Guard.NotNull(data, nameof(data));
         options ??= new ReportOptions();
         options.Validate();
         data.Validate();
-        var model = ReportModel.Build(data, options);
-        return Page(data, model);
+        return ReportModel.Build(data, options, timings);
     }
 
     private static string Page(ReportData data, ReportModel model)

@@ -54,8 +54,9 @@ internal sealed class ReportModel
         return pick;
     }
 
-    internal static ReportModel Build(ReportData data, ReportOptions options)
+    internal static ReportModel Build(ReportData data, ReportOptions options, ReportTimings? timings = null)
     {
+        timings ??= new ReportTimings();
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         int n = data.Count;
@@ -64,7 +65,8 @@ internal sealed class ReportModel
 
         var mapIdx = Sample(n, options.MaxMapPoints, options.Seed);
         var sample = emb.index_select(0, torch.tensor(mapIdx.Select(i => (long)i).ToArray(), device: emb.device));
-        var (pca, ratio) = Pca.Fit(sample, 2);
+        // In float64, as t-SNE's initialisation wants it: the one PCA serves both the PCA map and t-SNE.
+        var (pca, ratio) = timings.Measure("pca", () => Pca.Fit(sample.to_type(ScalarType.Float64), 2));
         var pcaPts = ToPoints(pca);
         string pcaNote = string.Create(CultureInfo.InvariantCulture, $"explained variance {ratio[0] * 100:0.0}% + {ratio[1] * 100:0.0}%");
 
@@ -78,8 +80,10 @@ internal sealed class ReportModel
             {
                 Perplexity = options.Tsne.Perplexity, Iterations = options.Tsne.Iterations, ExaggerationIterations = options.Tsne.ExaggerationIterations,
                 EarlyExaggeration = options.Tsne.EarlyExaggeration, LearningRate = options.Tsne.LearningRate, Seed = options.Seed,
+                Method = options.Tsne.Method, Theta = options.Tsne.Theta,
             };
-            var (y, kl) = new Tsne(tsneOptions).FitWithDivergence(sample);
+            var (y, kl) = timings.Measure("tsne", () => new Tsne(tsneOptions).FitWithDivergence(sample, pca));
+            timings.TsneKlDivergence = kl;
             tsnePts = ToPoints(y);
             tsneNote = string.Create(CultureInfo.InvariantCulture,
                 $"perplexity {Tsne.EffectivePerplexity(tsneOptions.Perplexity, mapIdx.Length):0.#}, {tsneOptions.Iterations} iterations, KL {kl:0.000}");
@@ -87,30 +91,29 @@ internal sealed class ReportModel
 
         var gallery = new List<GalleryQuery>();
         int k = Math.Min(options.GalleryNeighbors, n - 1);
-        if (n >= 2)
-        {
-            var queries = Sample(n, options.GalleryQueries, options.Seed + 1);
-            var (gi, gv) = Neighbours(emb, queries, k, distance, data.NormalizeEmbeddings);
-            for (int q = 0; q < queries.Length; q++) gallery.Add(new GalleryQuery(queries[q], gi[q], gv[q]));
-        }
-
         int classes = data.ClassNames.Count;
         var confusion = new long[classes][];
         for (int c = 0; c < classes; c++) confusion[c] = new long[classes];
-        if (n >= 2)
+        timings.Measure("knn", () =>
         {
+            if (n < 2) return;
+            var queries = Sample(n, options.GalleryQueries, options.Seed + 1);
+            var (gi, gv) = Neighbours(emb, queries, k, distance, data.NormalizeEmbeddings);
+            for (int q = 0; q < queries.Length; q++) gallery.Add(new GalleryQuery(queries[q], gi[q], gv[q]));
             var (top1, _) = Neighbours(emb, Enumerable.Range(0, n).ToArray(), 1, distance, data.NormalizeEmbeddings);
             for (int i = 0; i < n; i++) confusion[data.Labels[i]][data.Labels[top1[i][0]]]++;
-        }
+        });
 
-        DistanceHistogram? hist = data.Distances.Count > 0 ? DistanceHistogram.Build(data.Distances, data.Margin, options.HistogramBins) : null;
+        DistanceHistogram? hist = data.Distances.Count > 0
+            ? timings.Measure("histograms", () => DistanceHistogram.Build(data.Distances, data.Margin, options.HistogramBins))
+            : null;
 
         var thumbs = new Dictionary<int, string>();
         if (data.Images is not null)
         {
             var need = new SortedSet<int>(mapIdx);
             foreach (var g in gallery) { need.Add(g.Query); foreach (var j in g.Neighbors) need.Add((int)j); }
-            thumbs = Thumbnails.DataUris(data.Images, need.ToArray(), options.ThumbnailSize);
+            thumbs = timings.Measure("thumbnails", () => Thumbnails.DataUris(data.Images, need.ToArray(), options.ThumbnailSize));
         }
 
         var model = new ReportModel
@@ -118,7 +121,7 @@ internal sealed class ReportModel
             MapIndices = mapIdx, PcaPoints = pcaPts, TsnePoints = tsnePts, PcaNote = pcaNote, TsneNote = tsneNote,
             Gallery = gallery, GalleryK = k, Confusion = confusion, Histogram = hist, Margin = data.Margin, Thumbs = thumbs,
         };
-        model.Json = model.ToJson(data);
+        model.Json = timings.Measure("json", () => model.ToJson(data));
         return model;
     }
 

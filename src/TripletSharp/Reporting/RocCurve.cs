@@ -1,3 +1,5 @@
+using TripletSharp.Distances;
+using static TorchSharp.torch;
 using TripletSharp.Evaluation;
 
 namespace TripletSharp.Reporting;
@@ -14,5 +16,15 @@ public sealed record RocCurve(double[] FalsePositiveRates, double[] TruePositive
     {
         Guard.NotNull(metrics, nameof(metrics));
         return new RocCurve(metrics.FalsePositiveRates, metrics.TruePositiveRates, metrics.RocAuc, metrics.TarAtFar1e3);
+    }
+
+    /// <summary>
+    /// The curve of <see cref="VerificationEvaluator.EvaluateAllPairs"/> with default settings (same pairs, same
+    /// numbers) without its cross-validated accuracy, which a report does not show.
+    /// </summary>
+    internal static RocCurve AllPairs(Tensor embeddings, long[] labels, BaseDistance distance)
+    {
+        var (fpr, tpr, auc, tar) = new VerificationEvaluator(distance).RocAllPairs(embeddings, labels);
+        return new RocCurve(fpr, tpr, auc, tar);
     }
 }

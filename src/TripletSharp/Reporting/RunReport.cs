@@ -68,14 +68,18 @@ public sealed class RunReport
     /// Writes the report of a finished run: the best model (<c>model/</c>) on <paramref name="test"/>, the run's
     /// metrics, history and stored distances. Returns the report's path.
     /// </summary>
-    public static string WriteForRun(string runDirectory, Dataset test, ReportOptions? options = null)
+    /// <param name="runDirectory">The run folder.</param>
+    /// <param name="test">The data to report on (its test split).</param>
+    /// <param name="options">Sampling and computation settings (defaults when null).</param>
+    /// <param name="timings">Receives the time of each part when given.</param>
+    public static string WriteForRun(string runDirectory, Dataset test, ReportOptions? options = null, ReportTimings? timings = null)
     {
         Guard.NotNull(runDirectory, nameof(runDirectory));
         Guard.NotNull(test, nameof(test));
         var run = new RunFolder(runDirectory);
         using var bundle = run.ReadModel();
         var path = run.ReportPath;
-        Write(path, bundle, test, runDirectory, options);
+        Write(path, bundle, test, runDirectory, options, timings);
         return path;
     }
 
@@ -84,31 +88,42 @@ public sealed class RunReport
     /// metrics.json and stored distances come from <paramref name="runDirectory"/> when given and present; otherwise
     /// metrics are computed here and only the model's last distances are shown.
     /// </summary>
-    public static void Write(string path, ModelBundle bundle, Dataset test, string? runDirectory = null, ReportOptions? options = null)
+    /// <param name="path">Output file.</param>
+    /// <param name="bundle">The model.</param>
+    /// <param name="test">The data to report on.</param>
+    /// <param name="runDirectory">The run folder, when the report is of a run on its own data.</param>
+    /// <param name="options">Sampling and computation settings (defaults when null).</param>
+    /// <param name="timings">Receives the time of each part (embed, metrics, distances, roc, pca, tsne, knn, histograms, thumbnails, json, html) when given.</param>
+    public static void Write(string path, ModelBundle bundle, Dataset test, string? runDirectory = null, ReportOptions? options = null, ReportTimings? timings = null)
     {
         Guard.NotNull(path, nameof(path));
         Guard.NotNull(bundle, nameof(bundle));
         Guard.NotNull(test, nameof(test));
+        timings ??= new ReportTimings();
         using var scope = torch.NewDisposeScope();
         var distance = bundle.CreateDistance();
-        var embeddings = bundle.Embed(test);
+        var embeddings = timings.Measure("embed", () => bundle.Embed(test));
         var run = runDirectory is null ? null : new RunFolder(runDirectory);
         RunConfig? config = run?.TryReadConfig();
 
-        var metrics = (run?.ReadMetrics() ?? new RetrievalEvaluator(distance, knnK: 5, seed: 0, computeNmi: config?.Trainer.ComputeNmi ?? true).Evaluate(embeddings, test.Labels)).ToDictionary();
+        var metrics = timings.Measure("metrics", () => (run?.ReadMetrics() ?? new RetrievalEvaluator(distance, knnK: 5, seed: 0, computeNmi: config?.Trainer.ComputeNmi ?? true).Evaluate(embeddings, test.Labels)).ToDictionary());
         IReadOnlyList<HistoryRow> history = run is null ? [] : run.ReadHistory().Select(HistoryRow.From).ToArray();
 
-        var distances = new List<EpochDistances>();
-        if (run is not null)
+        var distances = timings.Measure("distances", () =>
         {
-            int last = history.Count > 0 ? history[^1].Epoch : config?.Trainer.Epochs ?? 0;
-            if (run.ReadDistances(1) is { } first) distances.Add(first);
-            if (last > 1 && run.ReadDistances(last) is { } lastD) distances.Add(lastD);
-        }
-        if (distances.Count == 0)
-            distances.Add(Measure(embeddings, test.Labels, distance, history.Count > 0 ? history[^1].Epoch : 0));
+            var found = new List<EpochDistances>();
+            if (run is not null)
+            {
+                int last = history.Count > 0 ? history[^1].Epoch : config?.Trainer.Epochs ?? 0;
+                if (run.ReadDistances(1) is { } first) found.Add(first);
+                if (last > 1 && run.ReadDistances(last) is { } lastD) found.Add(lastD);
+            }
+            if (found.Count == 0)
+                found.Add(Measure(embeddings, test.Labels, distance, history.Count > 0 ? history[^1].Epoch : 0));
+            return found;
+        });
 
-        var verification = new VerificationEvaluator(distance).EvaluateAllPairs(embeddings, test.Labels);
+        var roc = timings.Measure("roc", () => RocCurve.AllPairs(embeddings, test.Labels, distance));
         var t = config?.Trainer;
         var summary = new Dictionary<string, string>
         {
@@ -149,8 +164,8 @@ public sealed class RunReport
             Images = test.Kind == DataKind.Images && test.Features.dim() == 4 ? test.Features : null,
             DistanceName = bundle.DistanceName,
             NormalizeEmbeddings = false,
-            Roc = RocCurve.FromMetrics(verification),
+            Roc = roc,
         };
-        HtmlReportWriter.Write(path, data, options);
+        HtmlReportWriter.Write(path, data, options, timings);
     }
 }

@@ -29,7 +29,12 @@ internal sealed class Tsne
     /// <returns>N×2 float32 coordinates on the device of <paramref name="x"/>.</returns>
     public Tensor Fit(Tensor x) => FitWithDivergence(x).Embedding;
 
-    internal (Tensor Embedding, double KlDivergence) FitWithDivergence(Tensor x)
+    /// <summary>Step size of the early-exaggeration phase (<paramref name="early"/>) or of the rest for <paramref name="n"/> points.</summary>
+    internal double LearningRate(long n, bool early) =>
+        Options.LearningRate ?? Math.Max(n / (early ? Options.EarlyExaggeration : 1.0) / 4.0, 50.0);
+
+    /// <summary>The map and its KL divergence; <paramref name="pca"/>, when given, is <see cref="Pca.Project"/> of <paramref name="x"/> (2 axes), reused for the initialisation.</summary>
+    internal (Tensor Embedding, double KlDivergence) FitWithDivergence(Tensor x, Tensor? pca = null)
     {
         Guard.Embeddings(x, nameof(x));
         if (x.shape[0] < 2) throw new ArgumentException($"'{nameof(x)}' needs at least 2 rows for t-SNE, got {x.shape[0]}.", nameof(x));
@@ -38,19 +43,20 @@ internal sealed class Tsne
         using var oneThread = x.device.type == DeviceType.CPU ? new SingleIntraOpThread() : null;
         long n = x.shape[0];
         double perplexity = EffectivePerplexity(Options.Perplexity, n);
-        double lr = Options.LearningRate ?? Math.Max(n / Options.EarlyExaggeration / 4.0, 50.0);
+        double earlyLr = LearningRate(n, early: true), lateLr = LearningRate(n, early: false);
         if (Options.Method == TsneMethod.BarnesHut)
         {
             var sparse = BarnesHutTsne.JointProbabilities(x, perplexity);
-            using var init = Initialise(x);
+            using var init = Initialise(x, pca);
             var coords = init.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-            BarnesHutTsne.Optimise(sparse, coords, Options, lr);
+            BarnesHutTsne.Optimise(sparse, coords, Options, earlyLr, lateLr);
             var map = torch.tensor(coords, [n, 2], ScalarType.Float64).to_type(ScalarType.Float32).to(x.device);
             return (map.MoveToOuterDisposeScope(), BarnesHutTsne.KlDivergence(sparse, coords));
         }
         var p = JointProbabilities(SquaredDistances(x.to_type(ScalarType.Float64)), perplexity).to_type(ScalarType.Float32);
-        var y = Initialise(x);
-        using var lrScalar = Scalars.Make(lr);
+        var y = Initialise(x, pca);
+        using var earlyLrScalar = Scalars.Make(earlyLr);
+        using var lateLrScalar = Scalars.Make(lateLr);
         using var exaggeration = Scalars.Make(Options.EarlyExaggeration);
         var update = torch.zeros_like(y);
         var gains = torch.ones_like(y);
@@ -64,7 +70,7 @@ internal sealed class Tsne
             // Gains grow where the gradient keeps the step's direction reversed, shrink where it agrees (Jacobs 1988).
             var flip = (update * grad).lt(Scalars.I0);
             gains.copy_(torch.where(flip, gains.add(Scalars.Of(0.2), Scalars.One), gains.mul(Scalars.Of(0.8))).clamp_min(Scalars.Of(0.01)));
-            update.mul_(momentum).sub_((gains * grad).mul(lrScalar));
+            update.mul_(momentum).sub_((gains * grad).mul(early ? earlyLrScalar : lateLrScalar));
             y.add_(update, Scalars.One);
         }
         double kl = KlDivergence(p, y);
@@ -193,10 +199,10 @@ internal sealed class Tsne
         return (pd * (pd / q).log()).masked_fill(pd.le(Scalars.I0), Scalars.I0).sum().item<double>();
     }
 
-    private Tensor Initialise(Tensor x)
+    private Tensor Initialise(Tensor x, Tensor? projection)
     {
         using var scope = torch.NewDisposeScope();
-        var pca = Pca.Project(x.to_type(ScalarType.Float64), 2);
+        var pca = (projection ?? Pca.Project(x.to_type(ScalarType.Float64), 2)).to_type(ScalarType.Float64);
         double std = pca[.., 0].std().item<double>();
         Tensor y;
         if (std > 1e-12 && double.IsFinite(std))

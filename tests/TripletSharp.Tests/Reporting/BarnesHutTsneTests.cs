@@ -157,21 +157,7 @@ public class BarnesHutTsneTests
         Assert.True(klBh > 0 && klBh < 3, $"KL {klBh}");
         Assert.True(klExactOfBh <= klExactOfExact * 1.1 + 0.02, $"Barnes–Hut KL {klExactOfBh} vs exact {klExactOfExact}");
 
-        var pts = bh.data<float>().ToArray();
-        int correct = 0, counted = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            if (labels[i] >= 5) continue;
-            int best = -1; double bestD = double.MaxValue;
-            for (int j = 0; j < x.Length; j++)
-            {
-                if (j == i) continue;
-                double dx = pts[2 * i] - pts[2 * j], dy = pts[2 * i + 1] - pts[2 * j + 1], d = dx * dx + dy * dy;
-                if (d < bestD) { bestD = d; best = j; }
-            }
-            counted++;
-            if (labels[best] == labels[i]) correct++;
-        }
+        var (correct, counted) = ReportTestData.MapOneNn(bh.data<float>().ToArray(), labels, 5);
         Assert.True(correct >= counted - 1, $"1-NN in the map: {correct} of {counted}");
 
         // Same map run to run, and on one worker thread.

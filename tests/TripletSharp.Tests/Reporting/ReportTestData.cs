@@ -36,6 +36,26 @@ internal static class ReportTestData
     /// <summary>Values exactly representable in float32, so the tensor and the double reference hold the same numbers.</summary>
     internal static double[][] ToFloatPrecision(double[][] x) => x.Select(r => r.Select(v => (double)(float)v).ToArray()).ToArray();
 
+    /// <summary>Leave-one-out 1-NN in a 2-D map (x0, y0, x1, y1, …), a double loop over the items of classes below <paramref name="classes"/>: hits and items counted.</summary>
+    internal static (int Correct, int Counted) MapOneNn(float[] y, long[] labels, int classes)
+    {
+        int correct = 0, counted = 0;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] >= classes) continue; // the lone item has no class mate
+            int best = -1; double bestD = double.MaxValue;
+            for (int j = 0; j < labels.Length; j++)
+            {
+                if (j == i) continue;
+                double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1], d = dx * dx + dy * dy;
+                if (d < bestD) { bestD = d; best = j; }
+            }
+            counted++;
+            if (labels[best] == labels[i]) correct++;
+        }
+        return (correct, counted);
+    }
+
     internal static Tensor ToTensor(double[][] x) => tensor(x.SelectMany(r => r.Select(v => (float)v)).ToArray(), [x.Length, x[0].Length]);
 
     /// <summary>N×C×H×W images in [0, 1]: a per-class pattern plus per-item noise.</summary>
