@@ -108,7 +108,9 @@ public sealed class RunReport
         if (distances.Count == 0)
             distances.Add(Measure(embeddings, test.Labels, distance, history.Count > 0 ? history[^1].Epoch : 0));
 
-        var verification = new VerificationEvaluator(distance).EvaluateAllPairs(embeddings, test.Labels);
+        var verification = test.LabelSets is null
+            ? new VerificationEvaluator(distance).EvaluateAllPairs(embeddings, test.Labels)
+            : new VerificationEvaluator(distance).EvaluateAllPairs(embeddings, Mining.ItemRelation.SharedLabel(test.LabelSets));
         var t = config?.Trainer;
         var summary = new Dictionary<string, string>
         {
