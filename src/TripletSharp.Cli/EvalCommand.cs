@@ -54,7 +54,10 @@ internal static class EvalCommand
             }
             else
             {
-                verification = new VerificationEvaluator(distance).EvaluateAllPairs(set.Embeddings, set.Labels);
+                // Multi-label data: a pair is "same" when it shares a label, as for the retrieval metrics.
+                verification = set.LabelSets is null
+                    ? new VerificationEvaluator(distance).EvaluateAllPairs(set.Embeddings, set.Labels)
+                    : new VerificationEvaluator(distance).EvaluateAllPairs(set.Embeddings, ItemRelation.SharedLabel(set.LabelSets));
                 pairSource = $"all pairs of the {which.ToString().ToLowerInvariant()} items";
             }
 

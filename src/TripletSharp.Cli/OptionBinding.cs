@@ -61,7 +61,8 @@ internal static class OptionBinding
     /// <summary>The model's data options with the command line's data path and format on top; an explicit path drops the training slice limits.</summary>
     public static DataOptions DataFor(DataOptions? stored, string? path, string? format)
     {
-        var d = stored is null ? new DataOptions() : stored.Copy();
+        // A model without data options was trained before the resize was recorded: it stretched.
+        var d = stored is null ? new DataOptions { Resize = DataOptions.UnrecordedResize } : stored.Copy();
         if (path is not null) d = d with { Path = path, MaxTrainItems = null, MaxTestItems = null, MaxItems = null, Format = DataFormat.Auto };
         if (format is not null) d = d with { Format = ParseFormat(format) };
         return d;

@@ -119,11 +119,11 @@ internal static class TrainCommand
             nameof(DataOptions.TestFraction), (s, v) => s.Data = s.Data with { TestFraction = v });
         t.Add(With("--label-column", "CSV: name of the label column.", dd.LabelColumn),
             nameof(DataOptions.LabelColumn), (s, v) => s.Data = s.Data with { LabelColumn = v });
-        t.Add(With("--image-size", "Image folders: resize to N x N.", dd.ImageSize),
+        t.Add(With("--image-size", "Image folders: items are N x N (see --resize).", dd.ImageSize),
             nameof(DataOptions.ImageSize), (s, v) => s.Data = s.Data with { ImageSize = v });
         t.Add(With("--color", "Image folders: read 3-channel colour instead of grey.", !dd.Grayscale),
             nameof(DataOptions.Grayscale), (s, v) => s.Data = s.Data with { Grayscale = !v });
-        t.Add(Choice("--resize", "Image folders: stretch each image to N x N, or crop the centred square (shorter side scaled to N, then a centre crop); recorded in model.json for eval, embed, index and serve.", Name(dd.Resize), Enum.GetNames<ImageResize>().Select(n => n.ToLowerInvariant())),
+        t.Add(Choice("--resize", "Image folders: crop = the shorter side scaled to N, then a centre crop (the aspect ratio kept); stretch = each image stretched to N x N. Recorded in model.json for eval, embed, index and serve (a model saved before this was recorded stretches).", Name(dd.Resize), Enum.GetNames<ImageResize>().Select(n => n.ToLowerInvariant())),
             nameof(DataOptions.Resize), (s, v) => s.Data = s.Data with { Resize = Enum.Parse<ImageResize>(v, ignoreCase: true) });
         t.Add(With("--lazy", "Image folders: keep only the file list and decode each batch's images on worker threads ahead of the step (a folder larger than memory trains).", dd.Lazy),
             nameof(DataOptions.Lazy), (s, v) => s.Data = s.Data with { Lazy = v });

@@ -1,7 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace TripletSharp.Data;
 
 /// <summary>Where and how to read a dataset.</summary>
-public sealed record DataOptions
+public sealed record DataOptions : IJsonOnDeserializing
 {
     /// <summary>Folder or file to read; the bundled Fashion-MNIST sample (<see cref="BundledData.DefaultPath"/>) when null.</summary>
     public string? Path { get; init; }
@@ -21,19 +23,32 @@ public sealed record DataOptions
     /// <summary>Seed of the split and of the slices.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Image folders: images are resized (stretched, aspect ratio not kept) to this size × this size. 1 to 1024.</summary>
+    /// <summary>Image folders: images become this size × this size, as <see cref="Resize"/> says. 1 to 1024.</summary>
     public int ImageSize { get; init; } = 28;
 
     /// <summary>Image folders: read as 1-channel grey (true) or 3-channel RGB colour (false).</summary>
     public bool Grayscale { get; init; } = true;
 
     /// <summary>
-    /// Image folders: how an image that is not square becomes size × size: <see cref="ImageResize.Stretch"/> (the
-    /// default, and what a model saved without this record was trained with) or <see cref="ImageResize.Crop"/> (the
-    /// shorter side scaled to the size, then a centre crop). Recorded in <c>model.json</c> with the other data options,
-    /// so eval, embed, index and serve prepare images the same way.
+    /// Image folders: how an image that is not square becomes size × size: <see cref="ImageResize.Crop"/> (the default:
+    /// the shorter side scaled to the size, then a centre crop) or <see cref="ImageResize.Stretch"/> (the aspect ratio is
+    /// not kept). Recorded in <c>model.json</c> and <c>config.json</c> with the other data options, so eval, embed, index
+    /// and serve prepare images the same way; a file written before this was recorded (no <c>resize</c> field) reads as
+    /// <see cref="UnrecordedResize"/>, the way its model was trained.
     /// </summary>
-    public ImageResize Resize { get; init; } = ImageResize.Stretch;
+    public ImageResize Resize { get => resize; init => resize = value; }
+
+    private ImageResize resize = ImageResize.Crop;
+
+    /// <summary>
+    /// The resize of data options read from a file that does not record one (a <c>model.json</c>, <c>config.json</c> or
+    /// ONNX metadata written before the choice existed, when every image was stretched), and of a model with no data
+    /// options at all.
+    /// </summary>
+    public const ImageResize UnrecordedResize = ImageResize.Stretch;
+
+    /// <summary>Before a saved file's fields are read: a missing <c>resize</c> field means <see cref="UnrecordedResize"/>, not today's default.</summary>
+    void IJsonOnDeserializing.OnDeserializing() => resize = UnrecordedResize;
 
     /// <summary>
     /// Image folders: keep only the file list and decode images when they are used, so a folder larger than memory

@@ -23,17 +23,17 @@ public static class ImageBytes
 
     /// <summary>
     /// The resize recorded in a model's data options as JSON (<c>model.json</c>'s data record, which <c>triplet export</c>
-    /// copies into the ONNX metadata <c>tripletsharp.data_options</c>); <see cref="ImageResize.Stretch"/> when there is no
-    /// record (what every model trained before the choice existed reads).
+    /// copies into the ONNX metadata <c>tripletsharp.data_options</c>); <see cref="DataOptions.UnrecordedResize"/> when there
+    /// is no record or it has no <c>resize</c> field (what every model trained before the choice existed reads).
     /// </summary>
     /// <param name="dataOptionsJson">The recorded <see cref="DataOptions"/> as JSON, or null.</param>
     /// <exception cref="ArgumentException">The record is not valid data options JSON.</exception>
     public static ImageResize RecordedResize(string? dataOptionsJson)
     {
-        if (string.IsNullOrWhiteSpace(dataOptionsJson)) return ImageResize.Stretch;
+        if (string.IsNullOrWhiteSpace(dataOptionsJson)) return DataOptions.UnrecordedResize;
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize<DataOptions>(dataOptionsJson, JsonDefaults.Options)?.Resize ?? ImageResize.Stretch;
+            return System.Text.Json.JsonSerializer.Deserialize<DataOptions>(dataOptionsJson, JsonDefaults.Options)?.Resize ?? DataOptions.UnrecordedResize;
         }
         catch (System.Text.Json.JsonException e)
         {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TripletSharp.Distances;
+using TripletSharp.Mining;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Evaluation;
@@ -33,8 +34,8 @@ public sealed class VerificationEvaluator
     /// <summary>Creates the evaluator.</summary>
     /// <param name="distance">Measure (Euclidean when null).</param>
     /// <param name="folds">Cross-validation folds (≥ 2).</param>
-    /// <param name="seed">Seed of the pair sample and shuffle in <see cref="EvaluateAllPairs"/>.</param>
-    /// <param name="maxPairs">Cap on the pairs <see cref="EvaluateAllPairs"/> uses; beyond it, a seeded uniform sample of distinct pairs.</param>
+    /// <param name="seed">Seed of the pair sample and shuffle in <c>EvaluateAllPairs</c>.</param>
+    /// <param name="maxPairs">Cap on the pairs <c>EvaluateAllPairs</c> uses; beyond it, a seeded uniform sample of distinct pairs.</param>
     public VerificationEvaluator(BaseDistance? distance = null, int folds = 10, int seed = 0, int maxPairs = 1_000_000)
     {
         if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, $"'{nameof(folds)}' must be >= 2, got {folds}.");
@@ -54,7 +55,7 @@ public sealed class VerificationEvaluator
     /// <summary>Seed of the fold assignment.</summary>
     public int Seed { get; }
 
-    /// <summary>Cap on the number of pairs of <see cref="EvaluateAllPairs"/>.</summary>
+    /// <summary>Cap on the number of pairs of <c>EvaluateAllPairs</c>.</summary>
     public int MaxPairs { get; }
 
     /// <summary>All pairs of distinct items (i &lt; j) of <paramref name="embeddings"/>; same = same label.</summary>
@@ -87,6 +88,25 @@ public sealed class VerificationEvaluator
         long n = embeddings.shape[0];
         if (labels.Length != n)
             throw new ArgumentException($"'{nameof(labels)}' has {labels.Length} entries but '{nameof(embeddings)}' has {n} rows.", nameof(labels));
+        return AllPairs(embeddings, (i, j) => labels[i] == labels[j]);
+    }
+
+    /// <summary>
+    /// All pairs of distinct items (i &lt; j) of <paramref name="embeddings"/>, row i being item i of
+    /// <paramref name="relation"/>; same = j is a positive of i (multi-label data: <see cref="ItemRelation.SharedLabel"/>,
+    /// the pair shares a label, the rule of the retrieval metrics). The same pairs as the labels overload.
+    /// </summary>
+    /// <remarks>When N(N−1)/2 exceeds <see cref="MaxPairs"/>, <see cref="MaxPairs"/> distinct pairs are drawn uniformly with <see cref="Seed"/>.</remarks>
+    public VerificationMetrics EvaluateAllPairs(Tensor embeddings, ItemRelation relation)
+    {
+        Guard.Embeddings(embeddings, nameof(embeddings));
+        Guard.NotNull(relation, nameof(relation));
+        return AllPairs(embeddings, (i, j) => relation.Positive((int)i, (int)j));
+    }
+
+    private VerificationMetrics AllPairs(Tensor embeddings, Func<long, long, bool> positive)
+    {
+        long n = embeddings.shape[0];
         if (n < 2) throw new ArgumentException($"'{nameof(embeddings)}' needs at least 2 rows to form a pair, got {n}.", nameof(embeddings));
         var rng = new Random(Seed);
         long total = n * (n - 1) / 2;
@@ -115,7 +135,7 @@ public sealed class VerificationEvaluator
             }
         }
         var same = new bool[first.Count];
-        for (int p = 0; p < same.Length; p++) same[p] = labels[first[p]] == labels[second[p]];
+        for (int p = 0; p < same.Length; p++) same[p] = positive(first[p], second[p]);
         var order = Enumerable.Range(0, same.Length).ToArray();
         rng.Shuffle(order);
         using var scope = NewDisposeScope();

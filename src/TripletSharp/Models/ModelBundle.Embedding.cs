@@ -31,7 +31,7 @@ public sealed partial class ModelBundle
         using var scope = torch.NewDisposeScope();
         var images = list.Count == 0
             ? torch.empty(0, grayscale ? 1 : 3, size, size)
-            : ImageFolderReader.DecodeFiles(list, size, grayscale, list.Count == 1 ? list[0] : $"{list.Count} files", Input.Data?.Resize ?? ImageResize.Stretch);
+            : ImageFolderReader.DecodeFiles(list, size, grayscale, list.Count == 1 ? list[0] : $"{list.Count} files", Input.Data?.Resize ?? DataOptions.UnrecordedResize);
         return EmbedPrepared(Module, images, Input.Normalization, batchSize).MoveToOuterDisposeScope();
     }
 

@@ -123,7 +123,10 @@ public sealed class RunReport
             return found;
         });
 
-        var roc = timings.Measure("roc", () => RocCurve.AllPairs(embeddings, test.Labels, distance));
+        // Multi-label data: a pair is "same" when the items share a label (the evaluator's relation path).
+        var roc = timings.Measure("roc", () => test.LabelSets is null
+            ? RocCurve.AllPairs(embeddings, test.Labels, distance)
+            : RocCurve.FromMetrics(new VerificationEvaluator(distance).EvaluateAllPairs(embeddings, Mining.ItemRelation.SharedLabel(test.LabelSets))));
         var t = config?.Trainer;
         var summary = new Dictionary<string, string>
         {

@@ -114,6 +114,16 @@ public sealed class Trainer
     /// <summary>The triplets of each tuple batch (with <see cref="Tuples"/>); null: semi-hard extra negatives at the loss's margin and distance.</summary>
     public TupleNegativeMiner? TupleMiner { get; init; }
 
+    /// <summary>
+    /// Which items are positives of each other, in place of the class labels (and of multi-label data's shared label):
+    /// called once with the training split and once with the test split, it returns the relation over that dataset's
+    /// item indices (for example <c>d =&gt; ItemRelation.FromPredicate((i, j) =&gt; SameProduct(d.ItemNames![i], d.ItemNames![j]))</c>).
+    /// The miner and the loss then take each batch's match matrix (<see cref="ItemRelation.Matches"/>), and the test
+    /// metrics count an item relevant to a query when it is the query's positive. Batches are still drawn class-balanced
+    /// by the labels. Not recorded in the run folder: resume a run with the same relation. Null: the labels.
+    /// </summary>
+    public Func<Dataset, ItemRelation>? Relation { get; init; }
+
     /// <summary>The optimiser factory given to the constructor, if any.</summary>
     public Func<IEnumerable<Parameter>, OptimizerHelper>? OptimizerFactory { get; }
 
@@ -217,6 +227,8 @@ public sealed class Trainer
             throw new ArgumentException($"'{nameof(DataOptions.ImageSize)}' gives {train.ItemShape[1]}×{train.ItemShape[2]} images, but the convnet needs at least 4×4 (two 2× poolings); read the images with an image size of 4 or more.", nameof(DataOptions.ImageSize));
         int p = Sampler?.ClassesPerBatch ?? o.ClassesPerBatch, k = Sampler?.SamplesPerClass ?? o.SamplesPerClass;
         if (Tuples is not null) return ResolveTuples(o, model, imageNet);
+        if (Relation is not null && o.MemorySize > 0)
+            throw new ArgumentException($"'{nameof(TrainerOptions.MemorySize)}' (cross-batch memory) keeps class labels, not items, so it cannot use a custom '{nameof(Relation)}'.", nameof(TrainerOptions.MemorySize));
         int classes = train.Labels.Distinct().Count();
         if (p > classes)
             throw new ArgumentException($"'{nameof(TrainerOptions.ClassesPerBatch)}' is {p}, but the training data has only {classes} classes.", nameof(TrainerOptions.ClassesPerBatch));
@@ -251,6 +263,8 @@ public sealed class Trainer
     {
         if (o.MemorySize > 0)
             throw new ArgumentException($"'{nameof(TrainerOptions.MemorySize)}' (cross-batch memory) mines by class labels and does not apply to tuple training.", nameof(TrainerOptions.MemorySize));
+        if (Relation is not null)
+            throw new ArgumentException($"Give the trainer a '{nameof(Relation)}' or '{nameof(Tuples)}', not both: tuples say themselves which items are positives.", nameof(Relation));
         if (Sampler is not null)
             throw new ArgumentException($"Give the trainer a class-balanced sampler or '{nameof(Tuples)}', not both.", nameof(Tuples));
         return Common(o, model, imageNet) with { BatchesPerEpoch = Tuples!.BatchesPerEpoch };

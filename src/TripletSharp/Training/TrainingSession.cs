@@ -48,7 +48,7 @@ internal sealed class TrainingSession : IDisposable
     private CrossBatchMemory? memory;
     private RetrievalEvaluator? evaluator;
     private ClassBalancedSampler? sampler;
-    private ItemRelation? trainRelation;
+    private ItemRelation? trainRelation, testRelation;
     private TupleNegativeMiner? tupleMiner;
     private bool normalizeOutside;
     private long[] indexBuffer = [];
@@ -153,7 +153,8 @@ internal sealed class TrainingSession : IDisposable
             trainX = prefetcher is not null ? null : normalization.Apply(train.Features).DetachFromDisposeScope();
             testX = test is null ? null : normalization.Apply(test.Features).DetachFromDisposeScope();
             trainLabels = torch.tensor(train.Labels, ScalarType.Int64).DetachFromDisposeScope();
-            trainRelation = train.LabelSets is null ? null : ItemRelation.SharedLabel(train.LabelSets);
+            trainRelation = RelationOf(train, "training");
+            testRelation = test is null ? null : RelationOf(test, "test");
         }
 
         torch.manual_seed(o.Seed);
@@ -193,6 +194,11 @@ internal sealed class TrainingSession : IDisposable
         if (trainer.Tuples is not null) tupleMiner = trainer.TupleMiner ?? new TupleNegativeMiner(TupleNegatives.SemiHard, o.Margin, loss.Distance);
         else sampler = trainer.Sampler ?? new ClassBalancedSampler(train.Labels, o.ClassesPerBatch, o.SamplesPerClass, o.Seed, batchesPerEpoch);
     }
+
+    /// <summary>Which items of <paramref name="data"/> are positives of each other: the trainer's relation, a shared label for multi-label data, or none (the labels).</summary>
+    private ItemRelation? RelationOf(Dataset data, string split) => trainer.Relation is { } relation
+        ? relation(data) ?? throw new InvalidOperationException($"The trainer's '{nameof(Trainer.Relation)}' returned null for the {split} split.")
+        : data.LabelSets is null ? null : ItemRelation.SharedLabel(data.LabelSets);
 
     /// <summary>Trains the batches of <paramref name="epoch"/> not yet done; false when cancelled (a checkpoint is then written).</summary>
     public bool TrainEpoch(int epoch, CancellationToken cancellationToken)
@@ -276,8 +282,8 @@ internal sealed class TrainingSession : IDisposable
         var x = prefetcher is null ? trainX!.index_select(0, idx) : PreparedBatch(b, batch.Length);
         if (o.RandomFlip && x.dim() == 4)
             x = torch.where(torch.rand(x.shape[0]).lt(Scalars.Of(0.5)).reshape(-1, 1, 1, 1), x.flip(3), x);
-        // Tuple batches carry slot labels of their own (the class labels are not used); multi-label data gives the
-        // batch's B×B match matrix (shared label) in place of its labels.
+        // Tuple batches carry slot labels of their own (the class labels are not used); multi-label data (shared label)
+        // or the trainer's relation gives the batch's B×B match matrix in place of its labels.
         var y = tuples is not null ? torch.tensor(tuples.RowLabels, ScalarType.Int64)
             : trainRelation is null ? trainLabels!.index_select(0, idx) : trainRelation.Matches(batch);
         var embeddings = ModelBundle.Forward(model!, x, normalizeOutside);
@@ -331,7 +337,7 @@ internal sealed class TrainingSession : IDisposable
         var embeddings = ModelBundle.EmbedPrepared(model!, testX, null, o.EvalBatchSize, normalizeOutside);
         try
         {
-            var metrics = test!.LabelSets is null ? evaluator!.Evaluate(embeddings, test.Labels) : evaluator!.Evaluate(embeddings, ItemRelation.SharedLabel(test.LabelSets));
+            var metrics = testRelation is null ? evaluator!.Evaluate(embeddings, test!.Labels) : evaluator!.Evaluate(embeddings, testRelation);
             return new EpochEvaluation(metrics, embeddings, watch.Elapsed.TotalSeconds);
         }
         catch
