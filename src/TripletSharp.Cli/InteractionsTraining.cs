@@ -72,10 +72,16 @@ internal static class InteractionsTraining
         var s = table.Bind(parse, new TrainSettings());
         if (s.Trainer.Resume && s.Trainer.OutputDirectory is null)
             throw new ArgumentException($"'{nameof(TrainerOptions.Resume)}' needs --out: the folder of the run to continue.", nameof(TrainerOptions.Resume));
-        var path = s.Data.Path ?? throw new ArgumentException("--format interactions needs --data: a CSV of user, item, rating and time columns.", nameof(DataOptions.Path));
-        var options = Bind(rows, parse, path, s.Data.TestFraction) with
+        // A resumed run takes its data and settings from the run folder; options given again override them (and a
+        // change other than --epochs or --threads is then refused by the run).
+        var baseline = s.Trainer.Resume ? InteractionsRun.SavedSettings(s.Trainer.OutputDirectory!) ?? new InteractionsRunOptions() : new InteractionsRunOptions();
+        var path = (given.Contains(nameof(DataOptions.Path)) ? s.Data.Path : null) ?? (baseline.DataPath.Length > 0 ? baseline.DataPath : null)
+            ?? throw new ArgumentException("--format interactions needs --data: a CSV of user, item, rating and time columns.", nameof(DataOptions.Path));
+        var options = Bind(rows, parse, given, baseline) with
         {
-            Cml = CmlFor(rows, parse, s, given),
+            DataPath = path,
+            TestFraction = given.Contains(nameof(DataOptions.TestFraction)) ? s.Data.TestFraction : baseline.TestFraction,
+            Cml = CmlFor(rows, parse, s, given, baseline.Cml),
             OutputDirectory = s.Trainer.OutputDirectory ?? RunFolder.DefaultDirectory(),
             Resume = s.Trainer.Resume,
             Report = s.WriteReport,
@@ -128,40 +134,43 @@ internal static class InteractionsTraining
         return ExitCodes.Ok;
     }
 
-    /// <summary>The reading and split settings of the interactions rows (also used by <c>eval --format interactions</c>).</summary>
-    internal static InteractionsRunOptions Bind(Rows rows, ParseResult parse, string path, double testFraction) => new()
+    /// <summary>The reading and split settings of the interactions rows: the given ones, <paramref name="baseline"/>'s for the rest.</summary>
+    private static InteractionsRunOptions Bind(Rows rows, ParseResult parse, IReadOnlyCollection<string> given, InteractionsRunOptions baseline)
     {
-        DataPath = path,
-        Read = new InteractionsOptions
+        T Pick<T>(Option<T> option, string property, T fallback) => given.Contains(property) ? parse.GetValue(option)! : fallback;
+        var r = baseline.Read;
+        return baseline with
         {
-            UserColumn = parse.GetValue(rows.UserColumn)!,
-            ItemColumn = parse.GetValue(rows.ItemColumn)!,
-            RatingColumn = parse.GetValue(rows.RatingColumn)!,
-            TimeColumn = parse.GetValue(rows.TimeColumn)!,
-            PositiveThreshold = parse.GetValue(rows.PositiveThreshold),
-        },
-        Split = ComponentRegistry.Choice<InteractionsSplitMode>(parse.GetValue(rows.Split), "Split"),
-        TestFraction = testFraction,
-    };
+            Read = new InteractionsOptions
+            {
+                UserColumn = Pick(rows.UserColumn, nameof(InteractionsOptions.UserColumn), r.UserColumn),
+                ItemColumn = Pick(rows.ItemColumn, nameof(InteractionsOptions.ItemColumn), r.ItemColumn),
+                RatingColumn = Pick(rows.RatingColumn, nameof(InteractionsOptions.RatingColumn), r.RatingColumn),
+                TimeColumn = Pick(rows.TimeColumn, nameof(InteractionsOptions.TimeColumn), r.TimeColumn),
+                PositiveThreshold = Pick(rows.PositiveThreshold, nameof(InteractionsOptions.PositiveThreshold), r.PositiveThreshold),
+            },
+            Split = given.Contains("Split") ? ComponentRegistry.Choice<InteractionsSplitMode>(parse.GetValue(rows.Split), "Split") : baseline.Split,
+        };
+    }
 
-    /// <summary>The model's settings: CML's own defaults where the shared train options were not given.</summary>
-    private static CmlOptions CmlFor(Rows rows, ParseResult parse, TrainSettings s, IReadOnlyCollection<string> given)
+    /// <summary>The model's settings: the given options, <paramref name="baseline"/>'s (CML's own defaults on a new run) for the rest.</summary>
+    private static CmlOptions CmlFor(Rows rows, ParseResult parse, TrainSettings s, IReadOnlyCollection<string> given, CmlOptions baseline)
     {
-        var defaults = new CmlOptions();
+        T Pick<T>(Option<T> option, string property, T fallback) => given.Contains(property) ? parse.GetValue(option)! : fallback;
         return new CmlOptions
         {
-            EmbeddingDim = given.Contains(nameof(TrainerOptions.EmbeddingDim)) ? s.Trainer.EmbeddingDim : defaults.EmbeddingDim,
-            Margin = given.Contains(nameof(TrainerOptions.Margin)) ? s.Trainer.Margin : defaults.Margin,
-            Epochs = given.Contains(nameof(TrainerOptions.Epochs)) ? s.Trainer.Epochs : defaults.Epochs,
-            LearningRate = given.Contains(nameof(TrainerOptions.LearningRate)) ? s.Trainer.LearningRate : defaults.LearningRate,
-            Seed = s.Trainer.Seed,
+            EmbeddingDim = given.Contains(nameof(TrainerOptions.EmbeddingDim)) ? s.Trainer.EmbeddingDim : baseline.EmbeddingDim,
+            Margin = given.Contains(nameof(TrainerOptions.Margin)) ? s.Trainer.Margin : baseline.Margin,
+            Epochs = given.Contains(nameof(TrainerOptions.Epochs)) ? s.Trainer.Epochs : baseline.Epochs,
+            LearningRate = given.Contains(nameof(TrainerOptions.LearningRate)) ? s.Trainer.LearningRate : baseline.LearningRate,
+            Seed = given.Contains(nameof(TrainerOptions.Seed)) ? s.Trainer.Seed : baseline.Seed,
             // A CML step is a few small tensors: one thread is fastest (2 threads ran an epoch in 66 s instead of 2 s on
             // the loaded 2-core machine); --threads still sets it.
             Threads = Math.Min(s.Trainer.Threads ?? 1, Environment.ProcessorCount),
-            Negatives = ComponentRegistry.Choice<NegativeSampling>(parse.GetValue(rows.Negatives), nameof(CmlOptions.Negatives)),
-            NegativesPerPositive = parse.GetValue(rows.NegativesPerPositive),
-            BatchSize = parse.GetValue(rows.BatchSize),
-            RankWeighted = parse.GetValue(rows.RankWeighted),
+            Negatives = given.Contains(nameof(CmlOptions.Negatives)) ? ComponentRegistry.Choice<NegativeSampling>(parse.GetValue(rows.Negatives), nameof(CmlOptions.Negatives)) : baseline.Negatives,
+            NegativesPerPositive = Pick(rows.NegativesPerPositive, nameof(CmlOptions.NegativesPerPositive), baseline.NegativesPerPositive),
+            BatchSize = Pick(rows.BatchSize, nameof(CmlOptions.BatchSize), baseline.BatchSize),
+            RankWeighted = Pick(rows.RankWeighted, nameof(CmlOptions.RankWeighted), baseline.RankWeighted),
         };
     }
 

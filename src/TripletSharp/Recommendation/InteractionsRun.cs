@@ -59,6 +59,8 @@ public sealed class InteractionsRun
         string settings = JsonSerializer.Serialize(o.Comparable() with { DataPath = "" }, JsonDefaults.Options);
         using var runLock = Run.Lock();
 
+        if (!o.Resume && (CmlCheckpoint.Exists(checkpointDir) || Run.HasCheckpoint || File.Exists(Run.MetricsPath)))
+            throw new ArgumentException($"'{nameof(InteractionsRunOptions.OutputDirectory)}': {Run.Directory} already holds a run; resume it (--resume) or choose another folder (--out).", nameof(InteractionsRunOptions.OutputDirectory));
         var history = new List<CmlEpoch>();
         CmlTrainingState? resume = null;
         double earlierSeconds = 0;
@@ -157,6 +159,17 @@ public sealed class InteractionsRun
         return RecommendationMetrics.Describe(split) with { Recommenders = results };
     }
 
+    /// <summary>The settings saved in the run folder <paramref name="runDirectory"/> (<see cref="SettingsFileName"/>); null when it has none.</summary>
+    /// <exception cref="DataFormatException">The file is not valid JSON.</exception>
+    public static InteractionsRunOptions? SavedSettings(string runDirectory)
+    {
+        Guard.NotNull(runDirectory, nameof(runDirectory));
+        var path = Path.Combine(runDirectory, SettingsFileName);
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<InteractionsRunOptions>(File.ReadAllBytes(path), JsonDefaults.Options) ?? throw new DataFormatException(path, "empty settings file."); }
+        catch (JsonException e) { throw new DataFormatException(path, $"not valid JSON ({e.Message})"); }
+    }
+
     /// <summary>
     /// Evaluates a saved model (<c>model/</c> of a run) beside the baselines on the held-out split of
     /// <paramref name="dataPath"/> (default: the run's data), read and split with the run's settings
@@ -169,14 +182,8 @@ public sealed class InteractionsRun
         Guard.NotNull(modelDirectory, nameof(modelDirectory));
         var (model, _) = CmlModel.Load(modelDirectory);
         var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDirectory)));
-        var settingsPath = parent is null ? null : Path.Combine(parent, SettingsFileName);
-        InteractionsRunOptions settings;
-        if (settingsPath is not null && File.Exists(settingsPath))
-        {
-            try { settings = JsonSerializer.Deserialize<InteractionsRunOptions>(File.ReadAllBytes(settingsPath), JsonDefaults.Options) ?? throw new DataFormatException(settingsPath, "empty settings file."); }
-            catch (JsonException e) { throw new DataFormatException(settingsPath, $"not valid JSON ({e.Message})"); }
-        }
-        else
+        var settings = parent is null ? null : SavedSettings(parent);
+        if (settings is null)
         {
             notice?.Invoke($"{modelDirectory} is not in a run folder with {SettingsFileName}; the data is read and split with the default settings.");
             settings = new InteractionsRunOptions();

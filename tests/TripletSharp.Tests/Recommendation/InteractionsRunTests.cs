@@ -66,6 +66,10 @@ public sealed class InteractionsRunTests : IDisposable
         ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true, Split = InteractionsSplitMode.Random }).Execute());
         Assert.Contains("data fingerprint differs", ex.Message, StringComparison.Ordinal);
 
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2)).Execute());
+        Assert.Equal(nameof(InteractionsRunOptions.OutputDirectory), ex.ParamName);
+        Assert.Contains("already holds a run", ex.Message, StringComparison.Ordinal);
+
         ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("none", epochs: 2) with { Resume = true }).Execute());
         Assert.Contains("has no checkpoint", ex.Message, StringComparison.Ordinal);
 

@@ -113,13 +113,17 @@ public sealed class RecommendCliTests : IDisposable
         var resumed = _dir.File("resumed");
         (code, o, e) = CliRunner.Run(Args(resumed, "2"));
         Assert.True(code == ExitCodes.Ok, o + e);
-        (code, o, e) = CliRunner.Run([.. Args(resumed, "3"), "--resume"]);
+        // A new run into the same folder is refused; --resume takes the data and settings from the run folder.
+        (code, _, e) = CliRunner.Run(Args(resumed, "3"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("already holds a run", e);
+        (code, o, e) = CliRunner.Run("train", "--format", "interactions", "--out", resumed, "--epochs", "3", "--resume", "--progress", "quiet");
         Assert.True(code == ExitCodes.Ok, o + e);
         Assert.Contains("resuming", e);
         var expected = RecommendationMetrics.Load(Path.Combine(straight, "metrics.json"));
         var got = RecommendationMetrics.Load(Path.Combine(resumed, "metrics.json"));
         Assert.Equal(expected.Recommenders.SelectMany(r => r.Metrics), got.Recommenders.SelectMany(r => r.Metrics));
-        (code, _, e) = CliRunner.Run([.. Args(resumed, "3").Select(a => a == "popularity" ? "uniform" : a), "--resume"]);
+        (code, _, e) = CliRunner.Run("train", "--format", "interactions", "--out", resumed, "--epochs", "4", "--negatives", "uniform", "--resume");
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("other settings", e);
 
