@@ -117,8 +117,8 @@ public static class InteractionsReport
         sb.Append("<figure class=\"chart\" data-curve=\"").Append(key).Append("\"><figcaption>").Append(HtmlReportWriter.Enc(caption)).Append("</figcaption>")
           .Append("<svg id=\"curve-").Append(key).Append("\" class=\"plot\" viewBox=\"0 0 400 200\" role=\"img\" aria-label=\"").Append(HtmlReportWriter.Enc(caption)).Append(" per epoch\">")
           .Append("<rect class=\"frame\" x=\"30\" y=\"30\" width=\"340\" height=\"140\"/>")
-          .Append("<text x=\"2\" y=\"34\">").Append(HtmlReportWriter.Show(hi)).Append("</text><text x=\"2\" y=\"172\">").Append(HtmlReportWriter.Show(lo)).Append("</text>")
-          .Append("<text x=\"30\" y=\"190\">1</text><text x=\"360\" y=\"190\">").Append(values.Length.ToString(CultureInfo.InvariantCulture)).Append("</text>")
+          .Append("<text x=\"30\" y=\"22\">max ").Append(HtmlReportWriter.Show(hi)).Append(" · min ").Append(HtmlReportWriter.Show(lo)).Append("</text>")
+          .Append("<text x=\"30\" y=\"188\">epoch 1</text><text x=\"350\" y=\"188\">").Append(values.Length.ToString(CultureInfo.InvariantCulture)).Append("</text>")
           .Append("<polyline class=\"series\" points=\"").Append(string.Join(' ', points)).Append("\"/></svg></figure>\n");
     }
 }
