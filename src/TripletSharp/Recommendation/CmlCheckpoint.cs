@@ -6,9 +6,10 @@ namespace TripletSharp.Recommendation;
 
 /// <summary>
 /// The checkpoint of a recommendation run after its last complete epoch, in the run's <c>checkpoint/</c> folder:
-/// <c>cml-checkpoint.json</c> (epoch, history, the data's and the settings' fingerprints, each file's SHA-256) beside
-/// <c>users.f32</c>, <c>items.f32</c> and <c>optimizer.bin</c>. The files are written atomically and the JSON last,
-/// so a crash leaves the previous checkpoint readable.
+/// <c>cml-checkpoint.json</c> (epoch, history, the data's and the settings' fingerprints, each file's name and SHA-256)
+/// beside <c>users-&lt;sha&gt;.f32</c>, <c>items-&lt;sha&gt;.f32</c> and <c>optimizer-&lt;sha&gt;.bin</c>. The files are
+/// named by their content and written atomically, the JSON last, and only then are the previous files removed: a crash
+/// at any point leaves one complete checkpoint.
 /// </summary>
 public sealed record CmlCheckpoint
 {
@@ -36,7 +37,7 @@ public sealed record CmlCheckpoint
     /// <summary>The epochs so far.</summary>
     public IReadOnlyList<CmlEpoch> History { get; init; } = [];
 
-    /// <summary>SHA-256 of each file, by name.</summary>
+    /// <summary>SHA-256 of each file, by its name (<c>users-…f32</c>, <c>items-…f32</c>, <c>optimizer-…bin</c>).</summary>
     public IReadOnlyDictionary<string, string> Sha256 { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Whether <paramref name="folder"/> holds a checkpoint.</summary>
@@ -48,15 +49,18 @@ public sealed record CmlCheckpoint
         Guard.NotNull(folder, nameof(folder));
         Guard.NotNull(state, nameof(state));
         Directory.CreateDirectory(folder);
-        var files = new Dictionary<string, byte[]>
+        var sha = new Dictionary<string, string>();
+        foreach (var (stem, extension, bytes) in new[] { ("users", ".f32", Bytes(state.UserVectors)), ("items", ".f32", Bytes(state.ItemVectors)), ("optimizer", ".bin", state.Optimizer) })
         {
-            ["users.f32"] = Bytes(state.UserVectors),
-            ["items.f32"] = Bytes(state.ItemVectors),
-            ["optimizer.bin"] = state.Optimizer,
-        };
-        foreach (var (name, bytes) in files) AtomicFile.WriteAllBytes(Path.Combine(folder, name), bytes);
-        var saved = this with { Format = FormatName, Epoch = state.Epoch, Sha256 = files.ToDictionary(f => f.Key, f => Convert.ToHexStringLower(SHA256.HashData(f.Value))) };
+            var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            var name = $"{stem}-{hash[..16]}{extension}";
+            if (!File.Exists(Path.Combine(folder, name))) AtomicFile.WriteAllBytes(Path.Combine(folder, name), bytes);
+            sha[name] = hash;
+        }
+        var saved = this with { Format = FormatName, Epoch = state.Epoch, Sha256 = sha };
         AtomicFile.WriteAllBytes(Path.Combine(folder, FileName), JsonSerializer.SerializeToUtf8Bytes(saved, JsonDefaults.Options));
+        foreach (var stale in Directory.EnumerateFiles(folder).Select(Path.GetFileName).Where(n => n is not null && n != FileName && !sha.ContainsKey(n) && IsPart(n)).ToList())
+            File.Delete(Path.Combine(folder, stale!));
         return saved;
     }
 
@@ -80,8 +84,14 @@ public sealed record CmlCheckpoint
                 throw new ModelFormatException(file, $"damaged: its SHA-256 differs from {FileName}'s.");
             return bytes;
         }
-        return (c, new CmlTrainingState(c.Epoch, Floats(Read("users.f32")), Floats(Read("items.f32")), Read("optimizer.bin")));
+        string Part(string stem) => c.Sha256.Keys.SingleOrDefault(n => n.StartsWith(stem + "-", StringComparison.Ordinal))
+            ?? throw new ModelFormatException(path, $"names no {stem} file.");
+        return (c, new CmlTrainingState(c.Epoch, Floats(Read(Part("users"))), Floats(Read(Part("items"))), Read(Part("optimizer"))));
     }
+
+    private static bool IsPart(string name) =>
+        (name.StartsWith("users-", StringComparison.Ordinal) || name.StartsWith("items-", StringComparison.Ordinal) || name.StartsWith("optimizer-", StringComparison.Ordinal))
+        && (name.EndsWith(".f32", StringComparison.Ordinal) || name.EndsWith(".bin", StringComparison.Ordinal));
 
     private static byte[] Bytes(float[] values)
     {

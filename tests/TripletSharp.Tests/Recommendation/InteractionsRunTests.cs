@@ -74,7 +74,9 @@ public sealed class InteractionsRunTests : IDisposable
         Assert.Contains("has no checkpoint", ex.Message, StringComparison.Ordinal);
 
         // More epochs and other threads are allowed; the checkpoint's files are checked against their SHA-256.
-        File.WriteAllBytes(Path.Combine(_dir.File("run"), "checkpoint", "users.f32"), new byte[8]);
+        var checkpoint = Path.Combine(_dir.File("run"), "checkpoint");
+        Assert.Equal(4, Directory.GetFiles(checkpoint).Length);
+        File.WriteAllBytes(Directory.GetFiles(checkpoint, "users-*.f32").Single(), new byte[8]);
         var damaged = Assert.Throws<TripletSharp.Models.ModelFormatException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true }).Execute());
         Assert.Contains("SHA-256", damaged.Message, StringComparison.Ordinal);
     }
@@ -87,6 +89,8 @@ public sealed class InteractionsRunTests : IDisposable
         foreach (var file in new[] { "metrics.json", "history.csv", "report.html", InteractionsRun.SettingsFileName, "model/recommender.json", "checkpoint/" + CmlCheckpoint.FileName })
             Assert.True(File.Exists(Path.Combine(run, file)), file);
         Assert.NotEmpty(Directory.GetFiles(_dir.File("tb")));
+        // Three epochs, one checkpoint: the earlier epochs' files are gone.
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(run, "checkpoint")).Length);
         var saved = RecommendationMetrics.Load(Path.Combine(run, "metrics.json"));
         Assert.Equal(["cml", "most_popular", "random", "item_knn"], saved.Recommenders.Select(r => r.Name));
         Assert.Equal(result.Metrics!.Recommenders, saved.Recommenders, RecommenderEquality.Instance);
