@@ -18,10 +18,10 @@ internal static class CommonOptions
     public static Option<string?> Data(string description) => Optional<string>("--data", description);
 
     /// <summary>The data format of a command that reads a model's data (absent: the model's own format).</summary>
-    public static Option<string?> Format(string description = "Data format: auto, idx, folder or csv.")
+    public static Option<string?> Format(string description = "Data format: auto, idx, folder or csv.", params string[] more)
     {
         var o = Optional<string>("--format", description);
-        o.AcceptOnlyFromAmong(FormatNames);
+        o.AcceptOnlyFromAmong([.. FormatNames, .. more]);
         return o;
     }
 

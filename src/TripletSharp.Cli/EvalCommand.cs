@@ -20,7 +20,7 @@ internal static class EvalCommand
         var t = new OptionTable();
         var model = t.Add(CommonOptions.ModelFolder());
         var data = t.Add(CommonOptions.Data("Dataset to evaluate on (default: the data the model was trained on)."), nameof(DataOptions.Path));
-        var format = t.Add(CommonOptions.Format(), nameof(DataOptions.Format));
+        var format = t.Add(CommonOptions.Format("Data format: auto, idx, folder, csv, or interactions (a recommender of 'train --format interactions' on its ratings CSV).", InteractionsTraining.FormatName), nameof(DataOptions.Format));
         var classes = t.Add(CommonOptions.Classes(), nameof(DataOptions.Classes));
         var split = t.Add(Choice("--split", "Which items to evaluate on.", "test", ["test", "train", "all"]));
         var pairs = t.Add(Optional<string>("--pairs", "CSV of labelled pairs 'path1,path2,same' for verification (default: all pairs of the evaluated items)."));
@@ -29,6 +29,8 @@ internal static class EvalCommand
         var command = t.CreateCommand("eval", "Evaluate a saved model: precision@1, R-precision, MAP@R, recall@k, NMI, k-NN accuracy, and pair verification.");
         command.SetAction(parse =>
         {
+            if (parse.GetValue(format) == InteractionsTraining.FormatName)
+                return InteractionsTraining.Evaluate(ctx, t, parse, parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(json));
             using var bundle = ModelBundle.Load(parse.GetValue(model)!);
             // A model folder inside a run folder must be the run's own (its metrics.json and checkpoint name it).
             RunFolder.Containing(bundle.Path!)?.VerifyModelFingerprint(line => ctx.Err.WriteLine($"triplet eval: note: {line}"));

@@ -1,18 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
+using TripletSharp.Components;
 using TripletSharp.Data;
 using TripletSharp.Evaluation;
 using TripletSharp.Recommendation;
-using TripletSharp.Reporting;
 using TripletSharp.Training;
 using static TripletSharp.Cli.OptionBinding;
 
 namespace TripletSharp.Cli;
 
 /// <summary>
-/// <c>triplet train --format interactions</c>: user and item vectors by Collaborative Metric Learning
-/// (<see cref="CmlTrainer"/>), evaluated beside the baselines on the same split; the options of this format are rows of
-/// the train command's table (declared here once).
+/// <c>triplet train --format interactions</c>: binds the options of this format (rows of the train command's table,
+/// declared here once) to <see cref="InteractionsRunOptions"/> and prints the progress of <see cref="InteractionsRun"/>,
+/// which does the work.
 /// </summary>
 internal static class InteractionsTraining
 {
@@ -24,7 +24,7 @@ internal static class InteractionsTraining
     [
         nameof(DataOptions.Path), nameof(DataOptions.Format), nameof(TrainerOptions.EmbeddingDim), nameof(TrainerOptions.Margin), nameof(TrainerOptions.Epochs),
         nameof(TrainerOptions.LearningRate), nameof(TrainerOptions.Seed), nameof(TrainerOptions.Threads), nameof(TrainerOptions.OutputDirectory),
-        nameof(TrainSettings.Progress), "Quiet", nameof(TrainSettings.TensorBoard), nameof(DataOptions.TestFraction), "NoReport",
+        nameof(TrainSettings.Progress), "Quiet", nameof(TrainSettings.TensorBoard), nameof(DataOptions.TestFraction), "NoReport", nameof(TrainerOptions.Resume),
     ];
 
     /// <summary>The interactions-only rows of the train table.</summary>
@@ -46,8 +46,10 @@ internal static class InteractionsTraining
             t.Add(With("--rating-column", "Interactions: column of the rating (absent from the file: every row is a positive).", io.RatingColumn), nameof(InteractionsOptions.RatingColumn)),
             t.Add(With("--time-column", "Interactions: column of the timestamp (needed by --split leave-last-out and time).", io.TimeColumn), nameof(InteractionsOptions.TimeColumn)),
             t.Add(With("--positive-threshold", "Interactions: a rating at or above this is a positive.", io.PositiveThreshold), nameof(InteractionsOptions.PositiveThreshold)),
-            t.Add(Choice("--split", "Interactions: hold out each user's last positive by time, everything after a global time cut (--test-fraction), or a random --test-fraction of each user's positives.", "leave-last-out", ["leave-last-out", "time", "random"]), "Split"),
-            t.Add(Choice("--negatives", "Interactions: negative items drawn uniformly, by popularity, or the hardest of the batch's other positives.", "uniform", ["uniform", "popularity", "in-batch-hard"]), nameof(CmlOptions.Negatives)),
+            t.Add(Choice("--split", "Interactions: hold out each user's last positive by time, everything after a global time cut (--test-fraction), or a random --test-fraction of each user's positives.",
+                ComponentRegistry.ChoiceName(new InteractionsRunOptions().Split), [.. ComponentRegistry.ChoiceNames<InteractionsSplitMode>()]), "Split"),
+            t.Add(Choice("--negatives", "Interactions: negative items drawn uniformly, by popularity, or the hardest of the batch's other positives.",
+                ComponentRegistry.ChoiceName(co.Negatives), [.. ComponentRegistry.ChoiceNames<NegativeSampling>()]), nameof(CmlOptions.Negatives)),
             t.Add(With("--negatives-per-positive", "Interactions: negatives drawn per (user, positive) pair; the hardest is used (uniform, popularity).", co.NegativesPerPositive), nameof(CmlOptions.NegativesPerPositive)),
             t.Add(With("--batch-size", "Interactions: (user, positive item) pairs per batch.", co.BatchSize), nameof(CmlOptions.BatchSize)),
             t.Add(With("--rank-weighted", "Interactions: weigh each pair by log(1 + its estimated rank), CML's WARP weight (uniform, popularity); --rank-weighted false for the plain hinge.", co.RankWeighted), nameof(CmlOptions.RankWeighted)));
@@ -60,7 +62,7 @@ internal static class InteractionsTraining
             throw new ArgumentException($"{table.OptionFor(property)!.Name} applies only to --format interactions.", property);
     }
 
-    /// <summary>Trains, evaluates beside the baselines and writes the run folder.</summary>
+    /// <summary>Binds the options, runs <see cref="InteractionsRun"/> (train or resume, evaluate beside the baselines, write the run folder) and prints its progress.</summary>
     public static int Run(CliContext ctx, OptionTable<TrainSettings> table, Rows rows, ParseResult parse)
     {
         var given = table.GivenProperties(parse);
@@ -68,87 +70,108 @@ internal static class InteractionsTraining
             if (!Shared.Contains(property) && !rows.Properties.Contains(property))
                 throw new ArgumentException($"{table.OptionFor(property)!.Name} does not apply to --format interactions.", property);
         var s = table.Bind(parse, new TrainSettings());
-        if (s.Trainer.Resume) throw new ArgumentException("--resume does not apply to --format interactions (a run trains in minutes; start it again).", nameof(TrainerOptions.Resume));
-        var path = s.Data.Path ?? throw new ArgumentException("--format interactions needs --data: a CSV of user, item, rating and time columns.", nameof(DataOptions.Path));
-        var defaults = new CmlOptions();
-        var options = new CmlOptions
+        if (s.Trainer.Resume && s.Trainer.OutputDirectory is null)
+            throw new ArgumentException($"'{nameof(TrainerOptions.Resume)}' needs --out: the folder of the run to continue.", nameof(TrainerOptions.Resume));
+        // A resumed run takes its data and settings from the run folder; options given again override them (and a
+        // change other than --epochs or --threads is then refused by the run).
+        var baseline = s.Trainer.Resume ? InteractionsRun.SavedSettings(s.Trainer.OutputDirectory!) ?? new InteractionsRunOptions() : new InteractionsRunOptions();
+        var path = (given.Contains(nameof(DataOptions.Path)) ? s.Data.Path : null) ?? (baseline.DataPath.Length > 0 ? baseline.DataPath : null)
+            ?? throw new ArgumentException("--format interactions needs --data: a CSV of user, item, rating and time columns.", nameof(DataOptions.Path));
+        var options = Bind(rows, parse, given, baseline) with
         {
-            EmbeddingDim = given.Contains(nameof(TrainerOptions.EmbeddingDim)) ? s.Trainer.EmbeddingDim : defaults.EmbeddingDim,
-            Margin = given.Contains(nameof(TrainerOptions.Margin)) ? s.Trainer.Margin : defaults.Margin,
-            Epochs = given.Contains(nameof(TrainerOptions.Epochs)) ? s.Trainer.Epochs : defaults.Epochs,
-            LearningRate = given.Contains(nameof(TrainerOptions.LearningRate)) ? s.Trainer.LearningRate : defaults.LearningRate,
-            Seed = s.Trainer.Seed,
+            DataPath = path,
+            TestFraction = given.Contains(nameof(DataOptions.TestFraction)) ? s.Data.TestFraction : baseline.TestFraction,
+            Cml = CmlFor(rows, parse, s, given, baseline.Cml),
+            OutputDirectory = s.Trainer.OutputDirectory ?? RunFolder.DefaultDirectory(),
+            Resume = s.Trainer.Resume,
+            Report = s.WriteReport,
+            TensorBoard = s.TensorBoard,
+        };
+        var run = new InteractionsRun(options);
+        var display = new ConsoleProgress(ctx.Out, s.Progress, ctx.IsTerminal);
+        var c = options.Cml;
+        run.Notice += (_, note) => ctx.Err.WriteLine($"triplet train: note: {note}");
+        run.Prepared += (_, e) =>
+        {
+            var split = e.Split;
+            var data = split.Data;
+            display.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"data: {path} (interactions): {data.UserCount} users, {data.ItemCount} items, {data.Count} interactions, {data.PositiveCount} positives; {ComponentRegistry.ChoiceName(options.Split)} split: {split.TrainPositiveCount} train / {split.TestPositiveCount} held-out positives, {split.EvaluatedUsers.Length} users evaluated"));
+            display.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"run: {e.Directory}  (cml {c.EmbeddingDim}-d, euclidean, margin {c.Margin}, {ComponentRegistry.ChoiceName(c.Negatives)} negatives ×{c.NegativesPerPositive}, batch {c.BatchSize}, {c.Epochs} epochs, adam lr {c.LearningRate}, {c.Threads} threads, seed {c.Seed})"));
+        };
+        run.EpochCompleted += (_, e) => display.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{e.Epochs}: loss {e.Loss:F4}, active {e.ActiveShare:P1}, {e.Seconds:F1} s"));
+        var result = run.Execute(ctx.CancellationToken);
+        if (result.Metrics is not { } metrics)
+        {
+            ctx.Err.WriteLine($"triplet train: interrupted after epoch {result.History.Count}; the model so far is saved in {run.Run.ModelDirectory} (not evaluated). Resume with: triplet train --format interactions --data {path} --out {Path.GetFullPath(result.Directory)} --resume (and the same options)");
+            return ExitCodes.Interrupted;
+        }
+        WriteTable(ctx.Out, metrics.Recommenders);
+        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done: trained in {metrics.TrainingSeconds:F1} s; model {run.Run.ModelDirectory}, metrics {run.Run.MetricsPath}{(result.ReportPath is null ? "" : ", report " + result.ReportPath)}"));
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// <c>triplet eval --format interactions</c>: a saved recommender and the baselines on the held-out split of its
+    /// data, split as its run did (<see cref="InteractionsRun.EvaluateSaved"/>).
+    /// </summary>
+    public static int Evaluate(CliContext ctx, OptionTable table, ParseResult parse, string model, string? data, bool json)
+    {
+        foreach (var property in table.GivenProperties(parse))
+            if (property is not (nameof(DataOptions.Path) or nameof(DataOptions.Format)) && table.OptionFor(property) is { } option && option.Name is not ("--model" or "--json"))
+                throw new ArgumentException($"{option.Name} does not apply to --format interactions.", property);
+        var metrics = InteractionsRun.EvaluateSaved(model, data, note => ctx.Err.WriteLine($"triplet eval: note: {note}"));
+        if (json)
+        {
+            ctx.Out.WriteLine(metrics.ToJson());
+            return ExitCodes.Ok;
+        }
+        ctx.Out.WriteLine($"model  {model}");
+        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"data   {metrics.Source} (interactions): {metrics.Users} users, {metrics.Items} items; {ComponentRegistry.ChoiceName(metrics.Split)} split: {metrics.TrainPositives} train / {metrics.TestPositives} held-out positives, {metrics.EvaluatedUsers} users evaluated"));
+        WriteTable(ctx.Out, metrics.Recommenders);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The reading and split settings of the interactions rows: the given ones, <paramref name="baseline"/>'s for the rest.</summary>
+    private static InteractionsRunOptions Bind(Rows rows, ParseResult parse, IReadOnlyCollection<string> given, InteractionsRunOptions baseline)
+    {
+        T Pick<T>(Option<T> option, string property, T fallback) => given.Contains(property) ? parse.GetValue(option)! : fallback;
+        var r = baseline.Read;
+        return baseline with
+        {
+            Read = new InteractionsOptions
+            {
+                UserColumn = Pick(rows.UserColumn, nameof(InteractionsOptions.UserColumn), r.UserColumn),
+                ItemColumn = Pick(rows.ItemColumn, nameof(InteractionsOptions.ItemColumn), r.ItemColumn),
+                RatingColumn = Pick(rows.RatingColumn, nameof(InteractionsOptions.RatingColumn), r.RatingColumn),
+                TimeColumn = Pick(rows.TimeColumn, nameof(InteractionsOptions.TimeColumn), r.TimeColumn),
+                PositiveThreshold = Pick(rows.PositiveThreshold, nameof(InteractionsOptions.PositiveThreshold), r.PositiveThreshold),
+            },
+            Split = given.Contains("Split") ? ComponentRegistry.Choice<InteractionsSplitMode>(parse.GetValue(rows.Split), "Split") : baseline.Split,
+        };
+    }
+
+    /// <summary>The model's settings: the given options, <paramref name="baseline"/>'s (CML's own defaults on a new run) for the rest.</summary>
+    private static CmlOptions CmlFor(Rows rows, ParseResult parse, TrainSettings s, IReadOnlyCollection<string> given, CmlOptions baseline)
+    {
+        T Pick<T>(Option<T> option, string property, T fallback) => given.Contains(property) ? parse.GetValue(option)! : fallback;
+        return new CmlOptions
+        {
+            EmbeddingDim = given.Contains(nameof(TrainerOptions.EmbeddingDim)) ? s.Trainer.EmbeddingDim : baseline.EmbeddingDim,
+            Margin = given.Contains(nameof(TrainerOptions.Margin)) ? s.Trainer.Margin : baseline.Margin,
+            Epochs = given.Contains(nameof(TrainerOptions.Epochs)) ? s.Trainer.Epochs : baseline.Epochs,
+            LearningRate = given.Contains(nameof(TrainerOptions.LearningRate)) ? s.Trainer.LearningRate : baseline.LearningRate,
+            Seed = given.Contains(nameof(TrainerOptions.Seed)) ? s.Trainer.Seed : baseline.Seed,
             // A CML step is a few small tensors: one thread is fastest (2 threads ran an epoch in 66 s instead of 2 s on
             // the loaded 2-core machine); --threads still sets it.
             Threads = Math.Min(s.Trainer.Threads ?? 1, Environment.ProcessorCount),
-            Negatives = parse.GetValue(rows.Negatives) switch { "popularity" => NegativeSampling.Popularity, "in-batch-hard" => NegativeSampling.InBatchHard, _ => NegativeSampling.Uniform },
-            NegativesPerPositive = parse.GetValue(rows.NegativesPerPositive),
-            BatchSize = parse.GetValue(rows.BatchSize),
-            RankWeighted = parse.GetValue(rows.RankWeighted),
+            Negatives = given.Contains(nameof(CmlOptions.Negatives)) ? ComponentRegistry.Choice<NegativeSampling>(parse.GetValue(rows.Negatives), nameof(CmlOptions.Negatives)) : baseline.Negatives,
+            NegativesPerPositive = Pick(rows.NegativesPerPositive, nameof(CmlOptions.NegativesPerPositive), baseline.NegativesPerPositive),
+            BatchSize = Pick(rows.BatchSize, nameof(CmlOptions.BatchSize), baseline.BatchSize),
+            RankWeighted = Pick(rows.RankWeighted, nameof(CmlOptions.RankWeighted), baseline.RankWeighted),
         };
-        options.Validate();
-        var readOptions = new InteractionsOptions
-        {
-            UserColumn = parse.GetValue(rows.UserColumn)!,
-            ItemColumn = parse.GetValue(rows.ItemColumn)!,
-            RatingColumn = parse.GetValue(rows.RatingColumn)!,
-            TimeColumn = parse.GetValue(rows.TimeColumn)!,
-            PositiveThreshold = parse.GetValue(rows.PositiveThreshold),
-        };
-        readOptions.Validate();
-        var mode = parse.GetValue(rows.Split) switch { "time" => InteractionsSplitMode.Time, "random" => InteractionsSplitMode.Random, _ => InteractionsSplitMode.LeaveLastOut };
-        var run = new RunFolder(s.Trainer.OutputDirectory ?? RunFolder.DefaultDirectory());
-        var display = new ConsoleProgress(ctx.Out, s.Progress, ctx.IsTerminal);
-
-        var data = InteractionsReader.Read(path, readOptions);
-        if (data.DuplicateRows > 0) ctx.Err.WriteLine($"triplet train: note: {data.DuplicateRows} row(s) repeated a (user, item) pair of {path}; the latest of each was kept.");
-        if (data.OutOfOrderRows > 0) display.WriteLine($"note: {data.OutOfOrderRows} row(s) of {path} are earlier than the row before them; the split orders by time.");
-        var split = InteractionsSplitter.Split(data, mode, s.Data.TestFraction, s.Trainer.Seed);
-        if (split.UsersWithoutPositives > 0) ctx.Err.WriteLine($"triplet train: note: {split.UsersWithoutPositives} user(s) have no rating ≥ {readOptions.PositiveThreshold.ToString(CultureInfo.InvariantCulture)}; skipped.");
-        if (split.UsersWithoutTraining > 0) ctx.Err.WriteLine($"triplet train: note: {split.UsersWithoutTraining} user(s) would have no training positive after the {parse.GetValue(rows.Split)} split; not evaluated.");
-        if (split.EvaluatedUsers.Length == 0) throw new DataFormatException(path, "the split leaves no user with both training and held-out positives; nothing can be evaluated.");
-        display.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"data: {path} (interactions): {data.UserCount} users, {data.ItemCount} items, {data.Count} interactions, {data.PositiveCount} positives; {parse.GetValue(rows.Split)} split: {split.TrainPositiveCount} train / {split.TestPositiveCount} held-out positives, {split.EvaluatedUsers.Length} users evaluated"));
-        display.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"run: {run.Directory}  (cml {options.EmbeddingDim}-d, euclidean, margin {options.Margin}, {parse.GetValue(rows.Negatives)} negatives ×{options.NegativesPerPositive}, batch {options.BatchSize}, {options.Epochs} epochs, adam lr {options.LearningRate}, {options.Threads} threads, seed {options.Seed})"));
-
-        Directory.CreateDirectory(run.Directory);
-        using var runLock = run.Lock();
-        var tensorBoard = s.TensorBoard is null ? null : new TensorBoardLogger(s.TensorBoard);
-        var history = new List<CmlEpoch>();
-        var trainer = new CmlTrainer(options);
-        trainer.EpochCompleted += (_, e) =>
-        {
-            history.Add(e);
-            AtomicFile.WriteAllText(run.HistoryPath, "epoch,loss,active_share,seconds\n" + string.Concat(history.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Epoch},{h.Loss:R},{h.ActiveShare:R},{h.Seconds:R}\n"))));
-            tensorBoard?.LogScalars(e.Epoch, new Dictionary<string, double> { ["loss"] = e.Loss, ["active_share"] = e.ActiveShare }, "train/");
-            display.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{e.Epochs}: loss {e.Loss:F4}, active {e.ActiveShare:P1}, {e.Seconds:F1} s"));
-        };
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var model = trainer.Fit(split, ctx.CancellationToken);
-        double seconds = watch.Elapsed.TotalSeconds;
-        model.Save(run.ModelDirectory, options);
-        if (ctx.CancellationToken.IsCancellationRequested)
-        {
-            ctx.Err.WriteLine($"triplet train: interrupted after epoch {history.Count}; the model so far is saved in {run.ModelDirectory} (not evaluated).");
-            return ExitCodes.Interrupted;
-        }
-        var results = new List<RecommenderMetrics> { RecommendationEvaluator.Evaluate(model, split) };
-        results.AddRange(RecommendationEvaluator.Baselines(split, options.Seed).Select(b => RecommendationEvaluator.Evaluate(b, split)));
-        var metrics = RecommendationMetrics.Describe(split) with
-        {
-            TrainingSeconds = seconds,
-            Epochs = history.Count,
-            FinalLoss = history.Count == 0 ? double.NaN : history[^1].Loss,
-            Recommenders = results,
-        };
-        metrics.Save(run.MetricsPath);
-        foreach (var r in results)
-            foreach (var m in r.Metrics)
-                tensorBoard?.LogScalars(history.Count, new Dictionary<string, double> { ["recall"] = m.Recall, ["ndcg"] = m.Ndcg }, $"{r.Name}/at_{m.K}/");
-        WriteTable(ctx.Out, results);
-        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done: trained in {seconds:F1} s; model {run.ModelDirectory}, metrics {run.MetricsPath}"));
-        return ExitCodes.Ok;
     }
 
     /// <summary>The recommenders side by side: one row each, the metrics at every K as columns.</summary>

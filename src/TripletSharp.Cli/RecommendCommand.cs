@@ -29,9 +29,9 @@ internal static class RecommendCommand
             using (index)
             {
                 int u = m.UserOf(parse.GetValue(user)!);
-                var skip = parse.GetValue(excludeSeen) ? m.Seen[u].ToHashSet() : [];
+                int[] skip = parse.GetValue(excludeSeen) ? m.Seen[u] : [];
                 using var query = m.UserTensor([u]);
-                var hits = index.Search(query, kk + skip.Count)[0].Where(h => !skip.Contains(h.Position)).Take(kk).ToList();
+                var hits = SeenItems.LeaveOut(index.Search(query, SeenItems.SearchWidth(kk, skip.Length, m.ItemIds.Count))[0], h => h.Position, skip, kk);
                 Write(ctx.Out, parse.GetValue(json), "user", m.UserIds[u], hits);
             }
             return ExitCodes.Ok;
@@ -56,7 +56,7 @@ internal static class RecommendCommand
                 int i = m.ItemOf(parse.GetValue(item)!);
                 using var all = m.ItemTensor();
                 using var query = all.narrow(0, i, 1);
-                var hits = index.Search(query, kk + 1)[0].Where(h => h.Position != i).Take(kk).ToList();
+                var hits = SeenItems.LeaveOut(index.Search(query, SeenItems.SearchWidth(kk, 1, m.ItemIds.Count))[0], h => h.Position, [i], kk);
                 Write(ctx.Out, parse.GetValue(json), "item", m.ItemIds[i], hits);
             }
             return ExitCodes.Ok;

@@ -123,6 +123,35 @@ public static class ComponentRegistry
     /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="argument"/> unless <paramref name="name"/> is a reducer name.</summary>
     public static void CheckReducerName(string? name, string argument) => CheckName(name, ReducerNames, "reducer", argument);
 
+    /// <summary>
+    /// The names of a setting whose values are the members of <typeparamref name="TEnum"/> (for example the negative
+    /// sampling and the split of interactions): each member in kebab case (<c>LeaveLastOut</c> → <c>leave-last-out</c>),
+    /// in declaration order. The enum is the table; this is its one naming rule.
+    /// </summary>
+    public static IReadOnlyList<string> ChoiceNames<TEnum>() where TEnum : struct, Enum => Enum.GetValues<TEnum>().Select(v => ChoiceName(v)).ToArray();
+
+    /// <summary>The name of <paramref name="value"/> (see <see cref="ChoiceNames{TEnum}"/>).</summary>
+    public static string ChoiceName<TEnum>(TEnum value) where TEnum : struct, Enum
+    {
+        var member = value.ToString();
+        var sb = new System.Text.StringBuilder(member.Length + 4);
+        for (int i = 0; i < member.Length; i++)
+        {
+            if (char.IsUpper(member[i]) && i > 0) sb.Append('-');
+            sb.Append(char.ToLowerInvariant(member[i]));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The member of <typeparamref name="TEnum"/> called <paramref name="name"/> (see <see cref="ChoiceNames{TEnum}"/>).</summary>
+    /// <exception cref="ArgumentException">The name is not one of <see cref="ChoiceNames{TEnum}"/> (ParamName <paramref name="argument"/>).</exception>
+    public static TEnum Choice<TEnum>(string? name, string argument) where TEnum : struct, Enum
+    {
+        foreach (var value in Enum.GetValues<TEnum>())
+            if (ChoiceName(value) == name) return value;
+        throw new ArgumentException($"'{argument}' must be one of {string.Join(", ", ChoiceNames<TEnum>())}; got '{name}'.", argument);
+    }
+
     private static MinerEntry[] BuildMiners((bool Stochastic, MinerConstructor Create)[] constructors) =>
         constructors.Select(c => new MinerEntry(c.Create(0.2, null, 0).Name, c.Stochastic, c.Create)).ToArray();
 

@@ -104,13 +104,13 @@ public sealed class CmlModel : IRecommender
     }
 
     /// <inheritdoc/>
-    /// <remarks>Nearest items by <see cref="ExactKnn"/> (k plus the most seen items of these users, so that k remain after leaving those out).</remarks>
+    /// <remarks>Nearest items by <see cref="ExactKnn"/>, the seen ones left out by <see cref="SeenItems"/>.</remarks>
     public int[][] Recommend(IReadOnlyList<int> users, int k, IReadOnlyList<int[]> seen)
     {
         Guard.NotNull(users, nameof(users));
         Guard.Positive(k, nameof(k));
         if (users.Count == 0) return [];
-        int wide = Math.Min(ItemIds.Count, k + users.Max(u => seen[u].Length));
+        int wide = SeenItems.SearchWidth(k, users.Max(u => seen[u].Length), ItemIds.Count);
         using var scope = torch.NewDisposeScope();
         using var queries = UserTensor(users);
         using var gallery = ItemTensor();
@@ -118,10 +118,7 @@ public sealed class CmlModel : IRecommender
         var indices = knn.Indices.data<long>().ToArray();
         var result = new int[users.Count][];
         for (int x = 0; x < users.Count; x++)
-        {
-            var skip = seen[users[x]].ToHashSet();
-            result[x] = indices.Skip(x * wide).Take(wide).Select(i => (int)i).Where(i => !skip.Contains(i)).Take(k).ToArray();
-        }
+            result[x] = SeenItems.LeaveOut(indices.Skip(x * wide).Take(wide).Select(i => (int)i), i => i, seen[users[x]], k).ToArray();
         return result;
     }
 

@@ -34,8 +34,23 @@ public sealed class CmlTrainer
     /// <summary>Raised after every epoch.</summary>
     public event EventHandler<CmlEpoch>? EpochCompleted;
 
+    /// <summary>
+    /// Raised after every complete epoch with the full training state (vectors, Adam state), so that a run can write
+    /// a checkpoint; the state is only built when someone listens.
+    /// </summary>
+    public event EventHandler<CmlTrainingState>? StateAvailable;
+
     /// <summary>Trains on the split's training positives; stops early (returning the model so far) when <paramref name="cancellationToken"/> fires.</summary>
-    public CmlModel Fit(InteractionsSplit split, CancellationToken cancellationToken = default)
+    public CmlModel Fit(InteractionsSplit split, CancellationToken cancellationToken = default) => Fit(split, null, cancellationToken);
+
+    /// <summary>
+    /// Trains on the split's training positives, continuing from <paramref name="resume"/> (the state after a complete
+    /// epoch) when given: the result is bit-identical to an uninterrupted run for the same seed and thread count,
+    /// because the random draws of the finished epochs are replayed (they never depend on the vectors) and the vectors
+    /// and Adam's moments are restored exactly. Stops early (returning the model so far) when
+    /// <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public CmlModel Fit(InteractionsSplit split, CmlTrainingState? resume, CancellationToken cancellationToken = default)
     {
         Guard.NotNull(split, nameof(split));
         var o = _options;
@@ -45,28 +60,54 @@ public sealed class CmlTrainer
         for (int u = 0; u < nu; u++)
             foreach (int i in split.TrainPositives[u]) pairs.Add((u, i));
         if (pairs.Count == 0) throw new ArgumentException("the split has no training positives; check --positive-threshold and the rating column.", nameof(split));
+        if (resume is not null)
+        {
+            if (resume.UserVectors.Length != (long)nu * d || resume.ItemVectors.Length != (long)ni * d)
+                throw new ArgumentException($"the state to resume holds other vectors than {nu} users and {ni} items of dimension {d}.", nameof(resume));
+            if (resume.Epoch < 0 || resume.Epoch > o.Epochs)
+                throw new ArgumentException($"the state to resume is after epoch {resume.Epoch}; this run has {o.Epochs} epochs.", nameof(resume));
+        }
         var positiveSets = split.TrainPositives.Select(p => p.ToHashSet()).ToArray();
-        var popularity = Cumulative(split.TrainPositives, ni);
+        var popularity = o.Negatives == NegativeSampling.Popularity ? Cumulative(split.TrainPositives, ni) : null;
 
         NativeLibraries.EnsureLoaded();
         if (o.Threads is { } threads && get_num_threads() != threads) set_num_threads(threads);
         var random = new Random(o.Seed);
-        using var users = new TorchSharp.Modules.Parameter(tensor(Initial(random, nu, d), new long[] { nu, d }));
-        using var items = new TorchSharp.Modules.Parameter(tensor(Initial(random, ni, d), new long[] { ni, d }));
-        ClipToUnitBall(users);
-        ClipToUnitBall(items);
+        var initialUsers = Initial(random, nu, d);
+        var initialItems = Initial(random, ni, d);
+        using var users = new TorchSharp.Modules.Parameter(tensor(resume?.UserVectors ?? initialUsers, new long[] { nu, d }));
+        using var items = new TorchSharp.Modules.Parameter(tensor(resume?.ItemVectors ?? initialItems, new long[] { ni, d }));
+        if (resume is null)
+        {
+            ClipToUnitBall(users);
+            ClipToUnitBall(items);
+        }
         using var optimizer = optim.Adam(new[] { users, items }, o.LearningRate);
+        if (resume is not null) LoadOptimizer(optimizer, resume.Optimizer);
         var margin = Scalars.Of(o.Margin);
         var order = Enumerable.Range(0, pairs.Count).ToArray();
-        for (int epoch = 1; epoch <= o.Epochs && !cancellationToken.IsCancellationRequested; epoch++)
+        int first = (resume?.Epoch ?? 0) + 1;
+        for (int epoch = 1; epoch < first; epoch++)
+        {
+            // Replay of a finished epoch: the same draws, no arithmetic.
+            random.Shuffle(order);
+            if (o.Negatives == NegativeSampling.InBatchHard) continue;
+            for (int start = 0; start < order.Length; start += o.BatchSize)
+            {
+                int b = Math.Min(o.BatchSize, order.Length - start);
+                DrawNegatives(random, pairs, order, start, b, positiveSets, ni, popularity);
+            }
+        }
+        for (int epoch = first; epoch <= o.Epochs && !cancellationToken.IsCancellationRequested; epoch++)
         {
             var watch = Stopwatch.StartNew();
             random.Shuffle(order);
             double lossSum = 0, active = 0;
             int batches = 0;
+            bool complete = true;
             for (int start = 0; start < order.Length; start += o.BatchSize)
             {
-                if (cancellationToken.IsCancellationRequested) break;
+                if (cancellationToken.IsCancellationRequested) { complete = false; break; }
                 using var scope = NewDisposeScope();
                 int b = Math.Min(o.BatchSize, order.Length - start);
                 var bu = new long[b];
@@ -98,9 +139,7 @@ public sealed class CmlTrainer
                 else
                 {
                     int k = o.NegativesPerPositive;
-                    var negatives = new long[(long)b * k];
-                    for (int x = 0; x < b; x++)
-                        for (int j = 0; j < k; j++) negatives[(long)x * k + j] = Negative(random, positiveSets[bu[x]], ni, o.Negatives == NegativeSampling.Popularity ? popularity : null);
+                    var negatives = DrawNegatives(random, pairs, order, start, b, positiveSets, ni, popularity);
                     var n = items.index_select(0, tensor(negatives)).reshape(b, k, d);
                     var dn = u.unsqueeze(1).sub(n);
                     var all = dn.mul(dn).sum(2);
@@ -125,10 +164,39 @@ public sealed class CmlTrainer
                 batches++;
             }
             EpochCompleted?.Invoke(this, new CmlEpoch(epoch, o.Epochs, batches == 0 ? double.NaN : lossSum / batches, active / pairs.Count, watch.Elapsed.TotalSeconds));
+            if (complete && StateAvailable is { } listener)
+                listener(this, new CmlTrainingState(epoch, Values(users), Values(items), SaveOptimizer(optimizer)));
         }
-        var userVectors = users.detach().contiguous().data<float>().ToArray();
-        var itemVectors = items.detach().contiguous().data<float>().ToArray();
-        return new CmlModel(data.UserIds, data.ItemIds, userVectors, itemVectors, d, split.Seen);
+        return new CmlModel(data.UserIds, data.ItemIds, Values(users), Values(items), d, split.Seen);
+    }
+
+    /// <summary>The negatives of one batch (k per pair, row-major), uniform or by popularity; the only draws of a batch.</summary>
+    private long[] DrawNegatives(Random random, List<(int User, int Item)> pairs, int[] order, int start, int b, HashSet<int>[] positiveSets, int itemCount, double[]? popularity)
+    {
+        int k = _options.NegativesPerPositive;
+        var negatives = new long[(long)b * k];
+        for (int x = 0; x < b; x++)
+        {
+            var positives = positiveSets[pairs[order[start + x]].User];
+            for (int j = 0; j < k; j++) negatives[(long)x * k + j] = Negative(random, positives, itemCount, popularity);
+        }
+        return negatives;
+    }
+
+    private static float[] Values(Tensor table) => table.detach().contiguous().data<float>().ToArray();
+
+    private static byte[] SaveOptimizer(TorchSharp.Modules.OptimizerHelper optimizer)
+    {
+        using var ms = new MemoryStream();
+        using (var writer = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
+        return ms.ToArray();
+    }
+
+    private static void LoadOptimizer(TorchSharp.Modules.OptimizerHelper optimizer, byte[] bytes)
+    {
+        using var ms = new MemoryStream(bytes, writable: false);
+        using var reader = new BinaryReader(ms);
+        optimizer.load_state_dict(reader);
     }
 
     /// <summary>Gaussian rows with standard deviation 1/√d (norm about 1), from the seeded <see cref="Random"/> (Box–Muller).</summary>

@@ -81,6 +81,9 @@ public sealed record RecommendationMetrics
         UsersWithoutTraining = split.UsersWithoutTraining,
     };
 
+    /// <summary>The metrics as the JSON of <c>metrics.json</c>.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonDefaults.Options);
+
     /// <summary>Writes the metrics as JSON, atomically.</summary>
     public void Save(string path) => AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(this, JsonDefaults.Options));
 

@@ -222,9 +222,9 @@ internal static class HtmlReportWriter
 
     internal static string Show(double v) => double.IsFinite(v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "—";
 
-    private static string Enc(string s) => WebUtility.HtmlEncode(s);
+    internal static string Enc(string s) => WebUtility.HtmlEncode(s);
 
-    private static string Asset(string name)
+    internal static string Asset(string name)
     {
         using var stream = typeof(HtmlReportWriter).Assembly.GetManifestResourceStream("TripletSharp.Reporting.Assets." + name)
             ?? throw new InvalidOperationException($"The report asset '{name}' is missing from the assembly.");

@@ -25,7 +25,7 @@ public class LayeringTests
         (7, "TripletSharp.Models"),
         (8, "TripletSharp.Training"),
         (8, "TripletSharp.Export"),
-        (8, "TripletSharp.Recommendation"),
+        (10, "TripletSharp.Recommendation"),
         (9, "TripletSharp.Reporting"),
         (10, "TripletSharp.Serving"),
     ];

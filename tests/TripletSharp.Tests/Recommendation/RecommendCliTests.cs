@@ -97,4 +97,57 @@ public sealed class RecommendCliTests : IDisposable
         Assert.Contains("2 user(s) would have no training positive", e);
         Assert.Contains("leaves no user with both training and held-out positives", e);
     }
+
+    [Fact]
+    public void EvalResumeAndRecommendAgreeWithTheRun()
+    {
+        var csv = PlantedInteractions.WriteCsv(_dir.File("ratings.csv"), PlantedInteractions.Make());
+        string[] Args(string run, string epochs) => ["train", "--data", csv, "--format", "interactions", "--out", run, "--epochs", epochs, "--embedding-dim", "8",
+            "--batch-size", "64", "--lr", "0.05", "--threads", "1", "--negatives", "popularity", "--split", "random", "--test-fraction", "0.25", "--seed", "4", "--progress", "quiet"];
+
+        // Straight to 3 epochs, and 2 epochs resumed to 3: the same metrics.json.
+        var straight = _dir.File("straight");
+        var (code, o, e) = CliRunner.Run(Args(straight, "3"));
+        Assert.True(code == ExitCodes.Ok, o + e);
+        Assert.Contains("report", o);
+        var resumed = _dir.File("resumed");
+        (code, o, e) = CliRunner.Run(Args(resumed, "2"));
+        Assert.True(code == ExitCodes.Ok, o + e);
+        // A new run into the same folder is refused; --resume takes the data and settings from the run folder.
+        (code, _, e) = CliRunner.Run(Args(resumed, "3"));
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("already holds a run", e);
+        (code, o, e) = CliRunner.Run("train", "--format", "interactions", "--out", resumed, "--epochs", "3", "--resume", "--progress", "quiet");
+        Assert.True(code == ExitCodes.Ok, o + e);
+        Assert.Contains("resuming", e);
+        var expected = RecommendationMetrics.Load(Path.Combine(straight, "metrics.json"));
+        var got = RecommendationMetrics.Load(Path.Combine(resumed, "metrics.json"));
+        Assert.Equal(expected.Recommenders.SelectMany(r => r.Metrics), got.Recommenders.SelectMany(r => r.Metrics));
+        (code, _, e) = CliRunner.Run("train", "--format", "interactions", "--out", resumed, "--epochs", "4", "--negatives", "uniform", "--resume");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("other settings", e);
+
+        // eval --format interactions: the numbers the run printed, with the baselines (split and seed from the run).
+        (code, o, e) = CliRunner.Run("eval", "--model", Path.Combine(straight, "model"), "--data", csv, "--format", "interactions", "--json");
+        Assert.True(code == ExitCodes.Ok, o + e);
+        var evaluated = JsonNode.Parse(o)!["recommenders"]!.AsArray();
+        Assert.Equal(expected.Recommenders.Select(r => r.Name), evaluated.Select(r => r!["name"]!.GetValue<string>()));
+        Assert.Equal(expected.Recommenders.SelectMany(r => r.Metrics.Select(m => m.Recall)), evaluated.SelectMany(r => r!["metrics"]!.AsArray().Select(m => m!["recall"]!.GetValue<double>())));
+        (code, o, _) = CliRunner.Run("eval", "--model", Path.Combine(straight, "model"), "--format", "interactions");
+        Assert.Equal(ExitCodes.Ok, code);
+        foreach (var name in new[] { "cml", "most_popular", "random", "item_knn" }) Assert.Contains(name, o);
+        (code, _, e) = CliRunner.Run("eval", "--model", Path.Combine(straight, "model"), "--format", "interactions", "--pairs", csv);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--pairs does not apply to --format interactions", e);
+
+        // recommend --exclude-seen lists what the model's own Recommend (the evaluation's lists) gives.
+        var (m, _) = CmlModel.Load(Path.Combine(straight, "model"));
+        foreach (var user in new[] { "u0", "u17", "u42" })
+        {
+            (code, o, e) = CliRunner.Run("recommend", "--model", Path.Combine(straight, "model"), "--user", user, "--k", "7", "--exclude-seen", "--json");
+            Assert.True(code == 0, e);
+            var listed = JsonNode.Parse(o)!["items"]!.AsArray().Select(n => n!["item"]!.GetValue<string>());
+            Assert.Equal(m.Recommend([m.UserOf(user)], 7, m.Seen)[0].Select(i => m.ItemIds[i]), listed);
+        }
+    }
 }

@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using TripletSharp.Components;
+using TripletSharp.Data;
+using TripletSharp.Recommendation;
+using TripletSharp.Tests.Data;
+
+namespace TripletSharp.Tests.Recommendation;
+
+/// <summary>
+/// <see cref="InteractionsRun"/> on planted data: the run folder it writes, a checkpoint per epoch, resuming
+/// bit-identically, refusing a resume with other data or settings, the saved model's evaluation, and the report.
+/// </summary>
+[Collection(TripletSharp.Tests.Cli.InProcessTrainingCollection.Name)]
+public sealed class InteractionsRunTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private InteractionsRunOptions Options(string run, NegativeSampling negatives = NegativeSampling.Uniform, int epochs = 4) => new()
+    {
+        DataPath = File.Exists(_dir.File("ratings.csv")) ? _dir.File("ratings.csv") : PlantedInteractions.WriteCsv(_dir.File("ratings.csv"), PlantedInteractions.Make()),
+        OutputDirectory = _dir.File(run),
+        Cml = new CmlOptions { EmbeddingDim = 8, Epochs = epochs, BatchSize = 64, LearningRate = 0.05, Threads = 1, Seed = 3, Negatives = negatives, NegativesPerPositive = 4 },
+    };
+
+    [Theory]
+    [InlineData(NegativeSampling.Uniform)]
+    [InlineData(NegativeSampling.Popularity)]
+    [InlineData(NegativeSampling.InBatchHard)]
+    public void AResumedRunIsBitIdenticalToAnUninterruptedOne(NegativeSampling negatives)
+    {
+        var straight = new InteractionsRun(Options("straight", negatives)).Execute();
+
+        // Interrupted after epoch 2 (the token fires at the end of that epoch), then resumed to epoch 4.
+        using var cancel = new CancellationTokenSource();
+        var first = new InteractionsRun(Options("resumed", negatives));
+        first.EpochCompleted += (_, e) => { if (e.Epoch == 2) cancel.Cancel(); };
+        var part = first.Execute(cancel.Token);
+        Assert.True(part.Interrupted);
+        Assert.Equal(2, part.History.Count);
+        Assert.True(CmlCheckpoint.Exists(Path.Combine(_dir.File("resumed"), "checkpoint")));
+        var notes = new List<string>();
+        var second = new InteractionsRun(Options("resumed", negatives) with { Resume = true });
+        second.Notice += (_, n) => notes.Add(n);
+        var resumed = second.Execute();
+        Assert.Contains(notes, n => n.Contains("resuming", StringComparison.Ordinal) && n.Contains("after epoch 2 of 4", StringComparison.Ordinal));
+
+        Assert.Equal(straight.Model.UserVectors, resumed.Model.UserVectors);
+        Assert.Equal(straight.Model.ItemVectors, resumed.Model.ItemVectors);
+        Assert.Equal(straight.History.Select(h => (h.Epoch, h.Loss, h.ActiveShare)), resumed.History.Select(h => (h.Epoch, h.Loss, h.ActiveShare)));
+        Assert.Equal(straight.Metrics!.Recommenders, resumed.Metrics!.Recommenders, RecommenderEquality.Instance);
+        Assert.Equal(4, resumed.Metrics.Epochs);
+        Assert.Equal(5, File.ReadAllLines(Path.Combine(_dir.File("resumed"), "history.csv")).Length);
+    }
+
+    [Fact]
+    public void ResumeRefusesAnotherSplitOtherSettingsAndAMissingCheckpoint()
+    {
+        new InteractionsRun(Options("run", epochs: 1)).Execute();
+        var ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true, Cml = Options("run").Cml with { Epochs = 2, Margin = 0.5 } }).Execute());
+        Assert.Equal(nameof(InteractionsRunOptions.Resume), ex.ParamName);
+        Assert.Contains("other settings", ex.Message, StringComparison.Ordinal);
+
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true, Split = InteractionsSplitMode.Random }).Execute());
+        Assert.Contains("data fingerprint differs", ex.Message, StringComparison.Ordinal);
+
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2)).Execute());
+        Assert.Equal(nameof(InteractionsRunOptions.OutputDirectory), ex.ParamName);
+        Assert.Contains("already holds a run", ex.Message, StringComparison.Ordinal);
+
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("none", epochs: 2) with { Resume = true }).Execute());
+        Assert.Contains("has no checkpoint", ex.Message, StringComparison.Ordinal);
+
+        // More epochs and other threads are allowed; the checkpoint's files are checked against their SHA-256.
+        var checkpoint = Path.Combine(_dir.File("run"), "checkpoint");
+        Assert.Equal(4, Directory.GetFiles(checkpoint).Length);
+        File.WriteAllBytes(Directory.GetFiles(checkpoint, "users-*.f32").Single(), new byte[8]);
+        var damaged = Assert.Throws<TripletSharp.Models.ModelFormatException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true }).Execute());
+        Assert.Contains("SHA-256", damaged.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheRunFolderHoldsModelMetricsHistoryCheckpointSettingsAndReport()
+    {
+        var result = new InteractionsRun(Options("run", epochs: 3) with { TensorBoard = _dir.File("tb") }).Execute();
+        var run = _dir.File("run");
+        foreach (var file in new[] { "metrics.json", "history.csv", "report.html", InteractionsRun.SettingsFileName, "model/recommender.json", "checkpoint/" + CmlCheckpoint.FileName })
+            Assert.True(File.Exists(Path.Combine(run, file)), file);
+        Assert.NotEmpty(Directory.GetFiles(_dir.File("tb")));
+        // Three epochs, one checkpoint: the earlier epochs' files are gone.
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(run, "checkpoint")).Length);
+        var saved = RecommendationMetrics.Load(Path.Combine(run, "metrics.json"));
+        Assert.Equal(["cml", "most_popular", "random", "item_knn"], saved.Recommenders.Select(r => r.Name));
+        Assert.Equal(result.Metrics!.Recommenders, saved.Recommenders, RecommenderEquality.Instance);
+        Assert.Equal(InteractionsRun.HistoryHeader, File.ReadAllLines(Path.Combine(run, "history.csv"))[0]);
+
+        // The saved model, evaluated again from its folder (data and split from the run's settings): the same numbers.
+        var again = InteractionsRun.EvaluateSaved(Path.Combine(run, "model"), null);
+        Assert.Equal(saved.Recommenders, again.Recommenders, RecommenderEquality.Instance);
+
+        // The report: one row per recommender, every metric at K = 10 and 50, the values of metrics.json; two curves.
+        var html = File.ReadAllText(result.ReportPath!);
+        foreach (var r in saved.Recommenders)
+            foreach (var m in r.Metrics)
+                foreach (var (name, value) in new[] { ("recall", m.Recall), ("ndcg", m.Ndcg), ("map", m.Map), ("hit_rate", m.HitRate), ("mrr", m.Mrr), ("coverage", m.Coverage) })
+                {
+                    var row = Regex.Match(html, $"<tr data-recommender=\"{r.Name}\">(.*?)</tr>").Groups[1].Value;
+                    var cell = Regex.Match(row, $"data-metric=\"{name}\" data-k=\"{m.K}\" data-value=\"([^\"]+)\"");
+                    Assert.True(cell.Success, $"{r.Name} {name}@{m.K}");
+                    Assert.Equal(value, double.Parse(cell.Groups[1].Value, CultureInfo.InvariantCulture));
+                }
+        Assert.Equal(3, Regex.Match(html, "<svg id=\"curve-loss\".*?points=\"([^\"]*)\"").Groups[1].Value.Split(' ').Length);
+        Assert.Contains("id=\"curve-active_share\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EvaluatingAModelOnOtherInteractionsIsRefused()
+    {
+        new InteractionsRun(Options("run", epochs: 1)).Execute();
+        var other = PlantedInteractions.WriteCsv(_dir.File("other.csv"), PlantedInteractions.Make(users: 40));
+        var ex = Assert.Throws<ArgumentException>(() => InteractionsRun.EvaluateSaved(Path.Combine(_dir.File("run"), "model"), other));
+        Assert.Contains("trained on other interactions", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ChoiceNamesAreTheEnumMembersInKebabCase()
+    {
+        Assert.Equal(["uniform", "popularity", "in-batch-hard"], ComponentRegistry.ChoiceNames<NegativeSampling>());
+        Assert.Equal(["leave-last-out", "time", "random"], ComponentRegistry.ChoiceNames<InteractionsSplitMode>());
+        foreach (var v in Enum.GetValues<NegativeSampling>()) Assert.Equal(v, ComponentRegistry.Choice<NegativeSampling>(ComponentRegistry.ChoiceName(v), "Negatives"));
+        var ex = Assert.Throws<ArgumentException>(() => ComponentRegistry.Choice<InteractionsSplitMode>("last", "Split"));
+        Assert.Equal("Split", ex.ParamName);
+        Assert.Contains("leave-last-out, time, random", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LeavingSeenItemsOutKeepsTheOrderAndKItems()
+    {
+        int[] ranked = [5, 3, 9, 1, 7, 2];
+        Assert.Equal([3, 1, 7], SeenItems.LeaveOut(ranked, i => i, [5, 9], 3));
+        Assert.Equal([5, 3], SeenItems.LeaveOut(ranked, i => i, [], 2));
+        Assert.Equal([2], SeenItems.LeaveOut(ranked, i => i, [5, 3, 9, 1, 7], 4));
+        Assert.Equal(6, SeenItems.SearchWidth(4, 2, 10));
+        Assert.Equal(5, SeenItems.SearchWidth(4, 2, 5));
+    }
+
+    [Fact]
+    public void RecommendIsTheNearestUnseenItemsByAPlainReference()
+    {
+        var result = new InteractionsRun(Options("run", epochs: 2)).Execute();
+        var m = result.Model;
+        int d = m.Dimension;
+        var lists = m.Recommend([0, 7, 33], 6, m.Seen);
+        foreach (var (u, list) in new[] { 0, 7, 33 }.Zip(lists))
+        {
+            var seen = m.Seen[u].ToHashSet();
+            var reference = Enumerable.Range(0, m.ItemIds.Count).Where(i => !seen.Contains(i))
+                .Select(i => (i, dist: Math.Sqrt(Enumerable.Range(0, d).Sum(j => Math.Pow((double)m.UserVectors[u * d + j] - m.ItemVectors[i * d + j], 2)))))
+                .OrderBy(x => x.dist).ThenBy(x => x.i).Take(6).Select(x => x.i).ToArray();
+            Assert.Equal(reference, list);
+        }
+    }
+
+    private sealed class RecommenderEquality : IEqualityComparer<RecommenderMetrics>
+    {
+        public static RecommenderEquality Instance { get; } = new();
+
+        public bool Equals(RecommenderMetrics? x, RecommenderMetrics? y) => x!.Name == y!.Name && x.Metrics.SequenceEqual(y.Metrics);
+
+        public int GetHashCode(RecommenderMetrics obj) => obj.Name.GetHashCode(StringComparison.Ordinal);
+    }
+}
