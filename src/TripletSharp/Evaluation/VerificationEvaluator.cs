@@ -67,7 +67,7 @@ public sealed class VerificationEvaluator
     }
 
     /// <summary>
-    /// The ROC curve (downsampled as <see cref="EvaluateAllPairs"/>'s), AUC and TAR at FAR = 1e-3 of the same pairs,
+    /// The ROC curve (downsampled as <see cref="EvaluateAllPairs(Tensor, long[])"/>'s), AUC and TAR at FAR = 1e-3 of the same pairs,
     /// without the cross-validated accuracy and the best threshold: two sorts of the pair scores instead of about
     /// fourteen, for a report that draws only the curve.
     /// </summary>
@@ -80,7 +80,7 @@ public sealed class VerificationEvaluator
         return (x, y, VerificationMath.RocAuc(scores, same), VerificationMath.TarAtFar(fpr, tpr, Far));
     }
 
-    /// <summary>The pair values of <see cref="EvaluateAllPairs"/>, whether each pair is of one class, and the seeded fold order.</summary>
+    /// <summary>The pair values of <see cref="EvaluateAllPairs(Tensor, long[])"/>, whether each pair is of one class, and the seeded fold order.</summary>
     private (double[] Values, bool[] Same, int[] Order) AllPairs(Tensor embeddings, long[] labels)
     {
         Guard.Embeddings(embeddings, nameof(embeddings));
@@ -88,7 +88,7 @@ public sealed class VerificationEvaluator
         long n = embeddings.shape[0];
         if (labels.Length != n)
             throw new ArgumentException($"'{nameof(labels)}' has {labels.Length} entries but '{nameof(embeddings)}' has {n} rows.", nameof(labels));
-        return AllPairs(embeddings, (i, j) => labels[i] == labels[j]);
+        return Pairs(embeddings, (i, j) => labels[i] == labels[j]);
     }
 
     /// <summary>
@@ -101,10 +101,12 @@ public sealed class VerificationEvaluator
     {
         Guard.Embeddings(embeddings, nameof(embeddings));
         Guard.NotNull(relation, nameof(relation));
-        return AllPairs(embeddings, (i, j) => relation.Positive((int)i, (int)j));
+        var (values, same, order) = Pairs(embeddings, (i, j) => relation.Positive((int)i, (int)j));
+        return Compute(values, same, order);
     }
 
-    private VerificationMetrics AllPairs(Tensor embeddings, Func<long, long, bool> positive)
+    /// <summary>The pairs (all, or <see cref="MaxPairs"/> drawn with <see cref="Seed"/>), their values, whether each is positive, and the seeded fold order.</summary>
+    private (double[] Values, bool[] Same, int[] Order) Pairs(Tensor embeddings, Func<long, long, bool> positive)
     {
         long n = embeddings.shape[0];
         if (n < 2) throw new ArgumentException($"'{nameof(embeddings)}' needs at least 2 rows to form a pair, got {n}.", nameof(embeddings));

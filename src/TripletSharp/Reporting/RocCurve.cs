@@ -19,7 +19,7 @@ public sealed record RocCurve(double[] FalsePositiveRates, double[] TruePositive
     }
 
     /// <summary>
-    /// The curve of <see cref="VerificationEvaluator.EvaluateAllPairs"/> with default settings (same pairs, same
+    /// The curve of <see cref="VerificationEvaluator.EvaluateAllPairs(Tensor, long[])"/> with default settings (same pairs, same
     /// numbers) without its cross-validated accuracy, which a report does not show.
     /// </summary>
     internal static RocCurve AllPairs(Tensor embeddings, long[] labels, BaseDistance distance)
