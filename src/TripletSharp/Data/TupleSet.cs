@@ -1,3 +1,5 @@
+using TripletSharp.Evaluation;
+
 namespace TripletSharp.Data;
 
 /// <summary>
@@ -156,6 +158,25 @@ public sealed class TupleSet
         var items = new SortedSet<int>(_first.Concat(_second));
         if (Kind == TupleKind.Triplets) items.UnionWith(_third);
         return items.ToArray();
+    }
+
+    /// <summary>
+    /// Scores the tuples on <paramref name="embeddings"/>: triplet accuracy for triplets, verification for pairs
+    /// (<see cref="TupleMetrics"/>). The row of item i is <paramref name="rowOf"/>(i), or i itself when null.
+    /// </summary>
+    /// <param name="embeddings">Embeddings of (at least) the items the tuples name.</param>
+    /// <param name="rowOf">Maps an item index to its row of <paramref name="embeddings"/>; null: the identity.</param>
+    /// <param name="distance">The measure (Euclidean when null).</param>
+    /// <param name="source">Where the tuples came from, in words (<see cref="TupleMetrics.Source"/>).</param>
+    /// <exception cref="ArgumentException">Bad embeddings, or a row outside them.</exception>
+    public TupleMetrics Score(TorchSharp.torch.Tensor embeddings, Func<int, int>? rowOf = null, Distances.BaseDistance? distance = null, string? source = null)
+    {
+        Guard.NotNull(embeddings, nameof(embeddings));
+        int[] Rows(int[] items) => rowOf is null ? items : items.Select(rowOf).ToArray();
+        var metrics = Kind == TupleKind.Triplets
+            ? TupleMetrics.OfTriplets(embeddings, Rows(_first), Rows(_second), Rows(_third), distance)
+            : TupleMetrics.OfPairs(embeddings, Rows(_first), Rows(_second), _third.Select(x => x == 1).ToArray(), distance);
+        return metrics with { Source = source };
     }
 
     private void Check(int index, int t, string field)
