@@ -95,10 +95,10 @@ internal static class EvalCommand
             var ic = CultureInfo.InvariantCulture;
             ctx.Out.WriteLine($"model  {bundle.Path}");
             ctx.Out.WriteLine($"data   {Describe(set, dataOptions)}; evaluated on the {which.ToString().ToLowerInvariant()} items, {distance.Name} distance");
+            if (set.LabelSets is { } labelSets)
+                ctx.Out.WriteLine($"       {LabelCounts.Of(labelSets, set.ClassNames.Count).Describe(set.ClassNames)}");
             if (metrics.Labels is not null)
                 ctx.Out.WriteLine($"labels {metrics.Labels}: relevant = shares a label with the query (knn_accuracy and nmi need one class per item)");
-            if (set.LabelSets is { } labelSets)
-                ctx.Out.WriteLine($"labels {LabelCounts.Of(labelSets, set.ClassNames.Count).Describe(set.ClassNames)}");
             foreach (var (key, value) in metrics.ToDictionary())
                 ctx.Out.WriteLine(double.IsNaN(value)
                     ? $"{key,-16} n/a (cannot be computed: no query has a same-class neighbour in these items)"
