@@ -41,19 +41,11 @@ public sealed record TupleMetrics
     public static TupleMetrics OfPairs(Tensor embeddings, IReadOnlyList<int> first, IReadOnlyList<int> second, IReadOnlyList<bool> same, BaseDistance? distance = null)
     {
         Guard.Embeddings(embeddings);
-        Guard.NotNull(first, nameof(first));
-        Guard.NotNull(second, nameof(second));
+        Guard.Rows(first, embeddings.shape[0], nameof(first));
+        Guard.Rows(second, embeddings.shape[0], nameof(second));
         Guard.NotNull(same, nameof(same));
         if (second.Count != first.Count || same.Count != first.Count)
             throw new ArgumentException($"The pair arrays differ in length ({first.Count}, {second.Count}, {same.Count}).", nameof(second));
-        long n = embeddings.shape[0];
-        foreach (var (rows, name) in new[] { (first, nameof(first)), (second, nameof(second)) })
-        {
-            foreach (var r in rows)
-            {
-                if (r < 0 || r >= n) throw new ArgumentException($"'{name}' holds row {r}, outside [0, {n}).", name);
-            }
-        }
         using var scope = torch.NewDisposeScope();
         Tensor Take(IReadOnlyList<int> rows) => embeddings.index_select(0, torch.tensor(rows.Select(r => (long)r).ToArray(), ScalarType.Int64, device: embeddings.device));
         var v = new VerificationEvaluator(distance ?? new EuclideanDistance()).EvaluatePairs(Take(first), Take(second), same.ToArray());
