@@ -37,6 +37,17 @@ public sealed class TupleSet
             if (kind == TupleKind.Triplets && first[t] == third[t]) throw Bad(t, $"the anchor is its own negative (item {first[t]})");
             if (kind == TupleKind.Triplets && second[t] == third[t]) throw Bad(t, $"the positive is also the negative (item {second[t]})");
         }
+        if (kind == TupleKind.Pairs)
+        {
+            // A pair said to be both the same and not the same would become a triplet whose positive is its negative.
+            var said = new Dictionary<(int, int), int>();
+            for (int t = 0; t < first.Length; t++)
+            {
+                var key = (Math.Min(first[t], second[t]), Math.Max(first[t], second[t]));
+                if (!said.TryAdd(key, t) && third[said[key]] != third[t])
+                    throw Bad(t, $"items {first[t]} and {second[t]} are called {(third[t] == 1 ? "the same" : "not the same")} here but {(third[t] == 1 ? "not the same" : "the same")} {(path is null ? $"in tuple {said[key]}" : $"on line {_lines[said[key]]}")}");
+            }
+        }
     }
 
     /// <summary>Triplets or pairs.</summary>
