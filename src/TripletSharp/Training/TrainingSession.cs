@@ -434,7 +434,7 @@ internal sealed class TrainingSession : IDisposable
         for (int i = 0; i < items.Length; i++) row[items[i]] = i;
         using var subset = train.Subset(items);
         using var embeddings = best.Embed(subset);
-        return tuples.Score(embeddings, i => row[i], best.CreateDistance(), tuples.Path);
+        return tuples.Score(embeddings, i => row[i], best.CreateDistance(), tuples.Path is null ? null : Path.GetFullPath(tuples.Path));
     }
 
     /// <summary>The result of a cancelled run, with the model as it stands.</summary>

@@ -57,6 +57,7 @@ public class TuplesCliTests
         Assert.Equal("triplets", (string)metrics["kind"]!);
         Assert.Equal(27, (int)metrics["triplet_count"]!);
         Assert.Equal(accuracy, (double)metrics["triplet_accuracy"]!, 4);
+        Assert.Equal(Path.GetFullPath(triplets), (string)metrics["tuples"]!);
 
         (code, output, err) = CliRunner.Run("eval", "--model", dir["run/model"], "--data", csv, "--tuples", triplets, "--json");
         Assert.True(code == 0, err);
