@@ -86,6 +86,9 @@ internal static class EvalCommand
                     ["pairs"] = pairSource,
                 };
                 node["items"] = set.Count;
+                // Multi-label data: the evaluated items' label counts, with the keys config.json records them under.
+                if (set.LabelSets is { } evaluatedSets)
+                    node["label_counts"] = JsonSerializer.SerializeToNode(LabelCounts.Of(evaluatedSets, set.ClassNames.Count), LabelCountsJson);
                 node["split"] = which.ToString().ToLowerInvariant();
                 node["model"] = bundle.Path;
                 node["data"] = dataOptions.Path ?? "bundled sample";
@@ -110,6 +113,8 @@ internal static class EvalCommand
         });
         return command;
     }
+
+    private static readonly JsonSerializerOptions LabelCountsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     internal static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 

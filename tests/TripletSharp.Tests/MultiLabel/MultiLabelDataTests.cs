@@ -69,6 +69,8 @@ public class MultiLabelDataTests
         var eval = JsonNode.Parse(output)!.AsObject();
         Assert.Equal("multi-label", eval["labels"]!.GetValue<string>());
         Assert.Equal(metrics["map_at_r"]!.GetValue<double>(), eval["map_at_r"]!.GetValue<double>(), 6);
+        Assert.Equal(eval["items"]!.GetValue<int>(), eval["label_counts"]!["multi_label_items"]!.GetValue<int>());
+        Assert.Equal(2.0, eval["label_counts"]!["mean_labels_per_item"]!.GetValue<double>());
         // The text output counts the labels (a line under data) of the evaluated items: every item carries two (a base class and a super-label).
         (code, output, err) = TripletSharp.Tests.Cli.CliRunner.Run("eval", "--model", Path.Combine(run, "model"));
         Assert.True(code == 0, err);
