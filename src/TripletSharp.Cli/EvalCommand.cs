@@ -63,29 +63,32 @@ internal static class EvalCommand
                 pairSource = $"all pairs of the {which.ToString().ToLowerInvariant()} items";
             }
 
-            (string Line, JsonObject Json)? tupleScore = null;
+            TupleMetrics? tupleScore = null;
             if (parse.GetValue(tuples) is { } tuplesPath)
             {
                 using var all = which == SplitSelection.All ? null : Embed(bundle, dataOptions, SplitSelection.All, dataPath is not null);
                 var source = all ?? set;
-                tupleScore = TupleRun.Evaluate(source.Embeddings, TupleRun.Read(tuplesPath, source.ItemNames, dataOptions.Path), i => i, distance, tuplesPath);
+                tupleScore = TupleRun.Read(tuplesPath, source.ItemNames, dataOptions.Path).Score(source.Embeddings, null, distance, tuplesPath);
             }
 
             if (parse.GetValue(json))
             {
                 var node = metrics.ToJsonNode();
-                if (tupleScore is { } ts) node["tuples"] = ts.Json;
+                if (tupleScore is { } ts) node["tuples"] = ts.ToJsonNode();
                 node["verification"] = new JsonObject
                 {
                     ["roc_auc"] = Finite(verification.RocAuc),
                     ["tar_at_far_1e-3"] = Finite(verification.TarAtFar1e3),
-                    ["accuracy"] = verification.PairCount < MinPairsForAccuracy || !double.IsFinite(verification.Threshold) ? null : Finite(verification.BestAccuracy),
-                    ["accuracy_std"] = verification.PairCount < MinPairsForAccuracy || !double.IsFinite(verification.Threshold) ? null : Finite(verification.BestAccuracyStd),
+                    ["accuracy"] = verification.HasAccuracy ? Finite(verification.BestAccuracy) : null,
+                    ["accuracy_std"] = verification.HasAccuracy ? Finite(verification.BestAccuracyStd) : null,
                     ["threshold"] = Finite(verification.Threshold),
                     ["pair_count"] = verification.PairCount,
                     ["pairs"] = pairSource,
                 };
                 node["items"] = set.Count;
+                // Multi-label data: the evaluated items' label counts, with the keys config.json records them under.
+                if (set.LabelSets is { } evaluatedSets)
+                    node["label_counts"] = JsonSerializer.SerializeToNode(LabelCounts.Of(evaluatedSets, set.ClassNames.Count), LabelCountsJson);
                 node["split"] = which.ToString().ToLowerInvariant();
                 node["model"] = bundle.Path;
                 node["data"] = dataOptions.Path ?? "bundled sample";
@@ -95,6 +98,8 @@ internal static class EvalCommand
             var ic = CultureInfo.InvariantCulture;
             ctx.Out.WriteLine($"model  {bundle.Path}");
             ctx.Out.WriteLine($"data   {Describe(set, dataOptions)}; evaluated on the {which.ToString().ToLowerInvariant()} items, {distance.Name} distance");
+            if (set.LabelSets is { } labelSets)
+                ctx.Out.WriteLine($"       {LabelCounts.Of(labelSets, set.ClassNames.Count).Describe(set.ClassNames)}");
             if (metrics.Labels is not null)
                 ctx.Out.WriteLine($"labels {metrics.Labels}: relevant = shares a label with the query (knn_accuracy and nmi need one class per item)");
             foreach (var (key, value) in metrics.ToDictionary())
@@ -103,23 +108,22 @@ internal static class EvalCommand
                     : string.Create(ic, $"{key,-16} {value:F4}"));
             ctx.Out.WriteLine(string.Create(ic,
                 $"verification ({verification.PairCount} pairs, {pairSource}): roc_auc {Number(verification.RocAuc)}  tar@far=1e-3 {Number(verification.TarAtFar1e3)}  {Accuracy(verification)}"));
-            if (tupleScore is { } score) ctx.Out.WriteLine(score.Line);
+            if (tupleScore is { } score) ctx.Out.WriteLine(TupleRun.Line(score, score.Source!));
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    internal static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+    private static readonly JsonSerializerOptions LabelCountsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    /// <summary>Fewer pairs than this cannot give the 10-fold accuracy.</summary>
-    internal const int MinPairsForAccuracy = 10;
+    internal static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
     internal static string Number(double v) => double.IsFinite(v) ? v.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
 
     /// <summary>The 10-fold accuracy, or why there is none: too few pairs, or no finite threshold (one kind of pair only).</summary>
     internal static string Accuracy(VerificationMetrics v)
     {
-        if (v.PairCount < MinPairsForAccuracy) return $"accuracy n/a (too few pairs for 10-fold: {v.PairCount}, at least {MinPairsForAccuracy} needed)";
+        if (v.PairCount < VerificationMetrics.MinPairsForAccuracy) return $"accuracy n/a (too few pairs for 10-fold: {v.PairCount}, at least {VerificationMetrics.MinPairsForAccuracy} needed)";
         if (!double.IsFinite(v.Threshold) || !double.IsFinite(v.BestAccuracy)) return "accuracy n/a (no finite threshold: the pairs need both same and different ones)";
         return string.Create(CultureInfo.InvariantCulture, $"accuracy {v.BestAccuracy:F4} ± {v.BestAccuracyStd:F4} (threshold {v.Threshold:G4})");
     }

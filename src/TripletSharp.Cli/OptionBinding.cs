@@ -100,7 +100,9 @@ internal static class OptionBinding
     public static string Describe(EmbeddingSet set, DataOptions options) =>
         $"{options.Path ?? "bundled sample"}: {set.Count} items, {set.ClassNames.Count} classes";
 
+    /// <summary>The training data in words; multi-label data adds the training split's label counts (<see cref="LabelCounts"/>).</summary>
     public static string Describe(DatasetSplit s) =>
         $"{(string.IsNullOrEmpty(s.Source) ? "bundled sample" : s.Source)} ({FormatName(s.Format)}): {s.Train.Count} train + {s.Test.Count} test items, " +
-        $"{s.Train.ClassNames.Count} classes, {TripletSharp.Models.ModelInput.Describe(s.Train.Kind, s.Train.ItemShape)}";
+        $"{s.Train.ClassNames.Count} classes, {TripletSharp.Models.ModelInput.Describe(s.Train.Kind, s.Train.ItemShape)}" +
+        (LabelCounts.Of(s.Train) is { } counts ? $"; training split {counts.Describe(s.Train.ClassNames)}" : "");
 }

@@ -240,16 +240,17 @@ internal static class TrainCommand
         if (s.CheckResources && ResourceCheck.ForTraining(s) is { } warning) ctx.Err.WriteLine($"triplet train: warning: {warning}");
         using var split = s.Tuples is null ? DatasetLoader.Load(s.Data) : DatasetLoader.LoadForTuples(s.Data);
         display.WriteLine($"data: {Describe(split)}{(s.DataAsGiven is { } given && given != split.Source ? $" (given as {given})" : "")}");
-        var (trainer, heldOut) = (new Trainer(s.Trainer), (TupleSet?)null);
+        var (trainer, tupleRunPart) = (new Trainer(s.Trainer), (string?)null);
         if (s.Tuples is not null)
         {
-            (trainer, heldOut, var tupleSummary) = TupleRun.Prepare(s, split);
+            (trainer, var tupleSummary, tupleRunPart) = TupleRun.Prepare(s, split);
             display.WriteLine(tupleSummary);
         }
         var resolved = trainer.Resolve(split);
         TupleRun.CheckOrRecord(s);
+        // A tuple run draws batches from its tuples and mines only their extra negatives: the class miner and P×K are not used.
         display.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"run: {resolved.OutputDirectory}  ({(resolved.Model is { } kind ? ModelKinds.Name(kind) : "")} {resolved.EmbeddingDim}-d, {resolved.Miner}, {resolved.Distance}, margin {resolved.Margin}, P×K {resolved.ClassesPerBatch}×{resolved.SamplesPerClass}, {resolved.BatchesPerEpoch} batches/epoch, {resolved.Epochs} epochs, {resolved.Optimizer.ToString().ToLowerInvariant()} lr {resolved.LearningRate}, {resolved.Threads} threads, seed {resolved.Seed})"));
+            $"run: {resolved.OutputDirectory}  ({(resolved.Model is { } kind ? ModelKinds.Name(kind) : "")} {resolved.EmbeddingDim}-d, {(tupleRunPart is null ? $"{resolved.Miner}, " : "")}{resolved.Distance}, margin {resolved.Margin}, {tupleRunPart ?? $"P×K {resolved.ClassesPerBatch}×{resolved.SamplesPerClass}"}, {resolved.BatchesPerEpoch} batches/epoch, {resolved.Epochs} epochs, {resolved.Optimizer.ToString().ToLowerInvariant()} lr {resolved.LearningRate}, {resolved.Threads} threads, seed {resolved.Seed})"));
         display.Attach(trainer);
         new RunReport(s.TensorBoard is null ? null : new TensorBoardLogger(s.TensorBoard)).Attach(trainer);
 
@@ -266,8 +267,8 @@ internal static class TrainCommand
             var reportPath = RunReport.WriteForRun(result.Run!.Directory, split.Test, s.Report.ToOptions());
             display.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {reportPath} ({watch.Elapsed.TotalSeconds:0.0} s)"));
         }
-        if (heldOut is { Count: > 0 } && result.Model is { } trained)
-            ctx.Out.WriteLine(TupleRun.Evaluate(trained, split.Train, heldOut, trained.CreateDistance(), $"{heldOut.Count} held out of {s.Tuples}").Line);
+        if (result.TupleMetrics is { } tupleScore)
+            ctx.Out.WriteLine(TupleRun.Line(tupleScore, $"{tupleScore.Count} held out of {s.Tuples}"));
         var m = result.BestMetrics;
         ctx.Out.WriteLine(m is null
             ? $"done: model saved to {result.Run!.ModelDirectory}"

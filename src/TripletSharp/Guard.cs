@@ -36,6 +36,16 @@ internal static class Guard
         if (!(value >= low && value <= high)) throw new ArgumentOutOfRangeException(name, value, $"'{name}' must be in [{low}, {high}], got {value}.");
     }
 
+    /// <summary>Checks that every entry of <paramref name="rows"/> is a row index in [0, <paramref name="count"/>).</summary>
+    public static void Rows(IReadOnlyList<int> rows, long count, string name)
+    {
+        NotNull(rows, name);
+        foreach (var r in rows)
+        {
+            if (r < 0 || r >= count) throw new ArgumentException($"'{name}' holds row {r}, outside [0, {count}).", name);
+        }
+    }
+
     /// <summary>Checks a B×D floating-point embedding tensor with finite values.</summary>
     public static void Embeddings(Tensor embeddings, string name = "embeddings", bool allowEmpty = false)
     {

@@ -1,3 +1,5 @@
+using TripletSharp.Evaluation;
+
 namespace TripletSharp.Data;
 
 /// <summary>
@@ -34,6 +36,17 @@ public sealed class TupleSet
                     : $"the anchor is its own negative (item {first[t]} paired with itself as 'not same')");
             if (kind == TupleKind.Triplets && first[t] == third[t]) throw Bad(t, $"the anchor is its own negative (item {first[t]})");
             if (kind == TupleKind.Triplets && second[t] == third[t]) throw Bad(t, $"the positive is also the negative (item {second[t]})");
+        }
+        if (kind == TupleKind.Pairs)
+        {
+            // A pair said to be both the same and not the same would become a triplet whose positive is its negative.
+            var said = new Dictionary<(int, int), int>();
+            for (int t = 0; t < first.Length; t++)
+            {
+                var key = (Math.Min(first[t], second[t]), Math.Max(first[t], second[t]));
+                if (!said.TryAdd(key, t) && third[said[key]] != third[t])
+                    throw Bad(t, $"items {first[t]} and {second[t]} are called {(third[t] == 1 ? "the same" : "not the same")} here but {(third[t] == 1 ? "not the same" : "the same")} {(path is null ? $"in tuple {said[key]}" : $"on line {_lines[said[key]]}")}");
+            }
         }
     }
 
@@ -156,6 +169,25 @@ public sealed class TupleSet
         var items = new SortedSet<int>(_first.Concat(_second));
         if (Kind == TupleKind.Triplets) items.UnionWith(_third);
         return items.ToArray();
+    }
+
+    /// <summary>
+    /// Scores the tuples on <paramref name="embeddings"/>: triplet accuracy for triplets, verification for pairs
+    /// (<see cref="TupleMetrics"/>). The row of item i is <paramref name="rowOf"/>(i), or i itself when null.
+    /// </summary>
+    /// <param name="embeddings">Embeddings of (at least) the items the tuples name.</param>
+    /// <param name="rowOf">Maps an item index to its row of <paramref name="embeddings"/>; null: the identity.</param>
+    /// <param name="distance">The measure (Euclidean when null).</param>
+    /// <param name="source">Where the tuples came from, in words (<see cref="TupleMetrics.Source"/>).</param>
+    /// <exception cref="ArgumentException">Bad embeddings, or a row outside them.</exception>
+    public TupleMetrics Score(TorchSharp.torch.Tensor embeddings, Func<int, int>? rowOf = null, Distances.BaseDistance? distance = null, string? source = null)
+    {
+        Guard.NotNull(embeddings, nameof(embeddings));
+        int[] Rows(int[] items) => rowOf is null ? items : items.Select(rowOf).ToArray();
+        var metrics = Kind == TupleKind.Triplets
+            ? TupleMetrics.OfTriplets(embeddings, Rows(_first), Rows(_second), Rows(_third), distance)
+            : TupleMetrics.OfPairs(embeddings, Rows(_first), Rows(_second), _third.Select(x => x == 1).ToArray(), distance);
+        return metrics with { Source = source };
     }
 
     private void Check(int index, int t, string field)

@@ -26,14 +26,9 @@ public static class TripletAccuracy
         Guard.NotNull(negatives, nameof(negatives));
         if (positives.Count != anchors.Count || negatives.Count != anchors.Count)
             throw new ArgumentException($"The triplet arrays differ in length ({anchors.Count}, {positives.Count}, {negatives.Count}).", nameof(positives));
-        long n = embeddings.shape[0];
-        foreach (var (rows, name) in new[] { (anchors, nameof(anchors)), (positives, nameof(positives)), (negatives, nameof(negatives)) })
-        {
-            foreach (var r in rows)
-            {
-                if (r < 0 || r >= n) throw new ArgumentException($"'{name}' holds row {r}, outside [0, {n}).", name);
-            }
-        }
+        Guard.Rows(anchors, embeddings.shape[0], nameof(anchors));
+        Guard.Rows(positives, embeddings.shape[0], nameof(positives));
+        Guard.Rows(negatives, embeddings.shape[0], nameof(negatives));
         if (anchors.Count == 0) return double.NaN;
         var measure = distance ?? new EuclideanDistance();
         using var scope = torch.NewDisposeScope();

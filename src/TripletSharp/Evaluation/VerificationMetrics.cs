@@ -17,4 +17,11 @@ public sealed record VerificationMetrics(
     double Threshold,
     long PairCount,
     double[] FalsePositiveRates,
-    double[] TruePositiveRates);
+    double[] TruePositiveRates)
+{
+    /// <summary>Fewer pairs than this cannot give the 10-fold accuracy.</summary>
+    public const int MinPairsForAccuracy = 10;
+
+    /// <summary>Whether <see cref="BestAccuracy"/> means something: enough pairs for 10 folds, and a finite threshold (both same and different pairs).</summary>
+    public bool HasAccuracy => PairCount >= MinPairsForAccuracy && double.IsFinite(Threshold) && double.IsFinite(BestAccuracy);
+}

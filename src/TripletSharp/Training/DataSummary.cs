@@ -26,8 +26,16 @@ public sealed record DataSummary
     /// <summary>Class names.</summary>
     public string[] ClassNames { get; init; } = [];
 
-    /// <summary>A hash of the counts, shape, classes and every label: equal data gives an equal fingerprint.</summary>
+    /// <summary>
+    /// A hash of the counts, shape, classes and every label (for multi-label data every label of every item, not only
+    /// the first): equal data gives an equal fingerprint. Single-label data hashes as it always has, so runs recorded
+    /// before multi-label data existed still resume.
+    /// </summary>
     public string Fingerprint { get; init; } = "";
+
+    /// <summary>Multi-label data: how the training split's labels are spread (items per label, items with several labels, mean labels per item); null for single-label data.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public LabelCounts? Labels { get; init; }
 
     /// <summary>
     /// A hash of every item's values (training then test) and names: two datasets with the same classes and counts
@@ -52,7 +60,10 @@ public sealed record DataSummary
                 : $"classes: {(gone.Length > 0 ? $"missing now {string.Join(", ", gone)}" : "")}{(gone.Length > 0 && added.Length > 0 ? "; " : "")}{(added.Length > 0 ? $"new {string.Join(", ", added)}" : "")}");
         }
         if (!saved.ItemShape.SequenceEqual(now.ItemShape)) d.Add($"item shape: {string.Join("×", saved.ItemShape)} then, {string.Join("×", now.ItemShape)} now");
-        if (d.Count == 0 && saved.Fingerprint != now.Fingerprint) d.Add("labels: the same classes and counts, but items carry other labels");
+        if (d.Count == 0 && saved.Fingerprint != now.Fingerprint)
+            d.Add(saved.Labels is null && now.Labels is not null
+                ? "labels: the items now carry several labels each, which the run did not record (it was trained on single-label data, or recorded before every label of multi-label items was fingerprinted)"
+                : "labels: the same classes and counts, but items carry other labels");
         if (d.Count == 0 && saved.ContentFingerprint is { } c && now.ContentFingerprint is { } n && c != n)
             d.Add("content: the same classes, counts and labels, but other item values (images or rows replaced, or class folders swapped)");
         if (d.Count > 0 && saved.Source != now.Source) d.Add($"source: {(saved.Source.Length == 0 ? "the bundled sample" : saved.Source)} then, {(now.Source.Length == 0 ? "the bundled sample" : now.Source)} now");
@@ -77,6 +88,21 @@ public sealed record DataSummary
         foreach (var c in train.ClassNames) Add(c);
         sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(train.Labels.AsSpan()));
         sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(testLabels.AsSpan()));
+        // Multi-label data: every item's whole label set too (sorted: the order after the first, sampling, label means
+        // nothing). Nothing is added for single-label data, so its fingerprint stays what it always was.
+        if (train.LabelSets is not null || test?.LabelSets is not null)
+        {
+            Add("label sets");
+            foreach (var part in test is null ? new[] { train } : new[] { train, test })
+            {
+                for (int i = 0; i < part.Count; i++)
+                {
+                    long[] set = part.LabelSets is { } sets ? sets[i].Distinct().Order().ToArray() : [part.Labels[i]];
+                    sha.AppendData(BitConverter.GetBytes((long)set.Length));
+                    sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.AsSpan()));
+                }
+            }
+        }
         return new DataSummary
         {
             Source = source,
@@ -86,6 +112,7 @@ public sealed record DataSummary
             TrainCount = train.Count,
             TestCount = testLabels.Length,
             ClassNames = train.ClassNames.ToArray(),
+            Labels = LabelCounts.Of(train),
             Fingerprint = Convert.ToHexStringLower(sha.GetHashAndReset())[..32],
             ContentFingerprint = ContentHash(train, test),
         };

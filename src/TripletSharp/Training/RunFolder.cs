@@ -10,7 +10,7 @@ namespace TripletSharp.Training;
 /// <summary>
 /// A training run's folder and the one typed read and write of each of its files: <c>config.json</c>
 /// (<see cref="RunConfig"/>), <c>history.csv</c> (<see cref="EpochRecord"/> rows), <c>metrics.json</c>
-/// (<see cref="RetrievalMetrics"/>), <c>model/</c> (<see cref="ModelBundle"/>), <c>checkpoint/</c>, the stored
+/// (<see cref="RetrievalMetrics"/>, and a tuple run's <see cref="TupleMetrics"/>), <c>tuples.json</c> (<see cref="TuplesRecord"/>), <c>model/</c> (<see cref="ModelBundle"/>), <c>checkpoint/</c>, the stored
 /// per-epoch d_ap / d_an samples and the report's path. Every write is atomic.
 /// </summary>
 /// <param name="Directory">The run folder.</param>
@@ -113,12 +113,38 @@ public sealed record RunFolder(string Directory)
         AtomicFile.WriteAllText(HistoryPath, EpochRecord.ToCsv(rows));
     }
 
-    /// <summary>Reads <c>metrics.json</c> (null values become NaN); null when the file is missing.</summary>
+    /// <summary>
+    /// Reads <c>metrics.json</c> (null values become NaN); null when the file is missing, or when it holds no retrieval
+    /// metrics (a tuple run without a test split records only its held-out tuples' score, see <see cref="ReadTupleMetricsJson"/>).
+    /// </summary>
     /// <exception cref="ModelFormatException">The file is not a metrics object.</exception>
     public RetrievalMetrics? ReadMetrics()
     {
         if (!File.Exists(MetricsPath)) return null;
-        try { return RetrievalMetrics.FromJson(File.ReadAllText(MetricsPath)); }
+        try
+        {
+            var text = File.ReadAllText(MetricsPath);
+            if (JsonNode.Parse(text) is JsonObject node && !node.ContainsKey("precision_at_1") && node.ContainsKey(TuplesKey)) return null;
+            return RetrievalMetrics.FromJson(text);
+        }
+        catch (JsonException e) { throw new ModelFormatException(MetricsPath, $"not valid metrics ({e.Message})", e); }
+    }
+
+    /// <summary>The <c>"tuples"</c> object of <c>metrics.json</c> (a <see cref="TupleMetrics.ToJsonNode"/>); null when the file or the key is missing.</summary>
+    /// <exception cref="ModelFormatException">The file is not a JSON object, or the key holds something else.</exception>
+    public JsonObject? ReadTupleMetricsJson()
+    {
+        if (!File.Exists(MetricsPath)) return null;
+        try
+        {
+            var node = JsonNode.Parse(File.ReadAllText(MetricsPath)) as JsonObject ?? throw new JsonException("metrics must be a JSON object.");
+            return node[TuplesKey] switch
+            {
+                null => null,
+                JsonObject tuples => tuples,
+                var other => throw new JsonException($"'{TuplesKey}' must be an object, got {other.ToJsonString()}."),
+            };
+        }
         catch (JsonException e) { throw new ModelFormatException(MetricsPath, $"not valid metrics ({e.Message})", e); }
     }
 
@@ -132,15 +158,85 @@ public sealed record RunFolder(string Directory)
     public void WriteMetrics(RetrievalMetrics metrics, string? modelFingerprint)
     {
         Guard.NotNull(metrics, nameof(metrics));
+        WriteMetrics(metrics, null, modelFingerprint);
+    }
+
+    /// <summary>
+    /// Writes <c>metrics.json</c> (creating the folder): the retrieval metrics' numbers (when there is a test split), then
+    /// the score of the held-out tuples under <see cref="TuplesKey"/> (tuple runs), then, when given, the
+    /// <see cref="ModelFingerprintKey"/> of the model they were measured on (see <see cref="VerifyModelFingerprint"/>).
+    /// Without tuples the file is exactly what <see cref="WriteMetrics(RetrievalMetrics, string?)"/> always wrote.
+    /// </summary>
+    /// <exception cref="ArgumentException">Neither metrics nor tuples given.</exception>
+    public void WriteMetrics(RetrievalMetrics? metrics, TupleMetrics? tuples, string? modelFingerprint)
+    {
+        if (metrics is null && tuples is null) throw new ArgumentException($"Give '{nameof(metrics)}', '{nameof(tuples)}' or both.", nameof(metrics));
         System.IO.Directory.CreateDirectory(Directory);
-        if (modelFingerprint is null)
+        if (modelFingerprint is null && tuples is null)
         {
-            AtomicFile.WriteAllText(MetricsPath, metrics.ToJson());
+            AtomicFile.WriteAllText(MetricsPath, metrics!.ToJson());
             return;
         }
-        var node = metrics.ToJsonNode();
-        node[ModelFingerprintKey] = modelFingerprint;
+        var node = metrics?.ToJsonNode() ?? new JsonObject();
+        if (tuples is not null) node[TuplesKey] = tuples.ToJsonNode();
+        if (modelFingerprint is not null) node[ModelFingerprintKey] = modelFingerprint;
         AtomicFile.WriteAllText(MetricsPath, node.ToJsonString(IndentedJson) + "\n");
+    }
+
+    /// <summary>The key under which <c>metrics.json</c> holds the held-out tuples' score (<see cref="TupleMetrics.ToJsonNode"/>).</summary>
+    public const string TuplesKey = "tuples";
+
+    /// <summary>File name of the record of what a tuple run was trained from (<see cref="TuplesRecord"/>).</summary>
+    public const string TuplesRecordFileName = "tuples.json";
+
+    /// <summary>What a tuple run was trained from (<see cref="TuplesRecord"/>); absent for a run trained from class labels.</summary>
+    public string TuplesRecordPath => Path.Combine(Directory, TuplesRecordFileName);
+
+    /// <summary>Reads <c>tuples.json</c>; null when the file is missing (a run trained from class labels).</summary>
+    /// <exception cref="ModelFormatException">The file is not a valid record.</exception>
+    public TuplesRecord? ReadTuplesRecord()
+    {
+        if (!File.Exists(TuplesRecordPath)) return null;
+        try { return TuplesRecord.FromJson(File.ReadAllText(TuplesRecordPath)); }
+        catch (JsonException e) { throw new ModelFormatException(TuplesRecordPath, $"not a valid tuples record ({e.Message})", e); }
+    }
+
+    /// <summary>Writes <c>tuples.json</c> (creating the folder), or removes it when <paramref name="record"/> is null.</summary>
+    public void WriteTuplesRecord(TuplesRecord? record)
+    {
+        if (record is null)
+        {
+            if (File.Exists(TuplesRecordPath)) File.Delete(TuplesRecordPath);
+            return;
+        }
+        System.IO.Directory.CreateDirectory(Directory);
+        AtomicFile.WriteAllText(TuplesRecordPath, record.ToJson());
+    }
+
+    /// <summary>
+    /// Keeps the run's training source single: called once the data and tuples are read, before training. A resumed run
+    /// must be given what it was trained from (<paramref name="now"/>: the same tuples file, bytes, extra negatives and
+    /// held-out share; null for class labels), so a class run does not become a tuple run nor the other way round. A new
+    /// run records <paramref name="now"/> (and a record left by a tuple run that never checkpointed goes). A folder with a
+    /// checkpoint that is not resumed is left alone: the training session refuses it.
+    /// </summary>
+    /// <param name="now">What this run trains from; null for class labels.</param>
+    /// <param name="resume">Whether the run is resumed (<see cref="TrainerOptions.Resume"/>).</param>
+    /// <exception cref="ArgumentException">Resuming with another training source than the run's (parameter <c>Tuples</c>).</exception>
+    /// <exception cref="ModelFormatException">The run's <c>tuples.json</c> is damaged.</exception>
+    public void CheckOrRecordTuples(TuplesRecord? now, bool resume)
+    {
+        if (HasCheckpoint && resume)
+        {
+            var saved = ReadTuplesRecord();
+            if (saved != now)
+                throw new ArgumentException(saved is null
+                    ? $"The run in {Directory} was trained from class labels; resume it without '{nameof(TuplesRecord.Tuples)}'."
+                    : $"The run in {Directory} was trained from the tuples recorded in {TuplesRecordPath} ({saved.ToJson()}); resume it with the same '{nameof(TuplesRecord.Tuples)}' file, '{nameof(TuplesRecord.TupleNegatives)}' and '{nameof(TuplesRecord.TupleTestFraction)}'.", nameof(TuplesRecord.Tuples));
+            return;
+        }
+        if (HasCheckpoint) return;
+        WriteTuplesRecord(now);
     }
 
     /// <summary>The key under which <c>metrics.json</c> and <c>checkpoint.json</c> name the model they belong to (a <see cref="ModelFingerprint"/>).</summary>

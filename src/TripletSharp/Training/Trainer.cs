@@ -115,6 +115,14 @@ public sealed class Trainer
     public TupleNegativeMiner? TupleMiner { get; init; }
 
     /// <summary>
+    /// Tuples over the training split's items kept out of training (for example the share of a tuples file that
+    /// <see cref="TupleSet.Split"/> holds out) and scored on the best model when training ends: triplet accuracy, or
+    /// pair verification (<see cref="TupleSet.Score"/>). The score is <see cref="TrainingResult.TupleMetrics"/> and goes
+    /// into <c>metrics.json</c> under <c>"tuples"</c>. Null: none.
+    /// </summary>
+    public TupleSet? HeldOutTuples { get; init; }
+
+    /// <summary>
     /// Which items are positives of each other, in place of the class labels (and of multi-label data's shared label):
     /// called once with the training split and once with the test split, it returns the relation over that dataset's
     /// item indices (for example <c>d =&gt; ItemRelation.FromPredicate((i, j) =&gt; SameProduct(d.ItemNames![i], d.ItemNames![j]))</c>).
@@ -225,6 +233,8 @@ public sealed class Trainer
             throw new ArgumentException($"'{nameof(TrainerOptions.MeasureFloor)}' measures the step on data held in memory and cannot run on a lazily read folder ('{nameof(DataOptions.Lazy)}').", nameof(TrainerOptions.MeasureFloor));
         if (model == ModelKind.ConvNet && (train.ItemShape[1] < 4 || train.ItemShape[2] < 4))
             throw new ArgumentException($"'{nameof(DataOptions.ImageSize)}' gives {train.ItemShape[1]}×{train.ItemShape[2]} images, but the convnet needs at least 4×4 (two 2× poolings); read the images with an image size of 4 or more.", nameof(DataOptions.ImageSize));
+        if (HeldOutTuples is not null && HeldOutTuples.ItemCount != train.Count)
+            throw new ArgumentException($"'{nameof(HeldOutTuples)}' name items of a dataset of {HeldOutTuples.ItemCount}, but the training split has {train.Count}.", nameof(HeldOutTuples));
         int p = Sampler?.ClassesPerBatch ?? o.ClassesPerBatch, k = Sampler?.SamplesPerClass ?? o.SamplesPerClass;
         if (Tuples is not null) return ResolveTuples(o, model, imageNet);
         if (Relation is not null && o.MemorySize > 0)

@@ -29,6 +29,9 @@ public sealed record TrainingResult : IDisposable
     /// <summary>Test metrics of the best epoch (those of <c>metrics.json</c>); null when none yet.</summary>
     public RetrievalMetrics? BestMetrics { get; init; }
 
+    /// <summary>The score of <see cref="Trainer.HeldOutTuples"/> on <see cref="Model"/> (also in <c>metrics.json</c>); null without held-out tuples or a model.</summary>
+    public TupleMetrics? TupleMetrics { get; init; }
+
     /// <summary>Interrupted runs: 1-based epoch that was in progress.</summary>
     public int StoppedEpoch { get; init; }
 

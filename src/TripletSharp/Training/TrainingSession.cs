@@ -400,13 +400,41 @@ internal sealed class TrainingSession : IDisposable
     public EpochCompletedEventArgs EventArgs(EpochRecord record, bool isBest, EpochEvaluation evaluation) =>
         new(record, o.Epochs, isBest, evaluation.Embeddings, test?.Labels ?? [], loss!.Distance, o.Margin, run);
 
-    /// <summary>Writes <c>metrics.json</c> (a run found complete only gets it back if it went missing) and hands over the best model.</summary>
+    /// <summary>
+    /// Scores the trainer's held-out tuples on the best model, writes <c>metrics.json</c> (the test metrics and that score;
+    /// a run found complete only gets it back if it went missing) and hands over the best model.
+    /// </summary>
     public TrainingResult Finish()
     {
-        bool trained = model is not null;
-        if (run is not null && state.BestMetrics is not null && (trained || !File.Exists(run.MetricsPath)))
-            run.WriteMetrics(state.BestMetrics, state.ModelFingerprint ?? run.CurrentModelFingerprint());
-        return Result(TrainingStatus.Completed, BestModel());
+        bool trained = model is not null, owned = ownsModel;
+        var best = BestModel();
+        try
+        {
+            var tuples = best is null ? null : ScoreHeldOutTuples(best);
+            if (run is not null && (state.BestMetrics is not null || tuples is not null) && (trained || !File.Exists(run.MetricsPath)))
+                run.WriteMetrics(state.BestMetrics, tuples, state.ModelFingerprint ?? run.CurrentModelFingerprint());
+            return Result(TrainingStatus.Completed, best) with { TupleMetrics = tuples };
+        }
+        catch
+        {
+            // A model read from the folder here is ours alone; the session's module goes back to the session, which
+            // disposes it (or not, when the trainer was given it) as before.
+            if (trained) ownsModel = owned;
+            else best?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The trainer's held-out tuples scored on <paramref name="best"/>: only the items they name are embedded; null when there are none.</summary>
+    private TupleMetrics? ScoreHeldOutTuples(ModelBundle best)
+    {
+        if (trainer.HeldOutTuples is not { Count: > 0 } tuples) return null;
+        var items = tuples.Items();
+        var row = new Dictionary<int, int>(items.Length);
+        for (int i = 0; i < items.Length; i++) row[items[i]] = i;
+        using var subset = train.Subset(items);
+        using var embeddings = best.Embed(subset);
+        return tuples.Score(embeddings, i => row[i], best.CreateDistance(), tuples.Path is null ? null : Path.GetFullPath(tuples.Path));
     }
 
     /// <summary>The result of a cancelled run, with the model as it stands.</summary>

@@ -69,5 +69,19 @@ public class MultiLabelDataTests
         var eval = JsonNode.Parse(output)!.AsObject();
         Assert.Equal("multi-label", eval["labels"]!.GetValue<string>());
         Assert.Equal(metrics["map_at_r"]!.GetValue<double>(), eval["map_at_r"]!.GetValue<double>(), 6);
+        Assert.Equal(eval["items"]!.GetValue<int>(), eval["label_counts"]!["multi_label_items"]!.GetValue<int>());
+        Assert.Equal(2.0, eval["label_counts"]!["mean_labels_per_item"]!.GetValue<double>());
+        // The text output counts the labels (a line under data) of the evaluated items: every item carries two (a base class and a super-label).
+        (code, output, err) = TripletSharp.Tests.Cli.CliRunner.Run("eval", "--model", Path.Combine(run, "model"));
+        Assert.True(code == 0, err);
+        var labels = output.Split('\n').Single(l => l.StartsWith("       multi-label: ", StringComparison.Ordinal)).TrimStart();
+        int n = eval["items"]!.GetValue<int>();
+        Assert.StartsWith($"multi-label: {n} of {n} items carry more than one label, 2.00 labels per item on average; items per label: ", labels);
+        // config.json records the training split's counts: each super-label on half the items, each base class on a quarter.
+        var counts = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "config.json")))!["data_summary"]!["labels"]!;
+        var perLabel = counts["items_per_label"]!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
+        int trainItems = counts["item_count"]!.GetValue<int>();
+        Assert.Equal(trainItems, counts["multi_label_items"]!.GetValue<int>());
+        Assert.Equal(2 * trainItems, perLabel.Sum());
     }
 }

@@ -41,12 +41,23 @@ public class TuplesCliTests
         var (csv, triplets) = Write(dir);
         // A CSV has no split of its own: in tuple mode every row can be named, and the held-out triplets are the evaluation.
         var (code, output, err) = CliRunner.Run("train", "--data", csv, "--tuples", triplets, "--epochs", "2", "--threads", "1",
-            "--classes-per-batch", "4", "--samples-per-class", "8", "--tuple-negatives", "hardest", "--no-report", "--progress", "quiet", "--out", dir["run"]);
+            "--classes-per-batch", "4", "--samples-per-class", "8", "--tuple-negatives", "hardest", "--no-report", "--progress", "plain", "--out", dir["run"]);
         Assert.True(code == 0, err);
         var line = output.Split('\n').Single(l => l.StartsWith("tuples (", StringComparison.Ordinal));
         Assert.Contains("27 triplets", line);
         double accuracy = double.Parse(line.Split("triplet_accuracy ")[1].Split(' ')[0], CultureInfo.InvariantCulture);
         Assert.InRange(accuracy, 0.8, 1.0);
+        // The run: line says what a tuple run uses (the tuple file and its extra negatives), not the class miner and P×K.
+        var run = output.Split('\n').Single(l => l.StartsWith("run: ", StringComparison.Ordinal));
+        Assert.Contains("triplets file, 243 triplets → 243 training triplets, extra negatives hardest, at most 32 rows/batch", run);
+        Assert.DoesNotContain("semihard", run);
+        Assert.DoesNotContain("P×K", run);
+        // metrics.json holds the printed score (no test split: only the tuples' score and the model fingerprint).
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(dir["run"], "metrics.json")))!["tuples"]!;
+        Assert.Equal("triplets", (string)metrics["kind"]!);
+        Assert.Equal(27, (int)metrics["triplet_count"]!);
+        Assert.Equal(accuracy, (double)metrics["triplet_accuracy"]!, 4);
+        Assert.Equal(Path.GetFullPath(triplets), (string)metrics["tuples"]!);
 
         (code, output, err) = CliRunner.Run("eval", "--model", dir["run/model"], "--data", csv, "--tuples", triplets, "--json");
         Assert.True(code == 0, err);

@@ -60,6 +60,7 @@ public class TuplesFileTests
     [InlineData("a,b,same\n0,1,1\n3,train/3,0\n", 3, "anchor is its own negative")]
     [InlineData("a,b,same\n0,1,1\n0,1,maybe\n", 3, "'same' must be 1/0")]
     [InlineData("a,b,same\n0,99,1\n", 2, "'99' names no item")]
+    [InlineData("a,b,same\n0,1,1\n2,3,0\n1,0,0\n", 4, "called not the same here but the same on line 2")]
     [InlineData("anchor,positive,negative\n0,1\n", 2, "expected 3 comma-separated fields")]
     public void BadLines_NameFileAndLine(string text, long line, string problem)
     {
