@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using TripletSharp.Components;
 using TripletSharp.Data;
 using TripletSharp.Recommendation;
 using TripletSharp.Tests.Data;
+using TripletSharp.Training;
 
 namespace TripletSharp.Tests.Recommendation;
 
@@ -55,6 +57,83 @@ public sealed class InteractionsRunTests : IDisposable
         Assert.Equal(5, File.ReadAllLines(Path.Combine(_dir.File("resumed"), "history.csv")).Length);
     }
 
+    /// <summary>The run of <see cref="Options"/> with item features (the planted groups as a genre) through the tower.</summary>
+    private InteractionsRunOptions WithFeatures(string run, NegativeSampling negatives = NegativeSampling.Uniform, int epochs = 4)
+    {
+        var o = Options(run, negatives, epochs);
+        var items = _dir.File("items.csv");
+        if (!File.Exists(items)) PlantedInteractions.WriteItemFeatures(items, PlantedInteractions.Make());
+        return o with
+        {
+            ItemFeaturesPath = items,
+            ItemFeatures = new ItemFeaturesOptions { CategoricalColumns = ["genres"] },
+            Cml = o.Cml with { ItemTower = new ItemTowerOptions { HiddenSizes = [12] } },
+        };
+    }
+
+    [Theory]
+    [InlineData(NegativeSampling.Uniform)]
+    [InlineData(NegativeSampling.Popularity)]
+    [InlineData(NegativeSampling.InBatchHard)]
+    public void AResumedRunWithItemFeaturesIsBitIdenticalToAnUninterruptedOne(NegativeSampling negatives)
+    {
+        var straight = new InteractionsRun(WithFeatures("straight", negatives)).Execute();
+        Assert.NotNull(straight.Model.Tower);
+
+        using var cancel = new CancellationTokenSource();
+        var first = new InteractionsRun(WithFeatures("resumed", negatives));
+        first.EpochCompleted += (_, e) => { if (e.Epoch == 2) cancel.Cancel(); };
+        Assert.True(first.Execute(cancel.Token).Interrupted);
+        // The checkpoint holds the tower's weights (and the id embeddings as its items file) beside the users and Adam's state.
+        var checkpoint = Path.Combine(_dir.File("resumed"), "checkpoint");
+        Assert.Single(Directory.GetFiles(checkpoint, "tower-*.f32"));
+        Assert.Equal(5, Directory.GetFiles(checkpoint).Length);
+        var resumed = new InteractionsRun(WithFeatures("resumed", negatives) with { Resume = true }).Execute();
+
+        Assert.Equal(straight.Model.UserVectors, resumed.Model.UserVectors);
+        Assert.Equal(straight.Model.ItemVectors, resumed.Model.ItemVectors);
+        Assert.Equal(straight.Model.Tower!.Weights, resumed.Model.Tower!.Weights);
+        Assert.Equal(straight.History.Select(h => (h.Epoch, h.Loss, h.ActiveShare)), resumed.History.Select(h => (h.Epoch, h.Loss, h.ActiveShare)));
+        Assert.Equal(straight.Metrics!.Recommenders, resumed.Metrics!.Recommenders, RecommenderEquality.Instance);
+        // The tower moved the items: the features are not ignored (a run without them ends elsewhere).
+        var plain = new InteractionsRun(Options("plain", negatives)).Execute();
+        Assert.NotEqual(plain.Model.ItemVectors, straight.Model.ItemVectors);
+    }
+
+    [Fact]
+    public void ResumeRefusesOtherItemFeaturesAndABadFeaturesFileIsNamedByLineAndColumn()
+    {
+        new InteractionsRun(WithFeatures("run", epochs: 1)).Execute();
+        var ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true }).Execute());
+        Assert.Equal(nameof(InteractionsRunOptions.ItemFeaturesPath), ex.ParamName);
+        Assert.Contains("was trained with item features", ex.Message, StringComparison.Ordinal);
+
+        var other = _dir.File("other-items.csv");
+        File.WriteAllLines(other, File.ReadAllLines(_dir.File("items.csv")).Select((l, i) => i == 1 ? l.Replace(",19", ",18", StringComparison.Ordinal).Replace(",20", ",17", StringComparison.Ordinal) : l));
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(WithFeatures("run", epochs: 2) with { Resume = true, ItemFeaturesPath = other }).Execute());
+        Assert.Contains("other item features", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(WithFeatures("run", epochs: 2) with { Resume = true, ItemFeatures = new ItemFeaturesOptions { CategoricalColumns = ["genres", "year"] } }).Execute());
+        Assert.Contains("other item features", ex.Message, StringComparison.Ordinal);
+        var wider = WithFeatures("run", epochs: 2);
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(wider with { Resume = true, Cml = wider.Cml with { ItemTower = new ItemTowerOptions { HiddenSizes = [7] } } }).Execute());
+        Assert.Contains("other settings", ex.Message, StringComparison.Ordinal);
+        // The same file under another name is the same features: the resume goes on.
+        var copy = _dir.File("copy-items.csv");
+        File.Copy(_dir.File("items.csv"), copy);
+        Assert.Equal(2, new InteractionsRun(WithFeatures("run", epochs: 2) with { Resume = true, ItemFeaturesPath = copy }).Execute().History.Count);
+
+        new InteractionsRun(Options("plain", epochs: 1)).Execute();
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(WithFeatures("plain", epochs: 2) with { Resume = true }).Execute());
+        Assert.Contains("was trained without item features", ex.Message, StringComparison.Ordinal);
+
+        var bad = _dir.File("bad-items.csv");
+        File.WriteAllLines(bad, ["movieId,year,genres", "i0,1990,g0", "i1,19x1,g1"]);
+        var e = Assert.Throws<DataFormatException>(() => new InteractionsRun(WithFeatures("bad") with { ItemFeaturesPath = bad }).Execute());
+        Assert.Equal(bad, e.FilePath);
+        Assert.Equal(3L, e.Record);
+        Assert.Contains("non-numeric feature '19x1' in column 'year' (column 2)", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ResumeRefusesAnotherSplitOtherSettingsAndAMissingCheckpoint()
     {
@@ -92,6 +171,10 @@ public sealed class InteractionsRunTests : IDisposable
         // Three epochs, one checkpoint: the earlier epochs' files are gone.
         Assert.Equal(4, Directory.GetFiles(Path.Combine(run, "checkpoint")).Length);
         var saved = RecommendationMetrics.Load(Path.Combine(run, "metrics.json"));
+        // metrics.json names the model it was measured on, as an image run's does (the fingerprint its item index records too).
+        var (_, fingerprint) = CmlModel.Load(Path.Combine(run, "model"));
+        Assert.Equal(fingerprint, JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))![RunFolder.ModelFingerprintKey]!.GetValue<string>());
+        using (var index = TripletSharp.Search.EmbeddingIndex.Open(Path.Combine(run, "model", CmlModel.IndexFolderName))) Assert.Equal(fingerprint, index.ModelFingerprint);
         Assert.Equal(["cml", "most_popular", "random", "item_knn"], saved.Recommenders.Select(r => r.Name));
         Assert.Equal(result.Metrics!.Recommenders, saved.Recommenders, RecommenderEquality.Instance);
         Assert.Equal(InteractionsRun.HistoryHeader, File.ReadAllLines(Path.Combine(run, "history.csv"))[0]);
