@@ -31,11 +31,11 @@ internal static class InteractionsTraining
     /// <summary>The interactions-only rows of the train table.</summary>
     internal sealed record Rows(Option<string> UserColumn, Option<string> ItemColumn, Option<string> RatingColumn, Option<string> TimeColumn,
         Option<double> PositiveThreshold, Option<string> Split, Option<string> Negatives, Option<int> NegativesPerPositive, Option<int> BatchSize, Option<bool> RankWeighted,
-        Option<string?> ItemFeatures, Option<string> ItemCategorical)
+        Option<string?> ItemFeatures, Option<string> ItemCategorical, Option<double> ItemIdDropout)
     {
         public IEnumerable<string> Properties => [nameof(InteractionsOptions.UserColumn), nameof(InteractionsOptions.ItemColumn), nameof(InteractionsOptions.RatingColumn),
             nameof(InteractionsOptions.TimeColumn), nameof(InteractionsOptions.PositiveThreshold), "Split", nameof(CmlOptions.Negatives), nameof(CmlOptions.NegativesPerPositive), nameof(CmlOptions.BatchSize), nameof(CmlOptions.RankWeighted),
-            nameof(InteractionsRunOptions.ItemFeaturesPath), nameof(ItemFeaturesOptions.CategoricalColumns)];
+            nameof(InteractionsRunOptions.ItemFeaturesPath), nameof(ItemFeaturesOptions.CategoricalColumns), nameof(ItemTowerOptions.IdDropout)];
     }
 
     /// <summary>Adds the interactions rows to the train table.</summary>
@@ -43,6 +43,7 @@ internal static class InteractionsTraining
     {
         var io = new InteractionsOptions();
         var co = new CmlOptions();
+        var tower = new ItemTowerOptions();
         return new Rows(
             t.Add(With("--user-column", "Interactions: column of the user id.", io.UserColumn), nameof(InteractionsOptions.UserColumn)),
             t.Add(With("--item-column", "Interactions: column of the item id.", io.ItemColumn), nameof(InteractionsOptions.ItemColumn)),
@@ -56,9 +57,11 @@ internal static class InteractionsTraining
             t.Add(With("--negatives-per-positive", "Interactions: negatives drawn per (user, positive) pair; the hardest is used (uniform, popularity).", co.NegativesPerPositive), nameof(CmlOptions.NegativesPerPositive)),
             t.Add(With("--batch-size", "Interactions: (user, positive item) pairs per batch.", co.BatchSize), nameof(CmlOptions.BatchSize)),
             t.Add(With("--rank-weighted", "Interactions: weigh each pair by log(1 + its estimated rank), CML's WARP weight (uniform, popularity); --rank-weighted false for the plain hinge.", co.RankWeighted), nameof(CmlOptions.RankWeighted)),
-            t.Add(Optional<string>("--item-features", $"Interactions: a CSV of item features (the --item-column id, numeric columns, --item-categorical columns) through an MLP tower (--hidden-sizes, default {string.Join(",", new ItemTowerOptions().HiddenSizes)}), so that new items can be placed ('triplet recommend/similar --item-features')."),
+            t.Add(Optional<string>("--item-features", $"Interactions: a CSV of item features (the --item-column id, numeric columns, --item-categorical columns) through an MLP tower (--hidden-sizes, default {string.Join(",", tower.HiddenSizes)}), so that new items can be placed ('triplet recommend/similar --item-features')."),
                 nameof(InteractionsRunOptions.ItemFeaturesPath)),
-            t.Add(With("--item-categorical", "Interactions: comma-separated categorical columns of --item-features, values separated by '|' (MovieLens genres).", ""), nameof(ItemFeaturesOptions.CategoricalColumns)));
+            t.Add(With("--item-categorical", "Interactions: comma-separated categorical columns of --item-features, values separated by '|' (MovieLens genres).", ""), nameof(ItemFeaturesOptions.CategoricalColumns)),
+            t.Add(With("--item-id-dropout", "Interactions, with --item-features: probability that a training row leaves out its item's id embedding, so that the tower alone learns to place items (new items have only the tower).", tower.IdDropout),
+                nameof(ItemTowerOptions.IdDropout)));
     }
 
     /// <summary>Refuses the interactions-only options on a run of another format (they would be ignored silently).</summary>
@@ -85,7 +88,7 @@ internal static class InteractionsTraining
             ?? throw new ArgumentException("--format interactions needs --data: a CSV of user, item, rating and time columns.", nameof(DataOptions.Path));
         var featuresPath = given.Contains(nameof(InteractionsRunOptions.ItemFeaturesPath)) ? parse.GetValue(rows.ItemFeatures) : baseline.ItemFeaturesPath;
         if (featuresPath is null)
-            foreach (var property in new[] { nameof(TrainerOptions.HiddenSizes), nameof(ItemFeaturesOptions.CategoricalColumns) }.Where(given.Contains))
+            foreach (var property in new[] { nameof(TrainerOptions.HiddenSizes), nameof(ItemFeaturesOptions.CategoricalColumns), nameof(ItemTowerOptions.IdDropout) }.Where(given.Contains))
                 throw new ArgumentException($"{table.OptionFor(property)!.Name} applies to --format interactions only with --item-features (the item tower).", property);
         var bound = Bind(rows, parse, given, baseline);
         var options = bound with
@@ -193,7 +196,13 @@ internal static class InteractionsTraining
             NegativesPerPositive = Pick(rows.NegativesPerPositive, nameof(CmlOptions.NegativesPerPositive), baseline.NegativesPerPositive),
             BatchSize = Pick(rows.BatchSize, nameof(CmlOptions.BatchSize), baseline.BatchSize),
             RankWeighted = Pick(rows.RankWeighted, nameof(CmlOptions.RankWeighted), baseline.RankWeighted),
-            ItemTower = given.Contains(nameof(TrainerOptions.HiddenSizes)) ? (baseline.ItemTower ?? new ItemTowerOptions()) with { HiddenSizes = s.Trainer.HiddenSizes } : baseline.ItemTower,
+            ItemTower = given.Contains(nameof(TrainerOptions.HiddenSizes)) || given.Contains(nameof(ItemTowerOptions.IdDropout))
+                ? (baseline.ItemTower ?? new ItemTowerOptions()) with
+                {
+                    HiddenSizes = given.Contains(nameof(TrainerOptions.HiddenSizes)) ? s.Trainer.HiddenSizes : (baseline.ItemTower ?? new ItemTowerOptions()).HiddenSizes,
+                    IdDropout = Pick(rows.ItemIdDropout, nameof(ItemTowerOptions.IdDropout), (baseline.ItemTower ?? new ItemTowerOptions()).IdDropout),
+                }
+                : baseline.ItemTower,
         };
     }
 

@@ -171,5 +171,11 @@ public sealed class ItemFeatureTowerTests : IDisposable
         (code, _, e) = CliRunner.Run("train", "--data", csv, "--format", "interactions", "--out", _dir.File("run2"), "--hidden-sizes", "8");
         Assert.NotEqual(ExitCodes.Ok, code);
         Assert.Contains("--hidden-sizes", e);
+        (code, _, e) = CliRunner.Run("train", "--data", csv, "--format", "interactions", "--out", _dir.File("run3"), "--item-id-dropout", "0.2");
+        Assert.NotEqual(ExitCodes.Ok, code);
+        Assert.Contains("--item-id-dropout applies to --format interactions only with --item-features", e);
+        (code, _, e) = CliRunner.Run("train", "--data", csv, "--format", "interactions", "--out", _dir.File("run4"), "--item-features", items, "--item-categorical", "genres", "--item-id-dropout", "1.5");
+        Assert.NotEqual(ExitCodes.Ok, code);
+        Assert.Contains("--item-id-dropout must be in [0, 1], got 1.5", e);
     }
 }
