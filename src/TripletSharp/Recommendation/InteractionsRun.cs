@@ -77,7 +77,7 @@ public sealed class InteractionsRun
             if (saved.FeaturesFingerprint != featuresFingerprint)
                 throw new ArgumentException(FeaturesMismatch(saved.FeaturesFingerprint, featuresFingerprint), nameof(InteractionsRunOptions.ItemFeaturesPath));
             if (saved.Settings != settings)
-                throw new ArgumentException($"'Resume': the run in {Run.Directory} was trained with other settings; only the epochs and threads may change. Its settings: {saved.Settings}", nameof(InteractionsRunOptions.Resume));
+                throw new ArgumentException($"'Resume': the run in {Run.Directory} was trained with other settings ({SettingsDifference(saved.Settings, settings)}); only the epochs and threads may change.", nameof(InteractionsRunOptions.Resume));
             if (saved.Epoch > o.Cml.Epochs)
                 throw new ArgumentException($"'Resume': the checkpoint is after epoch {saved.Epoch}; ask for at least that many epochs (--epochs), not {o.Cml.Epochs}.", nameof(InteractionsRunOptions.Resume));
             resume = state;
@@ -164,6 +164,32 @@ public sealed class InteractionsRun
         int missing = split.Data.ItemIds.Count(i => features.IndexOf(i) < 0);
         if (missing > 0) notice?.Invoke($"{missing} item(s) of {split.Data.Source} have no row in {path}; they get the 'no features' input and rely on their id embedding.");
         return features;
+    }
+
+    /// <summary>What differs between two settings JSON texts, one setting per part: <c>cml.margin 1.5, now 0.5</c>.</summary>
+    internal static string SettingsDifference(string saved, string now)
+    {
+        static void Flatten(JsonNode? node, string path, Dictionary<string, string> into)
+        {
+            if (node is JsonObject o)
+                foreach (var (key, value) in o) Flatten(value, path.Length == 0 ? key : $"{path}.{key}", into);
+            else into[path] = node?.ToJsonString() ?? "null";
+        }
+        var a = new Dictionary<string, string>(StringComparer.Ordinal);
+        var b = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            Flatten(JsonNode.Parse(saved), "", a);
+            Flatten(JsonNode.Parse(now), "", b);
+        }
+        catch (JsonException)
+        {
+            return "the checkpoint's settings are not readable JSON";
+        }
+        var parts = a.Keys.Union(b.Keys).Order(StringComparer.Ordinal)
+            .Where(k => !(a.TryGetValue(k, out var x) && b.TryGetValue(k, out var y) && x == y))
+            .Select(k => $"{k} {(a.TryGetValue(k, out var x) ? x : "unset")}, now {(b.TryGetValue(k, out var y) ? y : "unset")}");
+        return string.Join("; ", parts);
     }
 
     /// <summary>The message refusing a resume whose item features differ from the checkpoint's (fingerprints, empty for none).</summary>

@@ -97,7 +97,7 @@ public sealed class InteractionsRunTests : IDisposable
         Assert.Contains("other item features", ex.Message, StringComparison.Ordinal);
         var wider = WithFeatures("run", epochs: 2);
         ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(wider with { Resume = true, Cml = wider.Cml with { ItemTower = new ItemTowerOptions { HiddenSizes = [7] } } }).Execute());
-        Assert.Contains("other settings", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("other settings (cml.item_tower.hidden_sizes [12], now [7])", ex.Message, StringComparison.Ordinal);
         // The same file under another name is the same features: the resume goes on.
         var copy = _dir.File("copy-items.csv");
         File.Copy(_dir.File("items.csv"), copy);
@@ -121,7 +121,7 @@ public sealed class InteractionsRunTests : IDisposable
         new InteractionsRun(Options("run", epochs: 1)).Execute();
         var ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true, Cml = Options("run").Cml with { Epochs = 2, Margin = 0.5 } }).Execute());
         Assert.Equal(nameof(InteractionsRunOptions.Resume), ex.ParamName);
-        Assert.Contains("other settings", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("other settings (cml.margin 1.5, now 0.5)", ex.Message, StringComparison.Ordinal);
 
         ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true, Split = InteractionsSplitMode.Random }).Execute());
         Assert.Contains("data fingerprint differs", ex.Message, StringComparison.Ordinal);
