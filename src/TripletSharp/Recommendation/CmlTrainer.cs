@@ -11,7 +11,9 @@ namespace TripletSharp.Recommendation;
 /// nearer to the items they liked than to others by a margin — the triplet hinge
 /// max(0, m + d²(u, p) − d²(u, n)) over (user, positive item, negative item) with the hardest of the drawn negatives —
 /// and every vector kept in the unit ball (rows longer than 1 are scaled back after each step). Adam, mean over the
-/// batch. Deterministic for a seed and thread count: the initialisation, the pair order and the negatives come from
+/// batch. With item features the item table is an MLP tower over the features plus an id embedding per item, each
+/// row dropping its id embedding with a probability (<see cref="ItemTowerOptions"/>). Deterministic for a seed and
+/// thread count: the initialisation, the pair order, the negatives and the id-dropout draws come from
 /// <see cref="Random"/> seeded by <see cref="CmlOptions.Seed"/>.
 /// </summary>
 /// <remarks>
@@ -73,10 +75,10 @@ public sealed class CmlTrainer
         if (pairs.Count == 0) throw new ArgumentException("the split has no training positives; check --positive-threshold and the rating column.", nameof(split));
         if (resume is not null)
         {
-            if (resume.UserVectors.Length != (long)nu * d || (itemFeatures is null && resume.ItemVectors.Length != (long)ni * d))
-                throw new ArgumentException($"the state to resume holds other vectors than {nu} users and {ni} items of dimension {d}.", nameof(resume));
             if ((resume.Tower is null) != (itemFeatures is null))
                 throw new ArgumentException(itemFeatures is null ? "the state to resume has an item tower; this run has no item features." : "the state to resume has no item tower; this run has item features.", nameof(resume));
+            if (resume.UserVectors.Length != (long)nu * d || (itemFeatures is null && resume.ItemVectors.Length != (long)ni * d))
+                throw new ArgumentException($"the state to resume holds other vectors than {nu} users and {ni} items of dimension {d}.", nameof(resume));
             if (resume.Epoch < 0 || resume.Epoch > o.Epochs)
                 throw new ArgumentException($"the state to resume is after epoch {resume.Epoch}; this run has {o.Epochs} epochs.", nameof(resume));
         }

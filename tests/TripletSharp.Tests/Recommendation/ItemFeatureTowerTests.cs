@@ -141,6 +141,33 @@ public sealed class ItemFeatureTowerTests : IDisposable
     }
 
     [Fact]
+    public void ATowerWithoutIdEmbeddingsResumesFromItsCheckpointBitIdentically()
+    {
+        var data = PlantedInteractions.Make(users: 24, items: 20, liked: 4, disliked: 2, seed: 4);
+        var split = InteractionsSplitter.Split(data, InteractionsSplitMode.LeaveLastOut);
+        var features = ItemFeaturesReader.Read(WriteFeatures(data), new ItemFeaturesOptions { CategoricalColumns = ["genres"] });
+        var options = Options with { Epochs = 3, ItemTower = new ItemTowerOptions { HiddenSizes = [8, 8], IdEmbeddings = false } };
+        var trainer = new CmlTrainer(options);
+        var folder = _dir.File("checkpoint");
+        trainer.StateAvailable += (_, state) => { if (state.Epoch == 1) new CmlCheckpoint { DataFingerprint = "d", FeaturesFingerprint = features.Fingerprint() }.Save(folder, state); };
+        var straight = trainer.Fit(split, features, null);
+
+        // The checkpoint's items file is empty (no id embeddings); the tower's weights are all there is.
+        var (saved, state) = CmlCheckpoint.Load(folder);
+        Assert.Equal(1, saved.Epoch);
+        Assert.Empty(state.ItemVectors);
+        Assert.Equal(ItemFeatureTower.WeightCount(features.Width, [8, 8], Dim), state.Tower!.Length);
+        var resumed = new CmlTrainer(options).Fit(split, features, state);
+        Assert.Equal(straight.UserVectors, resumed.UserVectors);
+        Assert.Equal(straight.ItemVectors, resumed.ItemVectors);
+        Assert.Equal(straight.Tower!.Weights, resumed.Tower!.Weights);
+
+        // A state with a tower does not resume a run without features, nor the reverse.
+        Assert.Contains("has an item tower", Assert.Throws<ArgumentException>(() => new CmlTrainer(options).Fit(split, null, state)).Message);
+        Assert.Contains("has no item tower", Assert.Throws<ArgumentException>(() => new CmlTrainer(options).Fit(split, features, state with { Tower = null })).Message);
+    }
+
+    [Fact]
     public void TheToolTrainsWithItemFeaturesAndPlacesNewItems()
     {
         var data = PlantedInteractions.Make();
