@@ -25,14 +25,17 @@ internal static class InteractionsTraining
         nameof(DataOptions.Path), nameof(DataOptions.Format), nameof(TrainerOptions.EmbeddingDim), nameof(TrainerOptions.Margin), nameof(TrainerOptions.Epochs),
         nameof(TrainerOptions.LearningRate), nameof(TrainerOptions.Seed), nameof(TrainerOptions.Threads), nameof(TrainerOptions.OutputDirectory),
         nameof(TrainSettings.Progress), "Quiet", nameof(TrainSettings.TensorBoard), nameof(DataOptions.TestFraction), "NoReport", nameof(TrainerOptions.Resume),
+        nameof(TrainerOptions.HiddenSizes),
     ];
 
     /// <summary>The interactions-only rows of the train table.</summary>
     internal sealed record Rows(Option<string> UserColumn, Option<string> ItemColumn, Option<string> RatingColumn, Option<string> TimeColumn,
-        Option<double> PositiveThreshold, Option<string> Split, Option<string> Negatives, Option<int> NegativesPerPositive, Option<int> BatchSize, Option<bool> RankWeighted)
+        Option<double> PositiveThreshold, Option<string> Split, Option<string> Negatives, Option<int> NegativesPerPositive, Option<int> BatchSize, Option<bool> RankWeighted,
+        Option<string?> ItemFeatures, Option<string> ItemCategorical, Option<double> ItemIdDropout)
     {
         public IEnumerable<string> Properties => [nameof(InteractionsOptions.UserColumn), nameof(InteractionsOptions.ItemColumn), nameof(InteractionsOptions.RatingColumn),
-            nameof(InteractionsOptions.TimeColumn), nameof(InteractionsOptions.PositiveThreshold), "Split", nameof(CmlOptions.Negatives), nameof(CmlOptions.NegativesPerPositive), nameof(CmlOptions.BatchSize), nameof(CmlOptions.RankWeighted)];
+            nameof(InteractionsOptions.TimeColumn), nameof(InteractionsOptions.PositiveThreshold), "Split", nameof(CmlOptions.Negatives), nameof(CmlOptions.NegativesPerPositive), nameof(CmlOptions.BatchSize), nameof(CmlOptions.RankWeighted),
+            nameof(InteractionsRunOptions.ItemFeaturesPath), nameof(ItemFeaturesOptions.CategoricalColumns), nameof(ItemTowerOptions.IdDropout)];
     }
 
     /// <summary>Adds the interactions rows to the train table.</summary>
@@ -40,6 +43,7 @@ internal static class InteractionsTraining
     {
         var io = new InteractionsOptions();
         var co = new CmlOptions();
+        var tower = new ItemTowerOptions();
         return new Rows(
             t.Add(With("--user-column", "Interactions: column of the user id.", io.UserColumn), nameof(InteractionsOptions.UserColumn)),
             t.Add(With("--item-column", "Interactions: column of the item id.", io.ItemColumn), nameof(InteractionsOptions.ItemColumn)),
@@ -52,7 +56,12 @@ internal static class InteractionsTraining
                 ComponentRegistry.ChoiceName(co.Negatives), [.. ComponentRegistry.ChoiceNames<NegativeSampling>()]), nameof(CmlOptions.Negatives)),
             t.Add(With("--negatives-per-positive", "Interactions: negatives drawn per (user, positive) pair; the hardest is used (uniform, popularity).", co.NegativesPerPositive), nameof(CmlOptions.NegativesPerPositive)),
             t.Add(With("--batch-size", "Interactions: (user, positive item) pairs per batch.", co.BatchSize), nameof(CmlOptions.BatchSize)),
-            t.Add(With("--rank-weighted", "Interactions: weigh each pair by log(1 + its estimated rank), CML's WARP weight (uniform, popularity); --rank-weighted false for the plain hinge.", co.RankWeighted), nameof(CmlOptions.RankWeighted)));
+            t.Add(With("--rank-weighted", "Interactions: weigh each pair by log(1 + its estimated rank), CML's WARP weight (uniform, popularity); --rank-weighted false for the plain hinge.", co.RankWeighted), nameof(CmlOptions.RankWeighted)),
+            t.Add(Optional<string>("--item-features", $"Interactions: a CSV of item features (the --item-column id, numeric columns, --item-categorical columns) through an MLP tower (--hidden-sizes, default {string.Join(",", tower.HiddenSizes)}), so that new items can be placed ('triplet recommend/similar --item-features')."),
+                nameof(InteractionsRunOptions.ItemFeaturesPath)),
+            t.Add(With("--item-categorical", "Interactions: comma-separated categorical columns of --item-features, values separated by '|' (MovieLens genres).", ""), nameof(ItemFeaturesOptions.CategoricalColumns)),
+            t.Add(With("--item-id-dropout", "Interactions, with --item-features: probability that a training row leaves out its item's id embedding, so that the tower alone learns to place items (new items have only the tower).", tower.IdDropout),
+                nameof(ItemTowerOptions.IdDropout)));
     }
 
     /// <summary>Refuses the interactions-only options on a run of another format (they would be ignored silently).</summary>
@@ -77,9 +86,19 @@ internal static class InteractionsTraining
         var baseline = s.Trainer.Resume ? InteractionsRun.SavedSettings(s.Trainer.OutputDirectory!) ?? new InteractionsRunOptions() : new InteractionsRunOptions();
         var path = (given.Contains(nameof(DataOptions.Path)) ? s.Data.Path : null) ?? (baseline.DataPath.Length > 0 ? baseline.DataPath : null)
             ?? throw new ArgumentException("--format interactions needs --data: a CSV of user, item, rating and time columns.", nameof(DataOptions.Path));
-        var options = Bind(rows, parse, given, baseline) with
+        var featuresPath = given.Contains(nameof(InteractionsRunOptions.ItemFeaturesPath)) ? parse.GetValue(rows.ItemFeatures) : baseline.ItemFeaturesPath;
+        if (featuresPath is null)
+            foreach (var property in new[] { nameof(TrainerOptions.HiddenSizes), nameof(ItemFeaturesOptions.CategoricalColumns), nameof(ItemTowerOptions.IdDropout) }.Where(given.Contains))
+                throw new ArgumentException($"{table.OptionFor(property)!.Name} applies to --format interactions only with --item-features (the item tower).", property);
+        var bound = Bind(rows, parse, given, baseline);
+        var options = bound with
         {
             DataPath = path,
+            ItemFeaturesPath = featuresPath,
+            ItemFeatures = featuresPath is null ? null
+                : given.Contains(nameof(ItemFeaturesOptions.CategoricalColumns)) || baseline.ItemFeatures is null
+                    ? new ItemFeaturesOptions { IdColumn = bound.Read.ItemColumn, CategoricalColumns = parse.GetValue(rows.ItemCategorical)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) }
+                    : baseline.ItemFeatures,
             TestFraction = given.Contains(nameof(DataOptions.TestFraction)) ? s.Data.TestFraction : baseline.TestFraction,
             Cml = CmlFor(rows, parse, s, given, baseline.Cml),
             OutputDirectory = s.Trainer.OutputDirectory ?? RunFolder.DefaultDirectory(),
@@ -99,6 +118,12 @@ internal static class InteractionsTraining
                 $"data: {path} (interactions): {data.UserCount} users, {data.ItemCount} items, {data.Count} interactions, {data.PositiveCount} positives; {ComponentRegistry.ChoiceName(options.Split)} split: {split.TrainPositiveCount} train / {split.TestPositiveCount} held-out positives, {split.EvaluatedUsers.Length} users evaluated"));
             display.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"run: {e.Directory}  (cml {c.EmbeddingDim}-d, euclidean, margin {c.Margin}, {ComponentRegistry.ChoiceName(c.Negatives)} negatives ×{c.NegativesPerPositive}, batch {c.BatchSize}, {c.Epochs} epochs, adam lr {c.LearningRate}, {c.Threads} threads, seed {c.Seed})"));
+            if (e.ItemFeatures is { } f)
+            {
+                var tower = c.ItemTower ?? new ItemTowerOptions();
+                display.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"item features: {options.ItemFeaturesPath}: {f.Count} items, {f.Width} inputs ({f.Schema.NumericColumns.Length} numeric, {f.Width - 1 - f.Schema.NumericColumns.Length} categorical values); tower {string.Join("-", tower.HiddenSizes)}, id embeddings {(tower.IdEmbeddings ? $"with dropout {tower.IdDropout}" : "off")}"));
+            }
         };
         run.EpochCompleted += (_, e) => display.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{e.Epochs}: loss {e.Loss:F4}, active {e.ActiveShare:P1}, {e.Seconds:F1} s"));
         var result = run.Execute(ctx.CancellationToken);
@@ -171,6 +196,13 @@ internal static class InteractionsTraining
             NegativesPerPositive = Pick(rows.NegativesPerPositive, nameof(CmlOptions.NegativesPerPositive), baseline.NegativesPerPositive),
             BatchSize = Pick(rows.BatchSize, nameof(CmlOptions.BatchSize), baseline.BatchSize),
             RankWeighted = Pick(rows.RankWeighted, nameof(CmlOptions.RankWeighted), baseline.RankWeighted),
+            ItemTower = given.Contains(nameof(TrainerOptions.HiddenSizes)) || given.Contains(nameof(ItemTowerOptions.IdDropout))
+                ? (baseline.ItemTower ?? new ItemTowerOptions()) with
+                {
+                    HiddenSizes = given.Contains(nameof(TrainerOptions.HiddenSizes)) ? s.Trainer.HiddenSizes : (baseline.ItemTower ?? new ItemTowerOptions()).HiddenSizes,
+                    IdDropout = Pick(rows.ItemIdDropout, nameof(ItemTowerOptions.IdDropout), (baseline.ItemTower ?? new ItemTowerOptions()).IdDropout),
+                }
+                : baseline.ItemTower,
         };
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using TripletSharp.Data;
 using TripletSharp.Recommendation;
 using TripletSharp.Search;
 using static TripletSharp.Cli.OptionBinding;
@@ -20,12 +21,13 @@ internal static class RecommendCommand
         var user = t.Add(new Option<string>("--user") { Description = "User id, as in the training data.", Required = true });
         var k = t.Add(With("--k", "Items to recommend.", 10));
         var excludeSeen = t.Add(With("--exclude-seen", "Leave out the items the user interacted with in training.", false));
+        var features = t.Add(ItemFeaturesOption());
         var json = t.Add(CommonOptions.Json());
         var command = t.CreateCommand("recommend", "Recommend items to a user of a recommender trained with --format interactions: the items nearest to the user's vector.");
         command.SetAction(parse =>
         {
             int kk = CheckK(parse.GetValue(k));
-            var (m, index) = Open(parse.GetValue(model)!);
+            var (m, index) = Open(parse.GetValue(model)!, parse.GetValue(features));
             using (index)
             {
                 int u = m.UserOf(parse.GetValue(user)!);
@@ -43,14 +45,15 @@ internal static class RecommendCommand
     {
         var t = new OptionTable();
         var model = t.Add(CommonOptions.ModelFolder("Recommender model folder (runs/<timestamp>/model of 'triplet train --format interactions')."));
-        var item = t.Add(new Option<string>("--item") { Description = "Item id, as in the training data.", Required = true });
+        var item = t.Add(new Option<string>("--item") { Description = "Item id, as in the training data (or in --item-features).", Required = true });
         var k = t.Add(With("--k", "Similar items to list.", 10));
+        var features = t.Add(ItemFeaturesOption());
         var json = t.Add(CommonOptions.Json());
         var command = t.CreateCommand("similar", "List the items nearest to an item of a recommender trained with --format interactions.");
         command.SetAction(parse =>
         {
             int kk = CheckK(parse.GetValue(k));
-            var (m, index) = Open(parse.GetValue(model)!);
+            var (m, index) = Open(parse.GetValue(model)!, parse.GetValue(features));
             using (index)
             {
                 int i = m.ItemOf(parse.GetValue(item)!);
@@ -66,10 +69,19 @@ internal static class RecommendCommand
 
     private static int CheckK(int k) => k > 0 ? k : throw new ArgumentException($"'K' must be > 0, got {k}.", "K");
 
-    /// <summary>The model and its item index, checked to belong together.</summary>
-    private static (CmlModel Model, EmbeddingIndex Index) Open(string folder)
+    private static Option<string?> ItemFeaturesOption() =>
+        Optional<string>("--item-features", "A CSV of item features laid out as the training's --item-features: its items that the model does not know are placed by the model's item tower and join the catalogue.");
+
+    /// <summary>The model and its item index, checked to belong together; with <paramref name="featuresPath"/> the file's new items are placed and the index is built in memory.</summary>
+    private static (CmlModel Model, EmbeddingIndex Index) Open(string folder, string? featuresPath)
     {
         var (model, fingerprint) = CmlModel.Load(folder);
+        if (featuresPath is not null)
+        {
+            var schema = model.Tower?.Schema ?? throw new ArgumentException($"the recommender {folder} was trained without item features; --item-features needs one trained with them.", "ItemFeatures");
+            model = model.PlaceItems(ItemFeaturesReader.Read(featuresPath, schema));
+            return (model, model.BuildItemIndex(fingerprint));
+        }
         var index = EmbeddingIndex.Open(Path.Combine(folder, CmlModel.IndexFolderName));
         try
         {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace TripletSharp.Recommendation;
 
 /// <summary>
@@ -36,6 +38,13 @@ public sealed record CmlOptions
     /// <summary>CPU threads for libtorch (null: leave torch's setting alone).</summary>
     public int? Threads { get; init; }
 
+    /// <summary>
+    /// The item tower's settings, used only when training with item features (null: <see cref="ItemTowerOptions"/>'s
+    /// defaults). Left out of the JSON when null, so the settings of a run without item features read as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ItemTowerOptions? ItemTower { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the property at fault.</summary>
     public void Validate()
     {
@@ -49,5 +58,6 @@ public sealed record CmlOptions
         Guard.Positive(NegativesPerPositive, nameof(NegativesPerPositive));
         if (!Enum.IsDefined(Negatives)) throw new ArgumentException($"'{nameof(Negatives)}' is not a known sampling: {Negatives}.", nameof(Negatives));
         if (Threads is { } t) Guard.Positive(t, nameof(Threads));
+        ItemTower?.Validate();
     }
 }

@@ -11,7 +11,9 @@ namespace TripletSharp.Recommendation;
 /// nearer to the items they liked than to others by a margin — the triplet hinge
 /// max(0, m + d²(u, p) − d²(u, n)) over (user, positive item, negative item) with the hardest of the drawn negatives —
 /// and every vector kept in the unit ball (rows longer than 1 are scaled back after each step). Adam, mean over the
-/// batch. Deterministic for a seed and thread count: the initialisation, the pair order and the negatives come from
+/// batch. With item features the item table is an MLP tower over the features plus an id embedding per item, each
+/// row dropping its id embedding with a probability (<see cref="ItemTowerOptions"/>). Deterministic for a seed and
+/// thread count: the initialisation, the pair order, the negatives and the id-dropout draws come from
 /// <see cref="Random"/> seeded by <see cref="CmlOptions.Seed"/>.
 /// </summary>
 /// <remarks>
@@ -50,7 +52,18 @@ public sealed class CmlTrainer
     /// and Adam's moments are restored exactly. Stops early (returning the model so far) when
     /// <paramref name="cancellationToken"/> fires.
     /// </summary>
-    public CmlModel Fit(InteractionsSplit split, CmlTrainingState? resume, CancellationToken cancellationToken = default)
+    public CmlModel Fit(InteractionsSplit split, CmlTrainingState? resume, CancellationToken cancellationToken = default) => Fit(split, null, resume, cancellationToken);
+
+    /// <summary>
+    /// Trains as <see cref="Fit(InteractionsSplit, CmlTrainingState?, CancellationToken)"/>; with
+    /// <paramref name="itemFeatures"/> an item's vector is the tower of its features plus an id embedding
+    /// (<see cref="CmlOptions.ItemTower"/>), saved with the model so that items never seen in training can be placed
+    /// (<see cref="CmlModel.EmbedItems"/>). A resumed run with item features is bit-identical to an uninterrupted one
+    /// too: the tower's weights, the id embeddings and their Adam moments are in the state, and the id-dropout draws are
+    /// replayed with the others.
+    /// </summary>
+    /// <exception cref="ArgumentException">The split has no training positives, or <paramref name="resume"/> does not fit this run (other sizes, an item tower where none is trained or the reverse).</exception>
+    public CmlModel Fit(InteractionsSplit split, ItemFeatures? itemFeatures, CmlTrainingState? resume, CancellationToken cancellationToken = default)
     {
         Guard.NotNull(split, nameof(split));
         var o = _options;
@@ -62,7 +75,9 @@ public sealed class CmlTrainer
         if (pairs.Count == 0) throw new ArgumentException("the split has no training positives; check --positive-threshold and the rating column.", nameof(split));
         if (resume is not null)
         {
-            if (resume.UserVectors.Length != (long)nu * d || resume.ItemVectors.Length != (long)ni * d)
+            if ((resume.Tower is null) != (itemFeatures is null))
+                throw new ArgumentException(itemFeatures is null ? "the state to resume has an item tower; this run has no item features." : "the state to resume has no item tower; this run has item features.", nameof(resume));
+            if (resume.UserVectors.Length != (long)nu * d || (itemFeatures is null && resume.ItemVectors.Length != (long)ni * d))
                 throw new ArgumentException($"the state to resume holds other vectors than {nu} users and {ni} items of dimension {d}.", nameof(resume));
             if (resume.Epoch < 0 || resume.Epoch > o.Epochs)
                 throw new ArgumentException($"the state to resume is after epoch {resume.Epoch}; this run has {o.Epochs} epochs.", nameof(resume));
@@ -74,16 +89,20 @@ public sealed class CmlTrainer
         if (o.Threads is { } threads && get_num_threads() != threads) set_num_threads(threads);
         var random = new Random(o.Seed);
         var initialUsers = Initial(random, nu, d);
-        var initialItems = Initial(random, ni, d);
+        // With item features the tower's initial weights are the next draws (made on resume too: they are part of the stream).
+        using var features = itemFeatures is null ? null : new ItemFeatureTable(itemFeatures, data.ItemIds, d, o.ItemTower ?? new ItemTowerOptions(), random);
+        var initialItems = features is null ? Initial(random, ni, d) : null;
         using var users = new TorchSharp.Modules.Parameter(tensor(resume?.UserVectors ?? initialUsers, new long[] { nu, d }));
-        using var items = new TorchSharp.Modules.Parameter(tensor(resume?.ItemVectors ?? initialItems, new long[] { ni, d }));
+        using var items = features is null ? new TorchSharp.Modules.Parameter(tensor(resume?.ItemVectors ?? initialItems!, new long[] { ni, d })) : null;
         if (resume is null)
         {
             ClipToUnitBall(users);
-            ClipToUnitBall(items);
+            if (items is not null) ClipToUnitBall(items);
         }
-        using var optimizer = optim.Adam(new[] { users, items }, o.LearningRate);
+        else if (features is not null) features.Restore(resume.Tower!, resume.ItemVectors);
+        using var optimizer = optim.Adam(features is null ? new[] { users, items! } : features.Parameters.Prepend(users), o.LearningRate);
         if (resume is not null) LoadOptimizer(optimizer, resume.Optimizer);
+        Tensor ItemRows(long[] index, float[]? keep) => features is null ? items!.index_select(0, tensor(index)) : features.Rows(index, keep);
         var margin = Scalars.Of(o.Margin);
         var order = Enumerable.Range(0, pairs.Count).ToArray();
         int first = (resume?.Epoch ?? 0) + 1;
@@ -91,12 +110,8 @@ public sealed class CmlTrainer
         {
             // Replay of a finished epoch: the same draws, no arithmetic.
             random.Shuffle(order);
-            if (o.Negatives == NegativeSampling.InBatchHard) continue;
             for (int start = 0; start < order.Length; start += o.BatchSize)
-            {
-                int b = Math.Min(o.BatchSize, order.Length - start);
-                DrawNegatives(random, pairs, order, start, b, positiveSets, ni, popularity);
-            }
+                DrawBatch(random, pairs, order, start, Math.Min(o.BatchSize, order.Length - start), positiveSets, ni, popularity, features);
         }
         for (int epoch = first; epoch <= o.Epochs && !cancellationToken.IsCancellationRequested; epoch++)
         {
@@ -113,8 +128,9 @@ public sealed class CmlTrainer
                 var bu = new long[b];
                 var bp = new long[b];
                 for (int x = 0; x < b; x++) (bu[x], bp[x]) = pairs[order[start + x]];
+                var draws = DrawBatch(random, pairs, order, start, b, positiveSets, ni, popularity, features);
                 var u = users.index_select(0, tensor(bu));
-                var p = items.index_select(0, tensor(bp));
+                var p = ItemRows(bp, draws.KeepPositives);
                 var diff = u.sub(p);
                 var dap = diff.mul(diff).sum(1);
                 Tensor dan;
@@ -139,8 +155,7 @@ public sealed class CmlTrainer
                 else
                 {
                     int k = o.NegativesPerPositive;
-                    var negatives = DrawNegatives(random, pairs, order, start, b, positiveSets, ni, popularity);
-                    var n = items.index_select(0, tensor(negatives)).reshape(b, k, d);
+                    var n = ItemRows(draws.Negatives!, draws.KeepNegatives).reshape(b, k, d);
                     var dn = u.unsqueeze(1).sub(n);
                     var all = dn.mul(dn).sum(2);
                     dan = all.min(1).values;
@@ -158,16 +173,31 @@ public sealed class CmlTrainer
                 loss.backward();
                 optimizer.step();
                 ClipToUnitBall(users);
-                ClipToUnitBall(items);
+                if (items is not null) ClipToUnitBall(items);
                 lossSum += loss.item<float>();
                 active += hinge.gt(Scalars.Zero).sum().item<long>();
                 batches++;
             }
             EpochCompleted?.Invoke(this, new CmlEpoch(epoch, o.Epochs, batches == 0 ? double.NaN : lossSum / batches, active / pairs.Count, watch.Elapsed.TotalSeconds));
             if (complete && StateAvailable is { } listener)
-                listener(this, new CmlTrainingState(epoch, Values(users), Values(items), SaveOptimizer(optimizer)));
+                listener(this, new CmlTrainingState(epoch, Values(users), features is null ? Values(items!) : features.IdVectors(), SaveOptimizer(optimizer), features?.TowerWeights()));
         }
-        return new CmlModel(data.UserIds, data.ItemIds, Values(users), Values(items), d, split.Seen);
+        return new CmlModel(data.UserIds, data.ItemIds, Values(users), features is null ? Values(items!) : features.Vectors(), d, split.Seen, features?.Saved());
+    }
+
+    /// <summary>The random draws of one batch, in this order: its negatives (uniform, popularity), then with id embeddings which positives and which negatives keep theirs.</summary>
+    private readonly record struct BatchDraws(long[]? Negatives, float[]? KeepPositives, float[]? KeepNegatives);
+
+    /// <summary>
+    /// Every draw of one batch (<see cref="BatchDraws"/>), made the same way when training and when replaying a finished
+    /// epoch on resume: none of them depends on the weights.
+    /// </summary>
+    private BatchDraws DrawBatch(Random random, List<(int User, int Item)> pairs, int[] order, int start, int b, HashSet<int>[] positiveSets, int itemCount, double[]? popularity, ItemFeatureTable? features)
+    {
+        var negatives = _options.Negatives == NegativeSampling.InBatchHard ? null : DrawNegatives(random, pairs, order, start, b, positiveSets, itemCount, popularity);
+        var keepPositives = features?.DrawKeep(random, b);
+        var keepNegatives = negatives is null ? null : features?.DrawKeep(random, negatives.Length);
+        return new BatchDraws(negatives, keepPositives, keepNegatives);
     }
 
     /// <summary>The negatives of one batch (k per pair, row-major), uniform or by popularity; the only draws of a batch.</summary>

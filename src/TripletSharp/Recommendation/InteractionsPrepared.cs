@@ -6,4 +6,5 @@ namespace TripletSharp.Recommendation;
 /// <param name="Split">The split.</param>
 /// <param name="Directory">The run folder.</param>
 /// <param name="ResumedAfter">The checkpoint's epoch when the run resumes; 0 for a new run.</param>
-public sealed record InteractionsPrepared(InteractionsSplit Split, string Directory, int ResumedAfter);
+/// <param name="ItemFeatures">The item features the model trains with; null without.</param>
+public sealed record InteractionsPrepared(InteractionsSplit Split, string Directory, int ResumedAfter, ItemFeatures? ItemFeatures = null);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using TripletSharp.Data;
 using TripletSharp.Reporting;
 using TripletSharp.Training;
@@ -54,8 +55,10 @@ public sealed class InteractionsRun
     {
         var o = Options;
         var split = LoadSplit(o, note => Notice?.Invoke(this, note));
+        var features = LoadItemFeatures(o, split, note => Notice?.Invoke(this, note));
         var checkpointDir = Run.CheckpointDirectory;
         string dataFingerprint = Fingerprint(split);
+        string featuresFingerprint = features?.Fingerprint() ?? "";
         string settings = JsonSerializer.Serialize(o.Comparable() with { DataPath = "" }, JsonDefaults.Options);
         using var runLock = Run.Lock();
 
@@ -71,8 +74,10 @@ public sealed class InteractionsRun
             var (saved, state) = CmlCheckpoint.Load(checkpointDir);
             if (saved.DataFingerprint != dataFingerprint)
                 throw new ArgumentException($"'Resume': the run in {Run.Directory} was trained on other interactions or another split (the data fingerprint differs); resume it with the same data and split settings.", nameof(InteractionsRunOptions.Resume));
+            if (saved.FeaturesFingerprint != featuresFingerprint)
+                throw new ArgumentException(FeaturesMismatch(saved.FeaturesFingerprint, featuresFingerprint), nameof(InteractionsRunOptions.ItemFeaturesPath));
             if (saved.Settings != settings)
-                throw new ArgumentException($"'Resume': the run in {Run.Directory} was trained with other settings; only the epochs and threads may change. Its settings: {saved.Settings}", nameof(InteractionsRunOptions.Resume));
+                throw new ArgumentException($"'Resume': the run in {Run.Directory} was trained with other settings ({SettingsDifference(saved.Settings, settings)}); only the epochs and threads may change.", nameof(InteractionsRunOptions.Resume));
             if (saved.Epoch > o.Cml.Epochs)
                 throw new ArgumentException($"'Resume': the checkpoint is after epoch {saved.Epoch}; ask for at least that many epochs (--epochs), not {o.Cml.Epochs}.", nameof(InteractionsRunOptions.Resume));
             resume = state;
@@ -80,8 +85,9 @@ public sealed class InteractionsRun
             earlierSeconds = saved.TrainingSeconds;
             Notice?.Invoke(this, string.Create(CultureInfo.InvariantCulture, $"resuming {Run.Directory} after epoch {saved.Epoch} of {o.Cml.Epochs}."));
         }
-        AtomicFile.WriteAllBytes(Path.Combine(Run.Directory, SettingsFileName), JsonSerializer.SerializeToUtf8Bytes(o with { DataPath = Path.GetFullPath(o.DataPath), Resume = false }, JsonDefaults.Options));
-        Prepared?.Invoke(this, new InteractionsPrepared(split, Run.Directory, resume?.Epoch ?? 0));
+        AtomicFile.WriteAllBytes(Path.Combine(Run.Directory, SettingsFileName), JsonSerializer.SerializeToUtf8Bytes(
+            o with { DataPath = Path.GetFullPath(o.DataPath), ItemFeaturesPath = o.ItemFeaturesPath is null ? null : Path.GetFullPath(o.ItemFeaturesPath), Resume = false }, JsonDefaults.Options));
+        Prepared?.Invoke(this, new InteractionsPrepared(split, Run.Directory, resume?.Epoch ?? 0, features));
 
         var tensorBoard = o.TensorBoard is null ? null : new TensorBoardLogger(o.TensorBoard);
         var trainer = new CmlTrainer(o.Cml);
@@ -94,13 +100,13 @@ public sealed class InteractionsRun
         };
         trainer.StateAvailable += (_, state) =>
         {
-            new CmlCheckpoint { DataFingerprint = dataFingerprint, Settings = settings, TrainingSeconds = earlierSeconds + watch.Elapsed.TotalSeconds, History = history.ToArray() }.Save(checkpointDir, state);
+            new CmlCheckpoint { DataFingerprint = dataFingerprint, FeaturesFingerprint = featuresFingerprint, Settings = settings, TrainingSeconds = earlierSeconds + watch.Elapsed.TotalSeconds, History = history.ToArray() }.Save(checkpointDir, state);
             EpochCompleted?.Invoke(this, history[^1]);
         };
-        var model = trainer.Fit(split, resume, cancellationToken);
+        var model = trainer.Fit(split, features, resume, cancellationToken);
         double seconds = earlierSeconds + watch.Elapsed.TotalSeconds;
         if (history.Count > 0) AtomicFile.WriteAllText(Run.HistoryPath, HistoryCsv(history));
-        model.Save(Run.ModelDirectory, o.Cml);
+        string fingerprint = model.Save(Run.ModelDirectory, o.Cml);
         if (cancellationToken.IsCancellationRequested && history.Count < o.Cml.Epochs)
             return new InteractionsRunResult(Run.Directory, model, history, null, null);
 
@@ -110,7 +116,7 @@ public sealed class InteractionsRun
             Epochs = history.Count,
             FinalLoss = history.Count == 0 ? double.NaN : history[^1].Loss,
         };
-        metrics.Save(Run.MetricsPath);
+        Run.WriteMetrics(JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(metrics, JsonDefaults.Options))!.AsObject(), fingerprint);
         foreach (var r in metrics.Recommenders)
             foreach (var m in r.Metrics)
                 tensorBoard?.LogScalars(history.Count, new Dictionary<string, double> { ["recall"] = m.Recall, ["ndcg"] = m.Ndcg }, $"{r.Name}/at_{m.K}/");
@@ -142,6 +148,55 @@ public sealed class InteractionsRun
         if (split.EvaluatedUsers.Length == 0) throw new DataFormatException(path, "the split leaves no user with both training and held-out positives; nothing can be evaluated.");
         return split;
     }
+
+    /// <summary>
+    /// Reads the item features of <paramref name="options"/> (null when it names none); <paramref name="notice"/> hears
+    /// how many items of the interactions the file does not list (they get the "no features" input) and how many
+    /// categorical values it has.
+    /// </summary>
+    /// <exception cref="DataFormatException">The features file is missing or malformed (file, line and column named).</exception>
+    public static ItemFeatures? LoadItemFeatures(InteractionsRunOptions options, InteractionsSplit split, Action<string>? notice = null)
+    {
+        Guard.NotNull(options, nameof(options));
+        Guard.NotNull(split, nameof(split));
+        if (options.ItemFeaturesPath is not { } path) return null;
+        var features = ItemFeaturesReader.Read(path, options.ItemFeaturesReading());
+        int missing = split.Data.ItemIds.Count(i => features.IndexOf(i) < 0);
+        if (missing > 0) notice?.Invoke($"{missing} item(s) of {split.Data.Source} have no row in {path}; they get the 'no features' input and rely on their id embedding.");
+        return features;
+    }
+
+    /// <summary>What differs between two settings JSON texts, one setting per part: <c>cml.margin 1.5, now 0.5</c>.</summary>
+    internal static string SettingsDifference(string saved, string now)
+    {
+        static void Flatten(JsonNode? node, string path, Dictionary<string, string> into)
+        {
+            if (node is JsonObject o)
+                foreach (var (key, value) in o) Flatten(value, path.Length == 0 ? key : $"{path}.{key}", into);
+            else into[path] = node?.ToJsonString() ?? "null";
+        }
+        var a = new Dictionary<string, string>(StringComparer.Ordinal);
+        var b = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            Flatten(JsonNode.Parse(saved), "", a);
+            Flatten(JsonNode.Parse(now), "", b);
+        }
+        catch (JsonException)
+        {
+            return "the checkpoint's settings are not readable JSON";
+        }
+        var parts = a.Keys.Union(b.Keys).Order(StringComparer.Ordinal)
+            .Where(k => !(a.TryGetValue(k, out var x) && b.TryGetValue(k, out var y) && x == y))
+            .Select(k => $"{k} {(a.TryGetValue(k, out var x) ? x : "unset")}, now {(b.TryGetValue(k, out var y) ? y : "unset")}");
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>The message refusing a resume whose item features differ from the checkpoint's (fingerprints, empty for none).</summary>
+    private string FeaturesMismatch(string saved, string now) =>
+        saved.Length == 0 ? $"'Resume': the run in {Run.Directory} was trained without item features; resume it without '{nameof(InteractionsRunOptions.ItemFeaturesPath)}'."
+        : now.Length == 0 ? $"'Resume': the run in {Run.Directory} was trained with item features; resume it with the same '{nameof(InteractionsRunOptions.ItemFeaturesPath)}' file and categorical columns."
+        : $"'Resume': the run in {Run.Directory} was trained on other item features (features fingerprint {saved[..12]}, now {now[..12]}: another file, other content or other categorical columns); resume it with the same '{nameof(InteractionsRunOptions.ItemFeaturesPath)}' file and categorical columns.";
 
     /// <summary>
     /// <paramref name="model"/> and the baselines (<see cref="RecommendationEvaluator.Baselines"/>, seeded by

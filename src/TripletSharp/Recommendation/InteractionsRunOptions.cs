@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using TripletSharp.Data;
 
 namespace TripletSharp.Recommendation;
@@ -19,6 +20,18 @@ public sealed record InteractionsRunOptions
 
     /// <summary>Held-out share of the <see cref="InteractionsSplitMode.Time"/> and <see cref="InteractionsSplitMode.Random"/> splits.</summary>
     public double TestFraction { get; init; } = 0.2;
+
+    /// <summary>
+    /// A CSV of item features (an id column, numeric and categorical columns; <see cref="ItemFeaturesReader"/>) that
+    /// the item vectors are computed from through an MLP tower (<see cref="CmlOptions.ItemTower"/>), so that new items can
+    /// be placed; null: none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ItemFeaturesPath { get; init; }
+
+    /// <summary>How <see cref="ItemFeaturesPath"/> is read (null: its id column is <see cref="InteractionsOptions.ItemColumn"/>, no categorical columns).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ItemFeaturesOptions? ItemFeatures { get; init; }
 
     /// <summary>The model's training settings.</summary>
     public CmlOptions Cml { get; init; } = new();
@@ -46,12 +59,24 @@ public sealed record InteractionsRunOptions
         if (!(TestFraction > 0 && TestFraction < 1)) throw new ArgumentException($"'{nameof(TestFraction)}' must be in (0, 1), got {TestFraction}.", nameof(TestFraction));
         Read.Validate();
         Cml.Validate();
+        if (ItemFeaturesPath is not null && string.IsNullOrWhiteSpace(ItemFeaturesPath)) throw new ArgumentException($"'{nameof(ItemFeaturesPath)}' must name the item features CSV (or be null).", nameof(ItemFeaturesPath));
+        if (ItemFeaturesPath is null && ItemFeatures is not null) throw new ArgumentException($"'{nameof(ItemFeatures)}' says how to read item features, but '{nameof(ItemFeaturesPath)}' names no file.", nameof(ItemFeaturesPath));
+        ItemFeatures?.Validate();
     }
 
-    /// <summary>The settings a resumed run must share with the run it continues: all but the epochs, threads, resume flag, report and TensorBoard.</summary>
+    /// <summary>How the item features are read: <see cref="ItemFeatures"/>, by default with <see cref="InteractionsOptions.ItemColumn"/> as the id column.</summary>
+    public ItemFeaturesOptions ItemFeaturesReading() => ItemFeatures ?? new ItemFeaturesOptions { IdColumn = Read.ItemColumn };
+
+    /// <summary>
+    /// The settings a resumed run must share with the run it continues: all but the epochs, threads, resume flag, report
+    /// and TensorBoard, with the item features' file and reading left out (their content is compared by
+    /// <see cref="Data.ItemFeatures.Fingerprint"/>) and the tower's settings spelt out when features are used.
+    /// </summary>
     internal InteractionsRunOptions Comparable() => this with
     {
-        Cml = Cml with { Epochs = 1, Threads = null },
+        Cml = Cml with { Epochs = 1, Threads = null, ItemTower = ItemFeaturesPath is null ? null : Cml.ItemTower ?? new ItemTowerOptions() },
+        ItemFeaturesPath = null,
+        ItemFeatures = null,
         OutputDirectory = "",
         Resume = false,
         Report = true,

@@ -179,8 +179,19 @@ public sealed record RunFolder(string Directory)
         }
         var node = metrics?.ToJsonNode() ?? new JsonObject();
         if (tuples is not null) node[TuplesKey] = tuples.ToJsonNode();
-        if (modelFingerprint is not null) node[ModelFingerprintKey] = modelFingerprint;
-        AtomicFile.WriteAllText(MetricsPath, node.ToJsonString(IndentedJson) + "\n");
+        WriteMetrics(node, modelFingerprint);
+    }
+
+    /// <summary>
+    /// Writes <c>metrics.json</c> (creating the folder) from a JSON object of metrics (a recommendation run's, or the
+    /// parts above), with the <see cref="ModelFingerprintKey"/> of the model they were measured on added when given.
+    /// </summary>
+    public void WriteMetrics(JsonObject metrics, string? modelFingerprint)
+    {
+        Guard.NotNull(metrics, nameof(metrics));
+        System.IO.Directory.CreateDirectory(Directory);
+        if (modelFingerprint is not null) metrics[ModelFingerprintKey] = modelFingerprint;
+        AtomicFile.WriteAllText(MetricsPath, metrics.ToJsonString(IndentedJson) + "\n");
     }
 
     /// <summary>The key under which <c>metrics.json</c> holds the held-out tuples' score (<see cref="TupleMetrics.ToJsonNode"/>).</summary>

@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using TripletSharp.Components;
 using TripletSharp.Data;
 using TripletSharp.Recommendation;
 using TripletSharp.Tests.Data;
+using TripletSharp.Training;
 
 namespace TripletSharp.Tests.Recommendation;
 
@@ -25,34 +27,92 @@ public sealed class InteractionsRunTests : IDisposable
         Cml = new CmlOptions { EmbeddingDim = 8, Epochs = epochs, BatchSize = 64, LearningRate = 0.05, Threads = 1, Seed = 3, Negatives = negatives, NegativesPerPositive = 4 },
     };
 
+    /// <summary>Without item features, and with them (the tower's weights, id embeddings and id-dropout draws then ride along).</summary>
     [Theory]
-    [InlineData(NegativeSampling.Uniform)]
-    [InlineData(NegativeSampling.Popularity)]
-    [InlineData(NegativeSampling.InBatchHard)]
-    public void AResumedRunIsBitIdenticalToAnUninterruptedOne(NegativeSampling negatives)
+    [InlineData(NegativeSampling.Uniform, false)]
+    [InlineData(NegativeSampling.Popularity, false)]
+    [InlineData(NegativeSampling.InBatchHard, false)]
+    [InlineData(NegativeSampling.Uniform, true)]
+    [InlineData(NegativeSampling.Popularity, true)]
+    [InlineData(NegativeSampling.InBatchHard, true)]
+    public void AResumedRunIsBitIdenticalToAnUninterruptedOne(NegativeSampling negatives, bool itemFeatures)
     {
-        var straight = new InteractionsRun(Options("straight", negatives)).Execute();
+        InteractionsRunOptions Make(string run) => itemFeatures ? WithFeatures(run, negatives) : Options(run, negatives);
+        var straight = new InteractionsRun(Make("straight")).Execute();
 
         // Interrupted after epoch 2 (the token fires at the end of that epoch), then resumed to epoch 4.
         using var cancel = new CancellationTokenSource();
-        var first = new InteractionsRun(Options("resumed", negatives));
+        var first = new InteractionsRun(Make("resumed"));
         first.EpochCompleted += (_, e) => { if (e.Epoch == 2) cancel.Cancel(); };
         var part = first.Execute(cancel.Token);
         Assert.True(part.Interrupted);
         Assert.Equal(2, part.History.Count);
-        Assert.True(CmlCheckpoint.Exists(Path.Combine(_dir.File("resumed"), "checkpoint")));
+        var checkpoint = Path.Combine(_dir.File("resumed"), "checkpoint");
+        Assert.True(CmlCheckpoint.Exists(checkpoint));
+        // With item features the checkpoint also holds the tower's weights (and the id embeddings as its items file).
+        Assert.Equal(itemFeatures ? 1 : 0, Directory.GetFiles(checkpoint, "tower-*.f32").Length);
         var notes = new List<string>();
-        var second = new InteractionsRun(Options("resumed", negatives) with { Resume = true });
+        var second = new InteractionsRun(Make("resumed") with { Resume = true });
         second.Notice += (_, n) => notes.Add(n);
         var resumed = second.Execute();
         Assert.Contains(notes, n => n.Contains("resuming", StringComparison.Ordinal) && n.Contains("after epoch 2 of 4", StringComparison.Ordinal));
 
         Assert.Equal(straight.Model.UserVectors, resumed.Model.UserVectors);
         Assert.Equal(straight.Model.ItemVectors, resumed.Model.ItemVectors);
+        Assert.Equal(straight.Model.Tower?.Weights, resumed.Model.Tower?.Weights);
         Assert.Equal(straight.History.Select(h => (h.Epoch, h.Loss, h.ActiveShare)), resumed.History.Select(h => (h.Epoch, h.Loss, h.ActiveShare)));
         Assert.Equal(straight.Metrics!.Recommenders, resumed.Metrics!.Recommenders, RecommenderEquality.Instance);
         Assert.Equal(4, resumed.Metrics.Epochs);
         Assert.Equal(5, File.ReadAllLines(Path.Combine(_dir.File("resumed"), "history.csv")).Length);
+        Assert.Equal(itemFeatures, straight.Model.Tower is not null);
+    }
+
+    /// <summary>The run of <see cref="Options"/> with item features (the planted groups as a genre) through the tower.</summary>
+    private InteractionsRunOptions WithFeatures(string run, NegativeSampling negatives = NegativeSampling.Uniform, int epochs = 4)
+    {
+        var o = Options(run, negatives, epochs);
+        var items = _dir.File("items.csv");
+        if (!File.Exists(items)) PlantedInteractions.WriteItemFeatures(items, PlantedInteractions.Make());
+        return o with
+        {
+            ItemFeaturesPath = items,
+            ItemFeatures = new ItemFeaturesOptions { CategoricalColumns = ["genres"] },
+            Cml = o.Cml with { ItemTower = new ItemTowerOptions { HiddenSizes = [12] } },
+        };
+    }
+
+    [Fact]
+    public void ResumeRefusesOtherItemFeaturesAndABadFeaturesFileIsNamedByLineAndColumn()
+    {
+        new InteractionsRun(WithFeatures("run", epochs: 1)).Execute();
+        var ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true }).Execute());
+        Assert.Equal(nameof(InteractionsRunOptions.ItemFeaturesPath), ex.ParamName);
+        Assert.Contains("was trained with item features", ex.Message, StringComparison.Ordinal);
+
+        var other = _dir.File("other-items.csv");
+        File.WriteAllLines(other, File.ReadAllLines(_dir.File("items.csv")).Select((l, i) => i == 1 ? l.Replace(",19", ",18", StringComparison.Ordinal).Replace(",20", ",17", StringComparison.Ordinal) : l));
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(WithFeatures("run", epochs: 2) with { Resume = true, ItemFeaturesPath = other }).Execute());
+        Assert.Contains("other item features", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(WithFeatures("run", epochs: 2) with { Resume = true, ItemFeatures = new ItemFeaturesOptions { CategoricalColumns = ["genres", "year"] } }).Execute());
+        Assert.Contains("other item features", ex.Message, StringComparison.Ordinal);
+        var wider = WithFeatures("run", epochs: 2);
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(wider with { Resume = true, Cml = wider.Cml with { ItemTower = new ItemTowerOptions { HiddenSizes = [7] } } }).Execute());
+        Assert.Contains("other settings (cml.item_tower.hidden_sizes [12], now [7])", ex.Message, StringComparison.Ordinal);
+        // The same file under another name is the same features: the resume goes on.
+        var copy = _dir.File("copy-items.csv");
+        File.Copy(_dir.File("items.csv"), copy);
+        Assert.Equal(2, new InteractionsRun(WithFeatures("run", epochs: 2) with { Resume = true, ItemFeaturesPath = copy }).Execute().History.Count);
+
+        new InteractionsRun(Options("plain", epochs: 1)).Execute();
+        ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(WithFeatures("plain", epochs: 2) with { Resume = true }).Execute());
+        Assert.Contains("was trained without item features", ex.Message, StringComparison.Ordinal);
+
+        var bad = _dir.File("bad-items.csv");
+        File.WriteAllLines(bad, ["movieId,year,genres", "i0,1990,g0", "i1,19x1,g1"]);
+        var e = Assert.Throws<DataFormatException>(() => new InteractionsRun(WithFeatures("bad") with { ItemFeaturesPath = bad }).Execute());
+        Assert.Equal(bad, e.FilePath);
+        Assert.Equal(3L, e.Record);
+        Assert.Contains("non-numeric feature '19x1' in column 'year' (column 2)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -61,7 +121,7 @@ public sealed class InteractionsRunTests : IDisposable
         new InteractionsRun(Options("run", epochs: 1)).Execute();
         var ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true, Cml = Options("run").Cml with { Epochs = 2, Margin = 0.5 } }).Execute());
         Assert.Equal(nameof(InteractionsRunOptions.Resume), ex.ParamName);
-        Assert.Contains("other settings", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("other settings (cml.margin 1.5, now 0.5)", ex.Message, StringComparison.Ordinal);
 
         ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(Options("run", epochs: 2) with { Resume = true, Split = InteractionsSplitMode.Random }).Execute());
         Assert.Contains("data fingerprint differs", ex.Message, StringComparison.Ordinal);
@@ -92,6 +152,10 @@ public sealed class InteractionsRunTests : IDisposable
         // Three epochs, one checkpoint: the earlier epochs' files are gone.
         Assert.Equal(4, Directory.GetFiles(Path.Combine(run, "checkpoint")).Length);
         var saved = RecommendationMetrics.Load(Path.Combine(run, "metrics.json"));
+        // metrics.json names the model it was measured on, as an image run's does (the fingerprint its item index records too).
+        var (_, fingerprint) = CmlModel.Load(Path.Combine(run, "model"));
+        Assert.Equal(fingerprint, JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))![RunFolder.ModelFingerprintKey]!.GetValue<string>());
+        using (var index = TripletSharp.Search.EmbeddingIndex.Open(Path.Combine(run, "model", CmlModel.IndexFolderName))) Assert.Equal(fingerprint, index.ModelFingerprint);
         Assert.Equal(["cml", "most_popular", "random", "item_knn"], saved.Recommenders.Select(r => r.Name));
         Assert.Equal(result.Metrics!.Recommenders, saved.Recommenders, RecommenderEquality.Instance);
         Assert.Equal(InteractionsRun.HistoryHeader, File.ReadAllLines(Path.Combine(run, "history.csv"))[0]);

@@ -33,6 +33,19 @@ internal static class PlantedInteractions
             [.. u], [.. it], [.. ratings], [.. times], ratings.Select(r => r >= 4).ToArray());
     }
 
+    /// <summary>
+    /// Item features of the planted items and of <paramref name="newItems"/> new items n0, n1, … (item i and new item
+    /// n<i>j</i> are of group i % <paramref name="groups"/>, j % <paramref name="groups"/>) as a CSV movieId,year,genres:
+    /// the group as a genre g<i>k</i>, plus a noise genre and a noise year.
+    /// </summary>
+    public static string WriteItemFeatures(string path, Interactions data, int newItems = 0, int groups = 4)
+    {
+        var random = new Random(11);
+        var rows = data.ItemIds.Select((id, i) => (Id: id, Group: i % groups)).Concat(Enumerable.Range(0, newItems).Select(j => (Id: $"n{j}", Group: j % groups)));
+        File.WriteAllLines(path, ["movieId,year,genres", .. rows.Select(r => $"{r.Id},{1980 + random.Next(40)},g{r.Group}|x{random.Next(3)}")]);
+        return path;
+    }
+
     /// <summary>The same data as a CSV (userId,movieId,rating,timestamp).</summary>
     public static string WriteCsv(string path, Interactions data)
     {
