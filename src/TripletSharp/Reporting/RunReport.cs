@@ -143,6 +143,12 @@ public sealed class RunReport
             summary["margin"] = t.Margin.ToString(CultureInfo.InvariantCulture);
             summary["epochs"] = $"{history.Count} of {t.Epochs}";
             summary["batch"] = $"P×K {t.ClassesPerBatch}×{t.SamplesPerClass}, {t.BatchesPerEpoch} batches/epoch";
+            // A tuple run trains from its file, not from the class miner and P×K batches its config also holds.
+            if (run?.ReadTuplesRecord() is { } tuples)
+            {
+                summary["miner"] = $"tuples from {Path.GetFileName(tuples.Tuples)}, extra negatives {tuples.TupleNegatives}";
+                summary["batch"] = string.Create(CultureInfo.InvariantCulture, $"tuple batches, {t.BatchesPerEpoch} batches/epoch, {tuples.TupleTestFraction:0.##} of the tuples held out");
+            }
         }
         else
         {

@@ -67,6 +67,22 @@ public class TuplesCliTests
     }
 
     [Fact]
+    public void Report_OfATupleRun_NamesTheTuplesFile_NotTheClassMiner()
+    {
+        using var dir = new TestFolder();
+        // Pairs among the bundled sample's first 400 training records (record ids); only the report's summary is checked.
+        var pairs = new StringBuilder("a,b,same\n");
+        for (int i = 0; i < 200; i++) pairs.Append(CultureInfo.InvariantCulture, $"{i},{i + 200},{i % 2}\n");
+        File.WriteAllText(dir["pairs.csv"], pairs.ToString());
+        var (code, _, err) = CliRunner.Run("train", "--max-test-items", "100", "--tuples", dir["pairs.csv"],
+            "--epochs", "1", "--batches-per-epoch", "2", "--threads", "1", "--report-tsne-iterations", "250", "--progress", "quiet", "--out", dir["run"]);
+        Assert.True(code == 0, err);
+        var summary = TripletSharp.Tests.Reporting.ReportHtml.Summary(File.ReadAllText(Path.Combine(dir["run"], "report.html"))).ToDictionary(s => s.Key, s => s.Value);
+        Assert.Equal("tuples from pairs.csv, extra negatives semi-hard", summary["miner"]);
+        Assert.Equal("tuple batches, 2 batches/epoch, 0.1 of the tuples held out", summary["batch"]);
+    }
+
+    [Fact]
     public void Resume_KeepsTheTrainingSource_TuplesOrClassLabels()
     {
         using var dir = new TestFolder();
