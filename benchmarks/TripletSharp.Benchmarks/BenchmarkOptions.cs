@@ -37,6 +37,7 @@ internal sealed class BenchmarkOptions
                                        from the class Gaussians of M's embeddings of D's training split
                                        (queries: D's first test items)
           --report-n 2000,10000        report suite: test points (default 2000,10000, quick 2000)
+          --report-variants bh,auto    report suite: variants, interleaved A B … B A (bh, fft, auto, sklearn, bh-exact)
           -h, --help                   this text
         """;
 
@@ -66,6 +67,9 @@ internal sealed class BenchmarkOptions
 
     /// <summary>Report suite: numbers of test points.</summary>
     public int[]? ReportN { get; private set; }
+
+    /// <summary>Report suite: variants compared (bh, fft, auto, sklearn, bh-exact).</summary>
+    public string[]? ReportVariants { get; private set; }
     public bool Help { get; private set; }
 
     public bool Runs(string suite) => Suite == "all" || Suite == suite;
@@ -109,6 +113,7 @@ internal sealed class BenchmarkOptions
                 case "--search-ef": o.SearchEf = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => PositiveInt(a, s)).ToArray(); break;
                 case "--knn-block": o.KnnBlock = PositiveInt(a, Value()); break;
                 case "--report-n": o.ReportN = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => PositiveInt(a, s)).ToArray(); break;
+                case "--report-variants": o.ReportVariants = ReportSuite.ParseVariants(a, Value()); break;
                 case "-h" or "--help": o.Help = true; break;
                 default: throw new ArgumentException($"Unknown option '{a}'. Use --help.");
             }

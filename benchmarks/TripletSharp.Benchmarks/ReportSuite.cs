@@ -7,16 +7,20 @@ namespace TripletSharp.Benchmarks;
 
 /// <summary>
 /// Suite <c>report</c>: the HTML report's time per part (roc, pca, tsne, knn, histograms, thumbnails, json, html) for
-/// 2,000 and 10,000 synthetic test points (64-d class clusters, 10 classes, 28×28 grey images), the report as it was
-/// (<c>before</c>: t-SNE with scikit-learn's schedule of 1,000 iterations at one step size, the ROC through the full
-/// verification evaluation) and as it is (<c>after</c>), run alternately in one process (before, after, after, before
-/// at 2,000; before, after at 10,000). Besides the seconds: the map's KL divergence (the sparse P the report
-/// states) and, up to 2,000 points, under the exact method's dense P; and the leave-one-out 1-NN accuracy of the
-/// 2-D map, which says whether the map still separates the classes. <c>--report-n</c> picks the sizes.
+/// 2,000 and 10,000 synthetic test points (64-d class clusters, 10 classes, 28×28 grey images), with the t-SNE
+/// variants of <c>--report-variants</c> run alternately in one process (A B … B A): <c>bh</c> (Barnes–Hut, the report
+/// of session 5), <c>fft</c> (FFT-interpolated repulsion), <c>auto</c> (the default: FFT from
+/// <see cref="TsneOptions.FftMinPoints"/> points) and <c>sklearn</c> (the report before session 5: scikit-learn's
+/// 1,000 iterations at one step size, the ROC through the full verification evaluation), <c>bh-exact</c> (θ = 0: the
+/// exact repulsion, O(N²) per iteration, the yardstick of both approximations). Besides the seconds: the map's
+/// KL divergence (the sparse P the report states) and, up to 2,000 points, under the exact method's dense P; and the
+/// leave-one-out 1-NN accuracy of the 2-D map, which says whether the map still separates the classes.
+/// <c>--report-n</c> picks the sizes.
 /// </summary>
 internal sealed class ReportSuite
 {
     private const int Classes = 10;
+    private static readonly string[] Variants = ["bh", "fft", "auto", "sklearn", "bh-exact"];
     private static readonly string[] Parts = ["roc", "pca", "tsne", "knn", "histograms", "thumbnails", "json", "html"];
 
     private readonly BenchmarkOptions _options;
@@ -49,21 +53,32 @@ internal sealed class ReportSuite
             var (embeddings, labels) = SyntheticData.ClusteredEmbeddings(n, 64, Classes, seed: 7);
             var images = Images(labels);
             var distances = new[] { RunReport.Measure(embeddings, labels, new EuclideanDistance(), 1) };
-            var order = n <= 2000 ? new[] { "before", "after", "after", "before" } : new[] { "before", "after" };
-            foreach (var variant in order)
+            var chosen = _options.ReportVariants ?? ["bh", "auto"];
+            foreach (var variant in chosen.Concat(Enumerable.Reverse(chosen)))
             {
                 Reporter.Progress($"report: {n} points, {variant}");
-                var row = Once(n, variant == "after", embeddings, labels, images, distances);
+                var row = Once(n, variant, embeddings, labels, images, distances);
                 _reporter.Write(row);
             }
         }
     }
 
-    private static Row Once(int n, bool after, Tensor embeddings, long[] labels, Tensor images, EpochDistances[] distances)
+    /// <summary>The variants named in <paramref name="value"/> (comma-separated), or an error naming <paramref name="option"/>.</summary>
+    internal static string[] ParseVariants(string option, string value)
+    {
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => v.ToLowerInvariant()).ToArray();
+        var bad = names.FirstOrDefault(v => !Variants.Contains(v));
+        if (names.Length == 0 || bad is not null)
+            throw new ArgumentException($"{option} takes {string.Join(", ", Variants)}, got '{bad ?? value}'.");
+        return names;
+    }
+
+    private static Row Once(int n, string variant, Tensor embeddings, long[] labels, Tensor images, EpochDistances[] distances)
     {
         var timings = new ReportTimings();
         var distance = new EuclideanDistance();
-        var roc = timings.Measure("roc", () => after
+        bool old = variant == "sklearn";
+        var roc = timings.Measure("roc", () => !old
             ? RocCurve.AllPairs(embeddings, labels, distance)
             : RocCurve.FromMetrics(new VerificationEvaluator(distance).EvaluateAllPairs(embeddings, labels)));
         var data = new ReportData
@@ -78,14 +93,22 @@ internal sealed class ReportSuite
             Images = images,
             Roc = roc,
         };
-        // Before: one step size for both phases (scikit-learn's "auto") over 1,000 iterations.
-        var tsne = after ? new TsneOptions() : new TsneOptions { Iterations = 1000, ExaggerationIterations = 250, LearningRate = Math.Max(n / 12.0 / 4.0, 50) };
+        var tsne = variant switch
+        {
+            "bh" => new TsneOptions { Method = TsneMethod.BarnesHut },
+            // θ = 0: the sparse-P gradient with the exact O(N²) repulsion, the yardstick of both approximations.
+            "bh-exact" => new TsneOptions { Method = TsneMethod.BarnesHut, Theta = 0 },
+            "fft" => new TsneOptions { Method = TsneMethod.Fft },
+            "auto" => new TsneOptions(),
+            // One step size for both phases (scikit-learn's "auto") over 1,000 iterations.
+            _ => new TsneOptions { Method = TsneMethod.BarnesHut, Iterations = 1000, ExaggerationIterations = 250, LearningRate = Math.Max(n / 12.0 / 4.0, 50) },
+        };
         var options = new ReportOptions { MaxMapPoints = n, Tsne = tsne };
         var path = Path.Combine(Path.GetTempPath(), $"tripletsharp-report-suite-{Environment.ProcessId}.html");
         try
         {
             var model = HtmlReportWriter.WriteWithModel(path, data, options, timings);
-            var row = new Row("report").Set("n", n).Set("variant", after ? "after" : "before");
+            var row = new Row("report").Set("n", n).Set("variant", variant);
             foreach (var p in Parts) row.Set(p, timings.Seconds(p));
             row.Set("total_s", timings.TotalSeconds).Set("cpu_s", timings.Parts.Sum(p => p.CpuSeconds)).Set("kl", timings.TsneKlDivergence);
             if (model.TsnePoints is { } map)

@@ -123,24 +123,48 @@ internal static class BarnesHutTsne
         double theta2 = theta * theta;
         Parallel.For(0, n, i =>
         {
-            double yi0 = y[2 * i], yi1 = y[2 * i + 1];
-            double ax = 0, ay = 0;
-            for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++)
-            {
-                int j = p.Cols[e];
-                double dx = yi0 - y[2 * j], dy = yi1 - y[2 * j + 1];
-                double w = p.Vals[e] * pScale / (1 + dx * dx + dy * dy);
-                ax += w * dx; ay += w * dy;
-            }
-            var (rx, ry, z) = tree.Repulsion(yi0, yi1, theta2);
-            grad[2 * i] = ax; grad[2 * i + 1] = ay;
+            Attraction(p, pScale, y, i, grad);
+            var (rx, ry, z) = tree.Repulsion(y[2 * i], y[2 * i + 1], theta2);
             repel[2 * i] = rx; repel[2 * i + 1] = ry;
             zPart[i] = z;
         });
         double zSum = 0;
         for (int i = 0; i < n; i++) zSum += zPart[i];
-        double invZ = 1.0 / Math.Max(zSum, Tsne.MachineEpsilon);
-        for (int i = 0; i < 2 * n; i++) grad[i] = 4 * (grad[i] - repel[i] * invZ);
+        Combine(grad, repel, zSum);
+    }
+
+    /// <summary>The same gradient with the repulsion and Z from FFT-accelerated interpolation (<see cref="FftRepulsion"/>).</summary>
+    internal static void Gradient(SparseMatrix p, double pScale, double[] y, FftRepulsion repulsion, double[] grad)
+    {
+        int n = p.N;
+        var repel = new double[2 * n];
+        // The attraction needs no grid: it runs beside the repulsion's single-threaded spread and FFT.
+        var attraction = Task.Run(() => Parallel.For(0, n, i => Attraction(p, pScale, y, i, grad)));
+        double z = repulsion.Compute(y, n, repel);
+        attraction.Wait();
+        Combine(grad, repel, z);
+    }
+
+    /// <summary>Σ_j p_ij · <paramref name="pScale"/> · num_ij (y_i − y_j) of point <paramref name="i"/>, written to <paramref name="grad"/>.</summary>
+    private static void Attraction(SparseMatrix p, double pScale, double[] y, int i, double[] grad)
+    {
+        double yi0 = y[2 * i], yi1 = y[2 * i + 1];
+        double ax = 0, ay = 0;
+        for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++)
+        {
+            int j = p.Cols[e];
+            double dx = yi0 - y[2 * j], dy = yi1 - y[2 * j + 1];
+            double w = p.Vals[e] * pScale / (1 + dx * dx + dy * dy);
+            ax += w * dx; ay += w * dy;
+        }
+        grad[2 * i] = ax; grad[2 * i + 1] = ay;
+    }
+
+    /// <summary>grad ← 4 (attraction − repulsion / Z).</summary>
+    private static void Combine(double[] grad, double[] repel, double z)
+    {
+        double invZ = 1.0 / Math.Max(z, Tsne.MachineEpsilon);
+        for (int i = 0; i < grad.Length; i++) grad[i] = 4 * (grad[i] - repel[i] * invZ);
     }
 
     /// <summary>KL(P‖Q) of the map for the sparse P, with the exact normaliser Z = Σ_{i≠j} (1 + ‖y_i − y_j‖²)⁻¹.</summary>
@@ -177,7 +201,7 @@ internal static class BarnesHutTsne
 
     /// <summary>
     /// Gradient descent as the exact method (momentum 0.5 then 0.8, per-coordinate gains, early exaggeration) on the
-    /// Barnes–Hut gradient, step size <paramref name="earlyRate"/> during early exaggeration and <paramref name="lateRate"/>
+    /// sparse-P gradient, its repulsion by the quadtree or by FFT interpolation (<see cref="TsneOptions.UsesFft"/>), step size <paramref name="earlyRate"/> during early exaggeration and <paramref name="lateRate"/>
     /// after it; <paramref name="y"/> is updated in place.
     /// </summary>
     internal static void Optimise(SparseMatrix p, double[] y, TsneOptions options, double earlyRate, double lateRate)
@@ -187,11 +211,13 @@ internal static class BarnesHutTsne
         var gains = new double[len];
         var grad = new double[len];
         Array.Fill(gains, 1.0);
+        using var fft = options.UsesFft(p.N) ? new FftRepulsion() : null;
         for (int it = 0; it < options.Iterations; it++)
         {
             bool early = it < options.ExaggerationIterations;
-            double momentum = early ? 0.5 : 0.8, learningRate = early ? earlyRate : lateRate;
-            Gradient(p, early ? options.EarlyExaggeration : 1.0, y, options.Theta, grad);
+            double momentum = early ? 0.5 : 0.8, learningRate = early ? earlyRate : lateRate, scale = early ? options.EarlyExaggeration : 1.0;
+            if (fft is null) Gradient(p, scale, y, options.Theta, grad);
+            else Gradient(p, scale, y, fft, grad);
             for (int c = 0; c < len; c++)
             {
                 // Gains grow where the gradient keeps the step's direction reversed, shrink where it agrees (Jacobs 1988).

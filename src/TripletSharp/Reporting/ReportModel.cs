@@ -76,12 +76,7 @@ internal sealed class ReportModel
         else if (mapIdx.Length < 5) tsneNote = "not computed (fewer than 5 points)";
         else
         {
-            var tsneOptions = new TsneOptions
-            {
-                Perplexity = options.Tsne.Perplexity, Iterations = options.Tsne.Iterations, ExaggerationIterations = options.Tsne.ExaggerationIterations,
-                EarlyExaggeration = options.Tsne.EarlyExaggeration, LearningRate = options.Tsne.LearningRate, Seed = options.Seed,
-                Method = options.Tsne.Method, Theta = options.Tsne.Theta,
-            };
+            var tsneOptions = options.Tsne with { Seed = options.Seed };
             var (y, kl) = timings.Measure("tsne", () => new Tsne(tsneOptions).FitWithDivergence(sample, pca));
             timings.TsneKlDivergence = kl;
             tsnePts = ToPoints(y);

@@ -6,9 +6,10 @@ namespace TripletSharp.Reporting;
 /// <summary>
 /// t-SNE (van der Maaten and Hinton 2008): per-point Gaussian bandwidths by binary search on the perplexity, symmetric
 /// joint probabilities P, Student-t similarities Q in 2-D, and gradient descent on KL(P‖Q) with momentum, per-coordinate
-/// gains and early exaggeration, as scikit-learn. Two methods (<see cref="TsneOptions.Method"/>): Barnes–Hut (default;
-/// sparse P over the nearest neighbours and a quadtree for the repulsion, O(N log N) per iteration, seconds for
-/// thousands of points) and exact (dense P and Q with TorchSharp tensor operations, O(N²) memory and time per iteration).
+/// gains and early exaggeration, as scikit-learn. Methods (<see cref="TsneOptions.Method"/>): Barnes–Hut (sparse P over
+/// the nearest neighbours and a quadtree for the repulsion, O(N log N) per iteration, seconds for thousands of points),
+/// FFT (the same sparse P, the repulsion by FFT-accelerated interpolation; cheaper for large N), auto (the default:
+/// FFT from <see cref="TsneOptions.FftMinPoints"/> points, Barnes–Hut below) and exact (dense P and Q with TorchSharp tensor operations, O(N²) memory and time per iteration).
 /// </summary>
 internal sealed class Tsne
 {
@@ -44,7 +45,7 @@ internal sealed class Tsne
         long n = x.shape[0];
         double perplexity = EffectivePerplexity(Options.Perplexity, n);
         double earlyLr = LearningRate(n, early: true), lateLr = LearningRate(n, early: false);
-        if (Options.Method == TsneMethod.BarnesHut)
+        if (Options.Method != TsneMethod.Exact)
         {
             var sparse = BarnesHutTsne.JointProbabilities(x, perplexity);
             using var init = Initialise(x, pca);

@@ -8,4 +8,13 @@ public enum TsneMethod
 
     /// <summary>Dense P and Q: O(N²) memory and time per iteration; for a few thousand points.</summary>
     Exact,
+
+    /// <summary>
+    /// Sparse P as <see cref="BarnesHut"/>, the repulsion by FFT-accelerated interpolation on an equispaced grid
+    /// (FIt-SNE, Linderman et al. 2019): O(N) plus an FFT over the map's extent per iteration.
+    /// </summary>
+    Fft,
+
+    /// <summary><see cref="Fft"/> from <see cref="TsneOptions.FftMinPoints"/> points, <see cref="BarnesHut"/> below (the default).</summary>
+    Auto,
 }

@@ -8,8 +8,11 @@ namespace TripletSharp.Reporting;
 /// </summary>
 public sealed record TsneOptions
 {
-    /// <summary>Barnes–Hut (default, O(N log N) per iteration) or exact (O(N²)).</summary>
-    public TsneMethod Method { get; init; } = TsneMethod.BarnesHut;
+    /// <summary>Auto (default: FFT interpolation from <see cref="FftMinPoints"/> points, Barnes–Hut below), Barnes–Hut, FFT or exact (O(N²)).</summary>
+    public TsneMethod Method { get; init; } = TsneMethod.Auto;
+
+    /// <summary>With <see cref="TsneMethod.Auto"/>: the fewest points for which the FFT-interpolated repulsion is used.</summary>
+    public int FftMinPoints { get; init; } = 5000;
 
     /// <summary>Barnes–Hut accuracy: a cell is summarised when its width / distance is below θ (0 would be exact; scikit-learn's 0.5).</summary>
     public double Theta { get; init; } = 0.5;
@@ -35,6 +38,9 @@ public sealed record TsneOptions
     /// <summary>Seed of the random initialisation, used only when the data has no spread for the PCA initialisation.</summary>
     public int Seed { get; init; }
 
+    /// <summary>Whether a sparse-P fit of <paramref name="n"/> points takes its repulsion from FFT interpolation.</summary>
+    internal bool UsesFft(int n) => Method == TsneMethod.Fft || (Method == TsneMethod.Auto && n >= FftMinPoints);
+
     internal void Validate()
     {
         Guard.Positive(Perplexity, nameof(Perplexity));
@@ -44,6 +50,7 @@ public sealed record TsneOptions
         Guard.Positive(EarlyExaggeration, nameof(EarlyExaggeration));
         if (LearningRate is double lr) Guard.Positive(lr, nameof(LearningRate));
         Guard.InRange(Theta, 0, 1, nameof(Theta));
+        Guard.Positive(FftMinPoints, nameof(FftMinPoints));
         if (!Enum.IsDefined(Method))
             throw new ArgumentOutOfRangeException(nameof(Method), Method, $"'{nameof(Method)}' must be one of {string.Join(", ", Enum.GetNames<TsneMethod>())}, got {(int)Method}.");
     }

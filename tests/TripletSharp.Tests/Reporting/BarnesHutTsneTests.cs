@@ -6,7 +6,7 @@ namespace TripletSharp.Tests.Reporting;
 /// <summary>Barnes–Hut t-SNE against double loops: the sparse P, the tree gradient at θ = 0 and θ = 0.5, the KL, a clustering outcome.</summary>
 public class BarnesHutTsneTests
 {
-    private static double[][] Points(int n, int dim, int seed)
+    internal static double[][] Points(int n, int dim, int seed)
     {
         var rng = new Random(seed);
         var x = new double[n][];
@@ -48,7 +48,7 @@ public class BarnesHutTsneTests
         return p;
     }
 
-    private static double[,] Dense(BarnesHutTsne.SparseMatrix p)
+    internal static double[,] Dense(BarnesHutTsne.SparseMatrix p)
     {
         var d = new double[p.N, p.N];
         for (int i = 0; i < p.N; i++)
@@ -57,7 +57,7 @@ public class BarnesHutTsneTests
     }
 
     /// <summary>Exact gradient of KL(P‖Q) for a dense P, double loop.</summary>
-    private static double[] ReferenceGradient(double[,] p, double[] y)
+    internal static double[] ReferenceGradient(double[,] p, double[] y)
     {
         int n = p.GetLength(0);
         double z = 0;
@@ -166,7 +166,7 @@ public class BarnesHutTsneTests
         Assert.True(bh.equal(single).all().item<bool>());
     }
 
-    private static Tensor RunOnOneThread(Func<Tensor> f)
+    internal static Tensor RunOnOneThread(Func<Tensor> f)
     {
         Tensor? result = null;
         var scheduler = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, 1).ExclusiveScheduler;

@@ -77,6 +77,7 @@ public class ReportSpeedTests
     [Theory]
     [InlineData(TsneMethod.BarnesHut)]
     [InlineData(TsneMethod.Exact)]
+    [InlineData(TsneMethod.Fft)]
     public void GivenPca_GivesTheSameMapAsComputingIt(TsneMethod method)
     {
         var (x, _) = ReportTestData.Blobs(15, 3, 4);
