@@ -161,17 +161,26 @@ public class KillResumeTests(ITestOutputHelper log)
         using var p = Process.Start(Start(args))!;
         var errTask = p.StandardError.ReadToEndAsync();
         var batchSeen = new ManualResetEventSlim();
+        var nextSeen = new ManualResetEventSlim();
         var reader = Task.Run(() =>
         {
             string? line;
             int seen = 0;
             while ((line = p.StandardOutput.ReadLine()) is not null)
-                if (line.Contains(" batch ", StringComparison.Ordinal) && ++seen == afterLines) batchSeen.Set();
+                if (line.Contains(" batch ", StringComparison.Ordinal))
+                {
+                    if (++seen == afterLines) batchSeen.Set();
+                    if (seen == afterLines + 1) nextSeen.Set();
+                }
             batchSeen.Set();
         });
         if (afterLines > 0 && !batchSeen.Wait(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail("no batch line"); }
         bool killed = false;
-        if (!p.WaitForExit(delayMs))
+        // Kill after delayMs or at the next batch line, whichever comes first: batch times measured while the machine
+        // was busier must not let one process train several batches (the run would end before enough kills landed).
+        var wait = Stopwatch.StartNew();
+        while (!p.HasExited && wait.ElapsedMilliseconds < delayMs && !nextSeen.IsSet) nextSeen.Wait(1);
+        if (!p.HasExited)
         {
             using (var kill = Process.Start("kill", ["-KILL", p.Id.ToString()])) kill.WaitForExit();
             killed = true;
