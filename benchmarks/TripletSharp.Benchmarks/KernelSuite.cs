@@ -89,6 +89,9 @@ internal sealed class KernelSuite
             variants.Add(new Variant(name, () =>
                 BandKernel.Evaluate(m, measure.IsInverted, table, band, LossSuite.Margin, new GradientWeights(weights, divide, true))));
         variants.Add(new Variant("facenet select", () => FaceNetKernel.Select(m, measure.IsInverted, table)));
+        var uniform = new double[(long)table.Batch * table.Width];
+        for (int i = 0; i < uniform.Length; i++) uniform[i] = (i * 0.6180339887498949) % 1.0;
+        variants.Add(new Variant("distance-weighted draw", () => DistanceWeightedKernel.Draw(m, table, LossSuite.Dim, 0.5, 1.4, uniform)));
         variants.Add(new Variant("symmetrize V+Vt", () => SymmetricSum.AddTransposeInPlace(weights)));
         variants.Add(new Variant("one product (V+Vt)x", () =>
         {
