@@ -60,15 +60,25 @@ internal static class DistanceWeightedKernel
         if (npos == 0) return;
         int b = row.Length;
         // Log-weights (−∞ for columns that cannot be drawn) and their maximum.
-        for (int n = 0; n < b; n++) cdf[n] = double.CreateTruncating(row[n]);
-        LogWeights(cdf, p);
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            // Float rows: the logs in float (as the matrix itself), eight lanes at a time.
+            LogWeights(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(row), cdf, p);
+        }
+        else
+        {
+            for (int n = 0; n < b; n++) cdf[n] = double.CreateTruncating(row[n]);
+            LogWeights(cdf, p);
+        }
         double max = double.NegativeInfinity;
+        long never = BitConverter.DoubleToInt64Bits(double.NegativeInfinity);
         for (int n = 0; n < b; n++)
         {
-            bool drawable = negatives.Negative(n) != 0 && double.CreateTruncating(row[n]) < p.NonzeroLossCutoff;
-            double lw = drawable ? cdf[n] : double.NegativeInfinity;
+            // Branch-free: whether a column can be drawn is data, about half the time either way.
+            long drawable = -(long)(negatives.Negative(n) & (double.CreateTruncating(row[n]) < p.NonzeroLossCutoff ? 1 : 0));
+            double lw = BitConverter.Int64BitsToDouble((BitConverter.DoubleToInt64Bits(cdf[n]) & drawable) | (never & ~drawable));
             cdf[n] = lw;
-            if (lw > max) max = lw;
+            max = double.MaxNative(max, lw);
         }
         if (double.IsNegativeInfinity(max)) return;
         Exponentials(cdf, max);
@@ -123,6 +133,31 @@ internal static class DistanceWeightedKernel
         {
             double d = Math.Max(values[i], p.Cutoff);
             values[i] = p.DistanceFactor * Math.Log(d) - p.SphereFactor * Math.Log(Math.Max(1 - d * d * 0.25, 1e-8));
+        }
+    }
+
+    /// <summary>The same log-weights from float distances, computed in float and widened into <paramref name="dest"/>.</summary>
+    private static void LogWeights(ReadOnlySpan<float> row, double[] dest, in Params p)
+    {
+        int i = 0;
+        var cutoff = Vector256.Create((float)p.Cutoff);
+        var one = Vector256.Create(1f);
+        var quarter = Vector256.Create(0.25f);
+        var floor = Vector256.Create(1e-8f);
+        var first = Vector256.Create((float)p.DistanceFactor);
+        var second = Vector256.Create((float)p.SphereFactor);
+        for (; i + Vector256<float>.Count <= row.Length; i += Vector256<float>.Count)
+        {
+            var d = Vector256.Max(Vector256.Create(row.Slice(i, Vector256<float>.Count)), cutoff);
+            var sphere = Vector256.Max(one - d * d * quarter, floor);
+            var (lower, upper) = Vector256.Widen(first * Vector256.Log(d) - second * Vector256.Log(sphere));
+            lower.CopyTo(dest.AsSpan(i));
+            upper.CopyTo(dest.AsSpan(i + Vector256<double>.Count));
+        }
+        for (; i < row.Length; i++)
+        {
+            float d = Math.Max(row[i], (float)p.Cutoff);
+            dest[i] = (float)p.DistanceFactor * MathF.Log(d) - (float)p.SphereFactor * MathF.Log(Math.Max(1 - d * d * 0.25f, 1e-8f));
         }
     }
 
