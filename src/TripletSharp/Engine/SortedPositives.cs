@@ -70,45 +70,14 @@ internal readonly ref struct SortedPositives<T> where T : unmanaged, IFloatingPo
 
     /// <summary>Number of values &lt; x, or ≤ x when <paramref name="orEqual"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Count(T x, bool orEqual)
-    {
-        int b = Bucket(x);
-        int lo = _table[b];
-        if (_table[b + 1] - lo <= Width)
-            return lo + Rank(ref MemoryMarshal.GetReference(_values), lo, x, orEqual);
-        return Scan(x, orEqual);
-    }
+    public int Count(T x, bool orEqual) => CountIn(Bucket(x), x, orEqual);
 
     /// <summary>
     /// Number of values &lt; x (returned) and ≤ x (<paramref name="orEqual"/>) from one bucket lookup: values equal to x
     /// share its bucket, so the same block of values answers both.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int CountBoth(T x, out int orEqual)
-    {
-        int b = Bucket(x);
-        int lo = _table[b];
-        if (_table[b + 1] - lo <= Width)
-        {
-            ref T data = ref MemoryMarshal.GetReference(_values);
-            if (Wide)
-            {
-                var v = Vector256.LoadUnsafe(ref data, (nuint)lo);
-                var xv = Vector256.Create(x);
-                orEqual = lo + BitOperations.PopCount(Vector256.LessThanOrEqual(v, xv).ExtractMostSignificantBits());
-                return lo + BitOperations.PopCount(Vector256.LessThan(v, xv).ExtractMostSignificantBits());
-            }
-            else
-            {
-                var v = Vector128.LoadUnsafe(ref data, (nuint)lo);
-                var xv = Vector128.Create(x);
-                orEqual = lo + BitOperations.PopCount(Vector128.LessThanOrEqual(v, xv).ExtractMostSignificantBits());
-                return lo + BitOperations.PopCount(Vector128.LessThan(v, xv).ExtractMostSignificantBits());
-            }
-        }
-        orEqual = Scan(x, true);
-        return Scan(x, false);
-    }
+    public int CountBoth(T x, out int orEqual) => CountBothIn(Bucket(x), x, out orEqual);
 
     /// <summary>
     /// <see cref="Count"/> with the bucket of <paramref name="x"/> already known (<see cref="BucketsOf"/>); the table is
