@@ -216,8 +216,8 @@ internal static class TripletLossKernels
     /// <summary>
     /// A scalar whose value is <paramref name="value"/> and whose gradient is that of Σ G·E, where G = d(loss sum)/dE
     /// (held by <paramref name="grad"/>) and E the distance-like matrix of the prepared embeddings x̂. The embedding
-    /// gradient ∂ is computed in closed form now (two B×B·B×D products) and attached through s − s.detach() with
-    /// s = ⟨x̂, ∂⟩, so backward costs O(B·D) and no B×B tensor is kept for it.
+    /// gradient ∂ is computed in closed form now ((V + Vᵀ)·x: one B×B·B×D product on CPU, two elsewhere) and attached
+    /// through s − s.detach() with s = ⟨x̂, ∂⟩, so backward costs O(B·D) and no B×B tensor is kept for it.
     /// </summary>
     private static Tensor Attach(IMeasure dist, Tensor embeddings, Tensor prepared, Tensor matrix, GradientWeights grad, double value)
     {
