@@ -16,6 +16,8 @@ internal sealed class BenchmarkOptions
           --quick                      smaller sizes and fewer repetitions (whole run < 3 min)
           --json                       one JSON object per line on stdout (progress goes to stderr)
           --threads N                  torch intra-op threads (default: all cores)
+          --clock wall|cpu             time runs by wall clock (default) or by the process's CPU time
+                                       (with --threads 1: comparable on a machine shared with other work)
         Development knobs (defaults depend on --quick):
           --batches 128,1024           loss suite batch sizes
           --miners semihard,hard       loss suite miners (batch-all, batch-hard, semihard,
@@ -45,6 +47,9 @@ internal sealed class BenchmarkOptions
     public bool Quick { get; private set; }
     public bool Json { get; private set; }
     public int? Threads { get; private set; }
+
+    /// <summary>Time runs by the process's CPU time instead of the wall clock (<c>--clock cpu</c>).</summary>
+    public bool CpuClock { get; private set; }
     public int[]? Batches { get; private set; }
     public string[]? Miners { get; private set; }
     public double NaiveMemoryGiB { get; private set; } = 8;
@@ -96,6 +101,14 @@ internal sealed class BenchmarkOptions
                 case "--quick": o.Quick = true; break;
                 case "--json": o.Json = true; break;
                 case "--threads": o.Threads = PositiveInt(a, Value()); break;
+                case "--clock":
+                    o.CpuClock = Value().ToLowerInvariant() switch
+                    {
+                        "wall" => false,
+                        "cpu" => true,
+                        var c => throw new ArgumentException($"--clock must be wall or cpu, got '{c}'."),
+                    };
+                    break;
                 case "--batches": o.Batches = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => PositiveInt(a, s)).ToArray(); break;
                 case "--miners": o.Miners = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim().ToLowerInvariant()).ToArray(); break;
                 case "--naive-mem-gib": o.NaiveMemoryGiB = PositiveDouble(a, Value()); break;

@@ -38,12 +38,7 @@ internal static class Interleaved
     {
         if (v.Failure is not null) return;
         double ms = 0;
-        void Timed()
-        {
-            var sw = Stopwatch.StartNew();
-            v.Body();
-            ms = sw.Elapsed.TotalMilliseconds;
-        }
+        void Timed() => ms = CpuClock.Time(v.Body);
         try
         {
             if (probe) v.PeakBytes = MemoryProbe.PeakExtraBytes(Timed);

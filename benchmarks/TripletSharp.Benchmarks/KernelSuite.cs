@@ -75,10 +75,42 @@ internal sealed class KernelSuite
                 weights.mm(x).add_(weights.t().mm(x));
             }),
         };
+        variants.Add(new Variant("pair table", () =>
+        {
+            using var scope = NewDisposeScope();
+            PairTable.Build(labels);
+        }));
+        variants.Add(new Variant("matrix fingerprint", () =>
+        {
+            using var scope = NewDisposeScope();
+            MatrixCache.Of(x);
+        }));
         foreach (var (name, band) in bands)
             variants.Add(new Variant(name, () =>
                 BandKernel.Evaluate(m, measure.IsInverted, table, band, LossSuite.Margin, new GradientWeights(weights, divide, true))));
         variants.Add(new Variant("facenet select", () => FaceNetKernel.Select(m, measure.IsInverted, table)));
+        var uniform = new double[(long)table.Batch * table.Width];
+        for (int i = 0; i < uniform.Length; i++) uniform[i] = (i * 0.6180339887498949) % 1.0;
+        variants.Add(new Variant("distance-weighted draw", () => DistanceWeightedKernel.Draw(m, table, LossSuite.Dim, 0.5, 1.4, uniform)));
+        variants.Add(new Variant("symmetrize V+Vt", () => SymmetricSum.AddTransposeInPlace(weights)));
+        variants.Add(new Variant("one product (V+Vt)x", () =>
+        {
+            using var scope = NewDisposeScope();
+            weights.mm(x);
+        }));
+        // FaceNet's B·K explicit triplets: the loss value and its embedding gradient straight from the matrix.
+        var chosen = FaceNetKernel.Select(m, measure.IsInverted, table);
+        var slots = Enumerable.Range(0, chosen.Length).Where(i => chosen[i] >= 0).ToArray();
+        using var fa = tensor(slots.Select(i => (long)(i / table.Width)).ToArray());
+        using var fp = tensor(slots.Select(i => table.HostPosIdx[i]).ToArray());
+        using var fn = tensor(slots.Select(i => chosen[i]).ToArray());
+        var spec = new TripletLossSpec(LossSuite.Margin, false, false, measure);
+        variants.Add(new Variant("explicit value (facenet)", () => ExplicitKernel.Evaluate(spec, m, fa, fp, fn, null)));
+        variants.Add(new Variant("explicit loss (facenet)", () =>
+        {
+            using var scope = NewDisposeScope();
+            ExplicitKernel.Evaluate(spec, m, fa, fp, fn, x);
+        }));
         Interleaved.Run(variants, plan);
         var floor = variants[0];
         foreach (var v in variants.Skip(1))

@@ -28,6 +28,7 @@ internal static class Program
             return 3;
         }
 
+        CpuClock.Enabled = options.CpuClock;
         var reporter = new Reporter(options.Json);
         var clock = Stopwatch.StartNew();
         string command = "dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks --" + (args.Length > 0 ? " " + string.Join(' ', args) : "");

@@ -56,7 +56,7 @@ internal static class BandKernel
         {
             if (blockCols is not null) Array.Clear(blockCols, 0, blocks * b);
             Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = HostTensor.Threads },
-                () => new Scratch<T>(width),
+                () => new Scratch<T>(width, b),
                 (block, _, s) =>
                 {
                     s.Reset();
@@ -219,6 +219,8 @@ internal static class BandKernel
         Array.Clear(diff, 0, 4 * stride);
         bool writeGrad = !g.IsEmpty, orEqual = all ? !p.ActiveInclusive : !p.HighInclusive;
         T bound = all ? p.ActiveHigh : p.High;
+        var bucket = s.First;
+        sorted.BucketsOf(row, negate, bound, bucket);
         long count0 = 0, count1 = 0;
         double an0 = 0, an1 = 0, neg0 = 0, neg1 = 0;
         int n = 0;
@@ -226,7 +228,7 @@ internal static class BandKernel
         {
             int q0 = negatives.Negative(n), q1 = negatives.Negative(n + 1);
             T e0 = negate ? -row[n] : row[n], e1 = negate ? -row[n + 1] : row[n + 1];
-            int l0 = sorted.Count(e0 - bound, orEqual), l1 = sorted.Count(e1 - bound, orEqual);
+            int l0 = sorted.CountIn(bucket[n], e0 - bound, orEqual), l1 = sorted.CountIn(bucket[n + 1], e1 - bound, orEqual);
             int c0 = (npos - l0) * q0, c1 = (npos - l1) * q1;
             count0 += c0;
             count1 += c1;
@@ -248,7 +250,7 @@ internal static class BandKernel
         {
             int q = negatives.Negative(n);
             T e = negate ? -row[n] : row[n];
-            int l = sorted.Count(e - bound, orEqual);
+            int l = sorted.CountIn(bucket[n], e - bound, orEqual);
             int c = (npos - l) * q;
             count0 += c;
             double d = double.CreateTruncating(e);
@@ -290,31 +292,21 @@ internal static class BandKernel
         Array.Clear(band, 0, 2 * stride);
         bool writeGrad = !g.IsEmpty, lowInclusive = p.LowInclusive, bandStrict = p.HighInclusive;
         T low = p.Low, high = p.High;
+        // Both queries' buckets in a vectorised pass first; the loop then only looks them up.
+        var upperBucket = s.First;
+        var lowerBucket = s.Second;
+        sorted.BucketsOf(row, negate, low, upperBucket);
+        sorted.BucketsOf(row, negate, high, lowerBucket);
         long rowCount = 0, rowActive = 0;
         double an0 = 0, an1 = 0, bandAn0 = 0, bandAn1 = 0;
-        for (int n = 0; n < b; n++)
+        int n = 0;
+        for (; n + 1 < b; n += 2)
         {
-            int q = negatives.Negative(n);
-            T e = negate ? -row[n] : row[n];
-            int upper = sorted.Count(e - low, lowInclusive);
-            int lt = sorted.CountBoth(e - high, out int le);
-            // Band: E_ap ⊳ E_an − high is strict when high is inclusive; the active part has the other inclusivity.
-            int lower = bandStrict ? lt : le, lowerActive = bandStrict ? le : lt;
-            int c = Math.Max(0, upper - lower) * q;
-            int ca = Math.Max(0, upper - lowerActive) * q;
-            rowCount += c;
-            rowActive += ca;
-            double d = double.CreateTruncating(e);
-            if ((n & 1) == 0) { an0 += ca * d; bandAn0 += c * d; }
-            else { an1 += ca * d; bandAn1 += c * d; }
-            int bandLane = (n & 1) * stride + lower;
-            band[bandLane]++;
-            band[bandLane + c]--;
-            int lane = (n & 3) * stride + lowerActive;
-            diff[lane]++;
-            diff[lane + ca]--;
-            if (writeGrad) g[n] = T.CreateTruncating(-ca);
+            BetweenPair(n, row, g, negate, writeGrad, lowInclusive, bandStrict, low, high, sorted, negatives, upperBucket, lowerBucket, band, diff, stride, ref rowCount, ref rowActive, ref an0, ref bandAn0);
+            BetweenPair(n + 1, row, g, negate, writeGrad, lowInclusive, bandStrict, low, high, sorted, negatives, upperBucket, lowerBucket, band, diff, stride, ref rowCount, ref rowActive, ref an1, ref bandAn1);
         }
+        if (n < b)
+            BetweenPair(n, row, g, negate, writeGrad, lowInclusive, bandStrict, low, high, sorted, negatives, upperBucket, lowerBucket, band, diff, stride, ref rowCount, ref rowActive, ref an0, ref bandAn0);
         var (sumAp, _) = Positives(npos, pos, s.Slots, diff, stride, g);
         int bandRun = 0;
         double bandAp = 0;
@@ -331,6 +323,40 @@ internal static class BandKernel
         s.BandAn += bandAn0 + bandAn1;
         if (rowCount > 0) s.Anchors++;
     }
+
+    /// <summary>One column of <see cref="RowBetween"/>: its two rank queries, counts, sums and difference-array entries.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void BetweenPair<T, TNeg>(int n, Span<T> row, Span<T> g, bool negate, bool writeGrad, bool lowInclusive, bool bandStrict, T low, T high,
+        in SortedPositives<T> sorted, TNeg negatives, int[] upperBucket, int[] lowerBucket, int[] band, int[] diff, int stride,
+        ref long rowCount, ref long rowActive, ref double an, ref double bandAn)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TNeg : struct, INegativeRow
+    {
+        int q = negatives.Negative(n);
+        T e = negate ? -row[n] : row[n];
+        int upper = sorted.CountIn(upperBucket[n], e - low, lowInclusive);
+        int lt = sorted.CountBothIn(lowerBucket[n], e - high, out int le);
+        // Band: E_ap ⊳ E_an − high is strict when high is inclusive; the active part has the other inclusivity.
+        int lower = bandStrict ? lt : le, lowerActive = bandStrict ? le : lt;
+        int c = NonNegative(upper - lower) * q;
+        int ca = NonNegative(upper - lowerActive) * q;
+        rowCount += c;
+        rowActive += ca;
+        double d = double.CreateTruncating(e);
+        an += ca * d;
+        bandAn += c * d;
+        int bandLane = (n & 1) * stride + lower;
+        band[bandLane]++;
+        band[bandLane + c]--;
+        int lane = (n & 3) * stride + lowerActive;
+        diff[lane]++;
+        diff[lane + ca]--;
+        if (writeGrad) g[n] = T.CreateTruncating(-ca);
+    }
+
+    /// <summary>max(v, 0) without a branch (the sign is data: a branch would be mispredicted).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int NonNegative(int v) => v & ~(v >> 31);
 
     /// <summary>
     /// Cumulates the four difference-array lanes into each sorted positive's count, writes the counts to the positives'
@@ -468,8 +494,14 @@ internal static class BandKernel
         public bool Separate { get; }
     }
 
-    private sealed class Scratch<T>(int width) where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class Scratch<T>(int width, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        /// <summary>Per column: the bucket of its first rank query.</summary>
+        public int[] First { get; } = new int[columns];
+
+        /// <summary>Per column: the bucket of its second rank query.</summary>
+        public int[] Second { get; } = new int[columns];
+
         public T[] Positives { get; } = new T[SortedPositives<T>.BufferLength(width)];
         public int[] Table { get; } = new int[SortedPositives<T>.Buckets(width) + 1];
         public T[] Coarse { get; } = new T[SortedPositives<T>.CoarseLength(width)];

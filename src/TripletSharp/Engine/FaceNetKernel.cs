@@ -26,7 +26,7 @@ internal static class FaceNetKernel
         int threads = HostTensor.Threads;
         using var blocks = new RowBlocks(m, RowBlocks.Size(b, b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), 4L * threads));
         Parallel.For(0, blocks.Count, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            () => new Scratch<T>(width),
+            () => new Scratch<T>(width, b),
             (block, _, s) =>
             {
                 var rows = HostTensor.Span<T>(blocks[block]);
@@ -59,6 +59,8 @@ internal static class FaceNetKernel
         var bestIndex = s.BestIndex;
         Array.Fill(bestValue, T.PositiveInfinity, 0, npos + 1);
         Array.Fill(bestIndex, -1, 0, npos + 1);
+        var bucket = s.Buckets;
+        sorted.BucketsOf(row, negate, T.Zero, bucket);
         T farthest = T.NegativeInfinity;
         int farthestIndex = -1;
         for (int n = 0; n < row.Length; n++)
@@ -67,7 +69,7 @@ internal static class FaceNetKernel
             T e = negate ? -row[n] : row[n];
             // Strict comparisons keep the lowest index among equal values (n ascends).
             if (e > farthest) { farthest = e; farthestIndex = n; }
-            int j = sorted.Count(e, false);
+            int j = sorted.CountIn(bucket[n], e, false);
             if (e < bestValue[j]) { bestValue[j] = e; bestIndex[j] = n; }
         }
         T currentValue = T.PositiveInfinity;
@@ -84,8 +86,11 @@ internal static class FaceNetKernel
         }
     }
 
-    private sealed class Scratch<T>(int width) where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class Scratch<T>(int width, int columns) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        /// <summary>Per column: the bucket of its rank query.</summary>
+        public int[] Buckets { get; } = new int[columns];
+
         public T[] Positives { get; } = new T[SortedPositives<T>.BufferLength(width)];
         public T[] Coarse { get; } = new T[SortedPositives<T>.CoarseLength(width)];
         public int[] Table { get; } = new int[SortedPositives<T>.Buckets(width) + 1];

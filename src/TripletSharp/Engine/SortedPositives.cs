@@ -70,25 +70,36 @@ internal readonly ref struct SortedPositives<T> where T : unmanaged, IFloatingPo
 
     /// <summary>Number of values &lt; x, or ≤ x when <paramref name="orEqual"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Count(T x, bool orEqual)
-    {
-        int b = Bucket(x);
-        int lo = _table[b];
-        if (_table[b + 1] - lo <= Width)
-            return lo + Rank(ref MemoryMarshal.GetReference(_values), lo, x, orEqual);
-        return Scan(x, orEqual);
-    }
+    public int Count(T x, bool orEqual) => CountIn(Bucket(x), x, orEqual);
 
     /// <summary>
     /// Number of values &lt; x (returned) and ≤ x (<paramref name="orEqual"/>) from one bucket lookup: values equal to x
     /// share its bucket, so the same block of values answers both.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int CountBoth(T x, out int orEqual)
+    public int CountBoth(T x, out int orEqual) => CountBothIn(Bucket(x), x, out orEqual);
+
+    /// <summary>
+    /// <see cref="Count"/> with the bucket of <paramref name="x"/> already known (<see cref="BucketsOf"/>); the table is
+    /// read without bounds checks, since a bucket is always in [0, buckets).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int CountIn(int bucket, T x, bool orEqual)
     {
-        int b = Bucket(x);
-        int lo = _table[b];
-        if (_table[b + 1] - lo <= Width)
+        ref int table = ref MemoryMarshal.GetReference(_table);
+        int lo = Unsafe.Add(ref table, bucket);
+        if (Unsafe.Add(ref table, bucket + 1) - lo <= Width)
+            return lo + Rank(ref MemoryMarshal.GetReference(_values), lo, x, orEqual);
+        return Scan(x, orEqual);
+    }
+
+    /// <summary><see cref="CountBoth"/> with the bucket of <paramref name="x"/> already known (<see cref="BucketsOf"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int CountBothIn(int bucket, T x, out int orEqual)
+    {
+        ref int table = ref MemoryMarshal.GetReference(_table);
+        int lo = Unsafe.Add(ref table, bucket);
+        if (Unsafe.Add(ref table, bucket + 1) - lo <= Width)
         {
             ref T data = ref MemoryMarshal.GetReference(_values);
             if (Wide)
@@ -108,6 +119,34 @@ internal readonly ref struct SortedPositives<T> where T : unmanaged, IFloatingPo
         }
         orEqual = Scan(x, true);
         return Scan(x, false);
+    }
+
+    /// <summary>
+    /// The bucket of (±row[n]) − <paramref name="shift"/> for every column n (negated when <paramref name="negate"/>), in
+    /// one vectorised pass for float: the same rounding as the scalar bucket function (one subtraction, one
+    /// multiplication, truncation), clamped before the conversion instead of after, which gives the same bucket.
+    /// </summary>
+    public void BucketsOf(ReadOnlySpan<T> row, bool negate, T shift, Span<int> buckets)
+    {
+        int n = 0;
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            ref float r = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(row));
+            ref int dest = ref MemoryMarshal.GetReference(buckets);
+            var shiftV = Vector256.Create(float.CreateTruncating(shift));
+            var origin = Vector256.Create(float.CreateTruncating(_origin));
+            var scale = Vector256.Create(float.CreateTruncating(_scale));
+            var last = Vector256.Create((float)_last);
+            for (; n + Vector256<float>.Count <= row.Length; n += Vector256<float>.Count)
+            {
+                var e = Vector256.LoadUnsafe(ref r, (nuint)n);
+                if (negate) e = -e;
+                var f = (e - shiftV - origin) * scale;
+                f = Vector256.MinNative(Vector256.MaxNative(f, Vector256<float>.Zero), last);
+                Vector256.ConvertToInt32Native(f).StoreUnsafe(ref dest, (nuint)n);
+            }
+        }
+        for (; n < row.Length; n++) buckets[n] = Bucket((negate ? -row[n] : row[n]) - shift);
     }
 
     /// <summary>Monotonic bucket of a value, clamped to the table.</summary>

@@ -100,12 +100,19 @@ internal static class TripletLossKernels
         var dist = loss.Measure;
         var prepared = dist.Prepare(embeddings);
         long t = a.shape[0];
+        bool wantGrad = NeedsGradient(embeddings); // before no_grad, which would hide it
         Tensor m, grad;
+        using (torch.no_grad()) m = cache?.For(dist, embeddings) ?? dist.MatrixPrepared(prepared.detach());
+        if (ExplicitKernel.Applies(loss, m))
+        {
+            // Values and the embedding gradient straight from the triplets: O(T·D), no B×B weights.
+            var (sum, active, gx) = ExplicitKernel.Evaluate(loss, m, a, p, n, wantGrad ? prepared.detach() : null);
+            return (gx is null ? tensor(sum, dtype: embeddings.dtype, device: embeddings.device) : Connect((prepared * gx).sum(), sum), t, active);
+        }
         double value;
         long nonZero;
         using (torch.no_grad())
         {
-            m = cache?.For(dist, embeddings) ?? dist.MatrixPrepared(prepared.detach());
             var e = dist.ToDistanceLike(m);
             var eap = e.index(new[] { a, p });
             var ean = e.index(new[] { a, n });
@@ -209,46 +216,60 @@ internal static class TripletLossKernels
     /// <summary>
     /// A scalar whose value is <paramref name="value"/> and whose gradient is that of Σ G·E, where G = d(loss sum)/dE
     /// (held by <paramref name="grad"/>) and E the distance-like matrix of the prepared embeddings x̂. The embedding
-    /// gradient ∂ is computed in closed form now (two B×B·B×D products) and attached through s − s.detach() with
-    /// s = ⟨x̂, ∂⟩, so backward costs O(B·D) and no B×B tensor is kept for it.
+    /// gradient ∂ is computed in closed form now ((V + Vᵀ)·x: one B×B·B×D product on CPU, two elsewhere) and attached
+    /// through s − s.detach() with s = ⟨x̂, ∂⟩, so backward costs O(B·D) and no B×B tensor is kept for it.
     /// </summary>
     private static Tensor Attach(IMeasure dist, Tensor embeddings, Tensor prepared, Tensor matrix, GradientWeights grad, double value)
     {
         if (!NeedsGradient(embeddings))
             return tensor(value, dtype: embeddings.dtype, device: embeddings.device);
         var rule = dist.GradientRule;
-        Tensor s;
         if (rule is null)
         {
             // A measure without a closed form: autograd through its matrix.
             Tensor gm;
             using (torch.no_grad()) gm = dist.IsInverted ? grad.Weights.neg() : grad.Weights;
-            s = dist.MatrixPrepared(prepared).reshape(-1).dot(gm.reshape(-1));
+            return Connect(dist.MatrixPrepared(prepared).reshape(-1).dot(gm.reshape(-1)), value);
         }
-        else
+        Tensor gx;
+        using (torch.no_grad())
         {
-            Tensor gx;
-            using (torch.no_grad())
+            var x = prepared.detach();
+            Tensor v = grad.Weights, rows, cols;
+            if (grad.Finished && (!rule.Laplacian || grad.RowSums is not null))
             {
-                var x = prepared.detach();
-                Tensor v = grad.Weights, rows, cols;
-                if (grad.Finished && (!rule.Laplacian || grad.RowSums is not null))
-                {
-                    rows = rule.Laplacian ? tensor(grad.RowSums!, dtype: x.dtype, device: x.device).unsqueeze(1) : v;
-                    cols = rule.Laplacian ? tensor(grad.ColSums!, dtype: x.dtype, device: x.device).unsqueeze(1) : v;
-                }
-                else
-                {
-                    if (rule.DivideByValue) v = v.div(matrix).masked_fill_(matrix.eq(Scalars.Zero), Scalars.Zero);
-                    rows = v.sum(1, keepdim: true);
-                    cols = v.sum(new long[] { 0 }).unsqueeze(1);
-                }
-                var vx = v.mm(x).add_(v.t().mm(x), Scalars.One);
-                gx = rule.Laplacian ? (x * rows.add(cols, Scalars.One)).sub_(vx) : vx;
-                if (rule.Scale != 1.0) gx = gx.mul_(Scalars.Of(rule.Scale));
+                rows = rule.Laplacian ? tensor(grad.RowSums!, dtype: x.dtype, device: x.device).unsqueeze(1) : v;
+                cols = rule.Laplacian ? tensor(grad.ColSums!, dtype: x.dtype, device: x.device).unsqueeze(1) : v;
             }
-            s = (prepared * gx).sum();
+            else
+            {
+                if (rule.DivideByValue) v = v.div(matrix).masked_fill_(matrix.eq(Scalars.Zero), Scalars.Zero);
+                rows = v.sum(1, keepdim: true);
+                cols = v.sum(new long[] { 0 }).unsqueeze(1);
+            }
+            Tensor vx;
+            if (grad.Finished && SymmetricSum.Applies(v))
+            {
+                // The kernel's weights are not needed afterwards: V·x + Vᵀ·x as one product (V + Vᵀ)·x.
+                SymmetricSum.AddTransposeInPlace(v);
+                vx = v.mm(x);
+            }
+            else
+            {
+                vx = v.mm(x).add_(v.t().mm(x), Scalars.One);
+            }
+            gx = rule.Laplacian ? (x * rows.add(cols, Scalars.One)).sub_(vx) : vx;
+            if (rule.Scale != 1.0) gx = gx.mul_(Scalars.Of(rule.Scale));
         }
+        return Connect((prepared * gx).sum(), value);
+    }
+
+    /// <summary>
+    /// A scalar whose value is <paramref name="value"/> and whose gradient is that of <paramref name="s"/> (s − s.detach():
+    /// backward flows through s, the value is exact).
+    /// </summary>
+    private static Tensor Connect(Tensor s, double value)
+    {
         using var valueScalar = Scalars.Make(value);
         return (s - s.detach()).add_(valueScalar, Scalars.One);
     }

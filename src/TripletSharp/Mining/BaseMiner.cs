@@ -115,6 +115,11 @@ public abstract class BaseMiner
         return MiningResult.FromIndices(indices, Distance, MiningStats.FromIndices(distances, indices));
     }
 
+    /// <summary>A result with the explicit triplets a CPU kernel chose.</summary>
+    private protected MiningResult Explicit(Tensor distances, HostTriplets triplets) =>
+        Explicit(distances, tensor(triplets.Anchors, device: distances.device), tensor(triplets.Positives, device: distances.device),
+            tensor(triplets.Negatives, device: distances.device));
+
     /// <summary>
     /// A band result. Its statistics cost one O(B²) pass; on CPU that pass is deferred (see <see cref="MiningResult.Stats"/>)
     /// because the loss computes them in its own pass, otherwise it runs now.

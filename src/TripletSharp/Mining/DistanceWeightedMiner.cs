@@ -48,6 +48,11 @@ public sealed class DistanceWeightedMiner : BaseMiner
         var table = PairTable.Build(labels);
         if (table.ValidAnchorCount == 0) return Empty(distances);
         double n = EmbeddingDimension;
+        if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
+        {
+            var drawn = HostTriplets.FromSlots(table, DistanceWeightedKernel.Draw(distances, table, n, Cutoff, NonzeroLossCutoff, Uniform(table.Batch * (long)table.Width)));
+            return Explicit(distances, drawn);
+        }
         // In place where possible: this runs on B×B matrices.
         var d = distances.clamp_min(Scalars.Of(Cutoff));
         var logW = d.log().mul_(Scalars.Of(2.0 - n));
@@ -63,13 +68,19 @@ public sealed class DistanceWeightedMiner : BaseMiner
         var total = cdf.narrow(1, cdf.shape[1] - 1, 1);
 
         int b = table.Batch, k = Math.Max(table.K, 1);
-        var u = new double[b * k];
-        for (int i = 0; i < u.Length; i++) u[i] = _random.NextDouble();
-        var draw = tensor(u, new long[] { b, k }, dtype: distances.dtype, device: distances.device).mul_(total);
+        var draw = tensor(Uniform(b * (long)k), new long[] { b, k }, dtype: distances.dtype, device: distances.device).mul_(total);
         using var last = Scalars.Make(b - 1L);
         var choice = torch.searchsorted(cdf, draw, right: true).clamp_max_(last);
         var valid = table.PosValid.logical_and(hasAny.unsqueeze(1));
         var anchors = Scalars.Arange(b, distances.device).unsqueeze(1).expand(b, k).masked_select(valid);
         return Explicit(distances, anchors, table.PosIdx.masked_select(valid), choice.masked_select(valid));
+    }
+
+    /// <summary>One uniform draw per (anchor, positive slot), row-major, from the seeded generator.</summary>
+    private double[] Uniform(long count)
+    {
+        var u = new double[count];
+        for (long i = 0; i < count; i++) u[i] = _random.NextDouble();
+        return u;
     }
 }

@@ -28,11 +28,7 @@ public sealed class FaceNetSemiHardMiner : BaseMiner
         if (table.ValidAnchorCount == 0) return Empty(distances);
         if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
         {
-            var chosen = FaceNetKernel.Select(distances, Distance.IsInverted, table);
-            var negativesAll = tensor(chosen, new long[] { table.Batch, table.Width }, device: distances.device);
-            var ok = table.PosValid.logical_and(negativesAll.ge(Scalars.I0));
-            var rows = Scalars.Arange(table.Batch, distances.device).unsqueeze(1).expand_as(table.PosIdx);
-            return Explicit(distances, rows.masked_select(ok), table.PosIdx.masked_select(ok), negativesAll.masked_select(ok));
+            return Explicit(distances, HostTriplets.FromSlots(table, FaceNetKernel.Select(distances, Distance.IsInverted, table)));
         }
         var e = Distance.ToDistanceLike(distances);
         var key = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), Scalars.PositiveInfinity);

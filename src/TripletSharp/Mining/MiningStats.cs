@@ -21,6 +21,11 @@ public readonly record struct MiningStats(long TripletCount, double AnchorFracti
         if (n == 0) return Empty;
         using var scope = torch.NewDisposeScope();
         long batch = distances.shape[0];
+        if (ExplicitKernel.CanReadStats(distances, indices.Anchors, indices.Positives, indices.Negatives))
+        {
+            var (used, sumAp, sumAn) = ExplicitKernel.Stats(distances, indices.Anchors, indices.Positives, indices.Negatives);
+            return new MiningStats(n, (double)used / batch, sumAp / n, sumAn / n);
+        }
         long anchors = torch.unique(indices.Anchors).Item1.shape[0];
         double ap = distances.index(new[] { indices.Anchors, indices.Positives }).sum(type: ScalarType.Float64).item<double>() / n;
         double an = distances.index(new[] { indices.Anchors, indices.Negatives }).sum(type: ScalarType.Float64).item<double>() / n;
