@@ -92,12 +92,6 @@ internal sealed class KernelSuite
         var uniform = new double[(long)table.Batch * table.Width];
         for (int i = 0; i < uniform.Length; i++) uniform[i] = (i * 0.6180339887498949) % 1.0;
         variants.Add(new Variant("distance-weighted draw", () => DistanceWeightedKernel.Draw(m, table, LossSuite.Dim, 0.5, 1.4, uniform)));
-        variants.Add(new Variant("symmetrize V+Vt", () => SymmetricSum.AddTransposeInPlace(weights)));
-        variants.Add(new Variant("one product (V+Vt)x", () =>
-        {
-            using var scope = NewDisposeScope();
-            weights.mm(x);
-        }));
         // FaceNet's B·K explicit triplets: the loss value and its embedding gradient straight from the matrix.
         var chosen = FaceNetKernel.Select(m, measure.IsInverted, table);
         var slots = Enumerable.Range(0, chosen.Length).Where(i => chosen[i] >= 0).ToArray();

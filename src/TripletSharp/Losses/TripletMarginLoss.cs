@@ -24,7 +24,7 @@ namespace TripletSharp.Losses;
 /// distances are sorted once; for every anchor–negative pair a rank query (<c>searchsorted</c>, or a bucketed SIMD
 /// lookup on CPU) gives the range of matching positives, hence c_an, and a difference array with a prefix sum gives
 /// every c_ap. That is O(B² log K) time (O(B²) on CPU) and O(B²) memory. The counts are exactly the gradient with
-/// respect to the matrix, so the embedding gradient is formed in closed form (one B×B·B×D product on CPU) and attached
+/// respect to the matrix, so the embedding gradient is formed in closed form (two B×B·B×D products) and attached
 /// to the graph; backward keeps no B×B tensor. When the <see cref="MiningResult"/> came from a miner with the same measure
 /// on the same embeddings, its distance matrix is reused.
 /// </para>

@@ -61,7 +61,7 @@ public class DeterminismTests
 
     /// <summary>
     /// The whole loss step on CPU kernels (FaceNet's and distance-weighted's explicit triplets through the sparse
-    /// closed-form gradient, semi-hard's band through the symmetrised weights): value and embedding gradient are
+    /// closed-form gradient, semi-hard's band): value and embedding gradient are
     /// bit-identical with 1 and with 4 threads.
     /// </summary>
     [Theory]
