@@ -75,9 +75,10 @@ public sealed class VerificationEvaluator
     {
         var (values, same, _) = AllPairs(embeddings, labels);
         var scores = Scores(values);
-        var (fpr, tpr, _) = VerificationMath.Roc(scores, same);
+        var sorted = VerificationMath.SortedDescending(scores); // one sort for the curve and the AUC
+        var (fpr, tpr, _) = VerificationMath.Roc(scores, same, sorted);
         var (x, y) = VerificationMath.Downsample(fpr, tpr, MaxCurvePoints);
-        return (x, y, VerificationMath.RocAuc(scores, same), VerificationMath.TarAtFar(fpr, tpr, Far));
+        return (x, y, VerificationMath.RocAuc(scores, same, sorted), VerificationMath.TarAtFar(fpr, tpr, Far));
     }
 
     /// <summary>The pair values of <see cref="EvaluateAllPairs(Tensor, long[])"/>, whether each pair is of one class, and the seeded fold order.</summary>
@@ -112,8 +113,8 @@ public sealed class VerificationEvaluator
         if (n < 2) throw new ArgumentException($"'{nameof(embeddings)}' needs at least 2 rows to form a pair, got {n}.", nameof(embeddings));
         var rng = new Random(Seed);
         long total = n * (n - 1) / 2;
-        var first = new List<long>();
-        var second = new List<long>();
+        var first = new List<long>(total <= MaxPairs ? (int)total : MaxPairs);
+        var second = new List<long>(first.Capacity);
         if (total <= MaxPairs)
         {
             for (long i = 0; i < n; i++)
@@ -187,8 +188,9 @@ public sealed class VerificationEvaluator
     private VerificationMetrics Compute(double[] values, bool[] same, int[] order)
     {
         var scores = Scores(values);
-        double auc = VerificationMath.RocAuc(scores, same);
-        var (fpr, tpr, _) = VerificationMath.Roc(scores, same);
+        var sorted = VerificationMath.SortedDescending(scores); // one sort for the AUC and the curve
+        double auc = VerificationMath.RocAuc(scores, same, sorted);
+        var (fpr, tpr, _) = VerificationMath.Roc(scores, same, sorted);
         double tar = VerificationMath.TarAtFar(fpr, tpr, Far);
         var (mean, std) = VerificationMath.CrossValidatedAccuracy(scores, same, order, Folds);
         var (t, _) = VerificationMath.BestThreshold(scores, same, Enumerable.Range(0, scores.Length).ToArray());

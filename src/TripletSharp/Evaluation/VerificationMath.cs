@@ -7,9 +7,11 @@ namespace TripletSharp.Evaluation;
 internal static class VerificationMath
 {
     /// <summary>Area under the ROC curve: P(score⁺ &gt; score⁻) + ½·P(score⁺ = score⁻) (Mann-Whitney U / (P·N)).</summary>
-    public static double RocAuc(double[] scores, bool[] same)
+    public static double RocAuc(double[] scores, bool[] same) => RocAuc(scores, same, SortedDescending(scores));
+
+    /// <summary><see cref="RocAuc(double[], bool[])"/> with the scores' descending order already computed (<see cref="SortedDescending"/>; ties in any order).</summary>
+    public static double RocAuc(double[] scores, bool[] same, int[] order)
     {
-        var order = SortedDescending(scores);
         long pos = same.LongCount(s => s), neg = same.Length - pos;
         if (pos == 0 || neg == 0) return double.NaN;
         // Walk groups of tied scores from the top: each positive beats the negatives below it, ties count ½.
@@ -32,9 +34,11 @@ internal static class VerificationMath
     /// ROC points (FPR, TPR) for every distinct threshold from strictest to most lenient, starting at (0, 0) and
     /// ending at (1, 1); and the score threshold of each point (+∞ for the first).
     /// </summary>
-    public static (double[] Fpr, double[] Tpr, double[] Thresholds) Roc(double[] scores, bool[] same)
+    public static (double[] Fpr, double[] Tpr, double[] Thresholds) Roc(double[] scores, bool[] same) => Roc(scores, same, SortedDescending(scores));
+
+    /// <summary><see cref="Roc(double[], bool[])"/> with the scores' descending order already computed (<see cref="SortedDescending"/>; ties in any order).</summary>
+    public static (double[] Fpr, double[] Tpr, double[] Thresholds) Roc(double[] scores, bool[] same, int[] order)
     {
-        var order = SortedDescending(scores);
         long pos = same.LongCount(s => s), neg = same.Length - pos;
         var fpr = new List<double> { 0 };
         var tpr = new List<double> { 0 };
@@ -60,7 +64,7 @@ internal static class VerificationMath
         return TarAtFar(fpr, tpr, far);
     }
 
-    /// <summary>The highest TPR among the points of a curve from <see cref="Roc"/> whose FPR ≤ <paramref name="far"/>.</summary>
+    /// <summary>The highest TPR among the points of a curve from <see cref="Roc(double[], bool[])"/> whose FPR ≤ <paramref name="far"/>.</summary>
     public static double TarAtFar(double[] fpr, double[] tpr, double far)
     {
         if (double.IsNaN(fpr[^1]) || double.IsNaN(tpr[^1])) return double.NaN;
@@ -155,7 +159,8 @@ internal static class VerificationMath
         return (xs, ys);
     }
 
-    private static int[] SortedDescending(double[] scores)
+    /// <summary>Indices of <paramref name="scores"/> from the largest score to the smallest (tied scores in no set order).</summary>
+    public static int[] SortedDescending(double[] scores)
     {
         var order = Enumerable.Range(0, scores.Length).ToArray();
         var keys = scores.Select(s => -s).ToArray();
