@@ -172,4 +172,43 @@ public class VerificationTests
         Assert.Equal(1.0, xs[^1]);
         Assert.Equal(xs, ys);
     }
+
+    [Theory]
+    [InlineData("euclidean")]
+    [InlineData("cosine")]
+    [InlineData("sqeuclidean")]
+    [InlineData("dot")]
+    public void AllPairs_GiveTheSameValuesAsTheSamePairsGivenExplicitly(string measure)
+    {
+        // All pairs are measured row against the following rows (broadcast); explicit pairs through gathered rows.
+        // Same values, hence the same curve, AUC, TAR and threshold, to the bit.
+        var rng = new Random(11);
+        int n = 70;
+        var rows = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, 5).Select(_ => (float)(rng.NextDouble() - 0.3)).ToArray()).ToArray();
+        rows[3] = (float[])rows[2].Clone();
+        var labels = Enumerable.Range(0, n).Select(i => (long)(i % 3)).ToArray();
+        BaseDistance distance = measure switch
+        {
+            "cosine" => new CosineDistance(),
+            "sqeuclidean" => new SquaredEuclideanDistance(),
+            "dot" => new DotProductSimilarity(),
+            _ => new EuclideanDistance(),
+        };
+        using var scope = NewDisposeScope();
+        var x = tensor(rows.SelectMany(r => r).ToArray()).reshape(n, 5);
+        var first = new List<long>();
+        var second = new List<long>();
+        for (long i = 0; i < n; i++)
+            for (long j = i + 1; j < n; j++) { first.Add(i); second.Add(j); }
+        var same = first.Select((a, k) => labels[a] == labels[second[k]]).ToArray();
+        var evaluator = new VerificationEvaluator(distance);
+        var all = evaluator.EvaluateAllPairs(x, labels);
+        var given = evaluator.EvaluatePairs(x.index_select(0, tensor(first.ToArray())), x.index_select(0, tensor(second.ToArray())), same);
+        Assert.Equal(given.PairCount, all.PairCount);
+        Assert.Equal(given.RocAuc, all.RocAuc);
+        Assert.Equal(given.TarAtFar1e3, all.TarAtFar1e3);
+        Assert.Equal(given.Threshold, all.Threshold);
+        Assert.Equal(given.FalsePositiveRates, all.FalsePositiveRates);
+        Assert.Equal(given.TruePositiveRates, all.TruePositiveRates);
+    }
 }
