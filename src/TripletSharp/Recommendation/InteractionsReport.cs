@@ -66,6 +66,13 @@ public static class InteractionsReport
             ("model", string.Create(CultureInfo.InvariantCulture, $"cml {c.EmbeddingDim}-d, margin {c.Margin}, {ComponentRegistry.ChoiceName(c.Negatives)} negatives ×{c.NegativesPerPositive}, batch {c.BatchSize}, adam lr {c.LearningRate}, seed {c.Seed}")),
             ("training", string.Create(CultureInfo.InvariantCulture, $"{m.Epochs} epochs, {m.TrainingSeconds:F1} s, final loss {HtmlReportWriter.Show(m.FinalLoss)}")),
         };
+        if (o.ItemFeaturesPath is { } features)
+        {
+            var tower = c.ItemTower ?? new ItemTowerOptions();
+            var categorical = o.ItemFeaturesReading().CategoricalColumns;
+            rows = [.. rows, ("item features", string.Create(CultureInfo.InvariantCulture,
+                $"{Path.GetFileName(features)}{(categorical.Count > 0 ? $" (categorical: {string.Join(", ", categorical)})" : "")}; tower hidden [{string.Join(", ", tower.HiddenSizes)}], {(tower.IdEmbeddings ? $"id embeddings, id dropout {tower.IdDropout}" : "no id embeddings")}"))];
+        }
         sb.Append("<section id=\"summary\"><h2>Run summary</h2>\n<table id=\"summary-table\" class=\"kv\"><tbody>\n");
         foreach (var (k, v) in rows)
             sb.Append("<tr data-key=\"").Append(HtmlReportWriter.Enc(k)).Append("\"><th>").Append(HtmlReportWriter.Enc(k)).Append("</th><td>").Append(HtmlReportWriter.Enc(v)).Append("</td></tr>\n");

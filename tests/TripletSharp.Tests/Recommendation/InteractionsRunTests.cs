@@ -101,7 +101,12 @@ public sealed class InteractionsRunTests : IDisposable
         // The same file under another name is the same features: the resume goes on.
         var copy = _dir.File("copy-items.csv");
         File.Copy(_dir.File("items.csv"), copy);
-        Assert.Equal(2, new InteractionsRun(WithFeatures("run", epochs: 2) with { Resume = true, ItemFeaturesPath = copy }).Execute().History.Count);
+        var resumed = new InteractionsRun(WithFeatures("run", epochs: 2) with { Resume = true, ItemFeaturesPath = copy }).Execute();
+        Assert.Equal(2, resumed.History.Count);
+        // The report says the items were placed through the tower, and with which features.
+        var summary = Regex.Match(File.ReadAllText(resumed.ReportPath!), "<tr data-key=\"item features\"><th>item features</th><td>([^<]*)</td>");
+        Assert.True(summary.Success, "no item features row in the report's summary");
+        Assert.Equal("copy-items.csv (categorical: genres); tower hidden [12], id embeddings, id dropout 0.5", System.Net.WebUtility.HtmlDecode(summary.Groups[1].Value));
 
         new InteractionsRun(Options("plain", epochs: 1)).Execute();
         ex = Assert.Throws<ArgumentException>(() => new InteractionsRun(WithFeatures("plain", epochs: 2) with { Resume = true }).Execute());
