@@ -169,6 +169,18 @@ public sealed class InteractionsRunTests : IDisposable
         var again = InteractionsRun.EvaluateSaved(Path.Combine(run, "model"), null);
         Assert.Equal(saved.Recommenders, again.Recommenders, RecommenderEquality.Instance);
 
+        // Another run's model folder swapped in: refused, naming metrics.json and both fingerprints.
+        var other = new InteractionsRun(Options("other", epochs: 1) with { Cml = Options("other").Cml with { Epochs = 1, Seed = 5 } }).Execute();
+        var (_, otherFingerprint) = CmlModel.Load(Path.Combine(_dir.File("other"), "model"));
+        Directory.Move(Path.Combine(run, "model"), Path.Combine(run, "model-own"));
+        CopyDirectory(Path.Combine(_dir.File("other"), "model"), Path.Combine(run, "model"));
+        var swapped = Assert.Throws<TripletSharp.Models.ModelFormatException>(() => InteractionsRun.EvaluateSaved(Path.Combine(run, "model"), null));
+        Assert.Contains("metrics.json", swapped.Message, StringComparison.Ordinal);
+        Assert.Contains(fingerprint, swapped.Message, StringComparison.Ordinal);
+        Assert.Contains(otherFingerprint, swapped.Message, StringComparison.Ordinal);
+        Directory.Delete(Path.Combine(run, "model"), recursive: true);
+        Directory.Move(Path.Combine(run, "model-own"), Path.Combine(run, "model"));
+
         // The report: one row per recommender, every metric at K = 10 and 50, the values of metrics.json; two curves.
         var html = File.ReadAllText(result.ReportPath!);
         foreach (var r in saved.Recommenders)
@@ -239,5 +251,12 @@ public sealed class InteractionsRunTests : IDisposable
         public bool Equals(RecommenderMetrics? x, RecommenderMetrics? y) => x!.Name == y!.Name && x.Metrics.SequenceEqual(y.Metrics);
 
         public int GetHashCode(RecommenderMetrics obj) => obj.Name.GetHashCode(StringComparison.Ordinal);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 }
