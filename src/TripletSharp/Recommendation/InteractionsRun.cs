@@ -237,7 +237,8 @@ public sealed class InteractionsRun
         Guard.NotNull(modelDirectory, nameof(modelDirectory));
         var (model, fingerprint) = CmlModel.Load(modelDirectory);
         var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDirectory)));
-        if (parent is not null) VerifyRunMetrics(new RunFolder(parent), fingerprint);
+        // A model folder swapped in from another run: refused, as for image runs (the run's settings and numbers are not this model's).
+        if (parent is not null) new RunFolder(parent).VerifyMetricsFingerprint(fingerprint);
         var settings = parent is null ? null : SavedSettings(parent);
         if (settings is null)
         {
@@ -247,21 +248,6 @@ public sealed class InteractionsRun
         var path = dataPath ?? (settings.DataPath.Length > 0 ? settings.DataPath : throw new ArgumentException($"'{nameof(dataPath)}' is needed: the model's run does not say which interactions it was trained on.", nameof(dataPath)));
         var split = LoadSplit(settings with { DataPath = path }, notice);
         return Evaluate(model, split, settings.Cml.Seed);
-    }
-
-    /// <summary>
-    /// A model folder in a run whose metrics.json names another model (swapped in from another run, or retrained
-    /// elsewhere) is refused, as for image runs: the run's settings and numbers would not be this model's.
-    /// </summary>
-    private static void VerifyRunMetrics(RunFolder run, string fingerprint)
-    {
-        if (!File.Exists(run.MetricsPath)) return;
-        string? recorded;
-        try { recorded = (JsonNode.Parse(File.ReadAllText(run.MetricsPath)) as JsonObject)?[RunFolder.ModelFingerprintKey]?.GetValue<string>(); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { return; } // not ours to judge here; metrics.json readers say what is wrong
-        if (recorded is null || string.Equals(recorded, fingerprint, StringComparison.Ordinal)) return;
-        throw new Models.ModelFormatException(run.MetricsPath,
-            $"records model fingerprint {recorded}, but {run.ModelDirectory} has fingerprint {fingerprint}: the model folder is not the one this run wrote (swapped or copied from another run?); put the run's own model folder back, or train again");
     }
 
     /// <summary>The text of <c>history.csv</c>.</summary>

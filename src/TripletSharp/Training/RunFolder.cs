@@ -290,12 +290,30 @@ public sealed record RunFolder(string Directory)
                 throw new ModelFormatException(ModelDirectory, $"holds no model (no {ModelBundle.ManifestFileName}), but {path} records the model {recorded} it belongs to; restore the run's model folder, or train again");
             if (string.Equals(recorded, current, StringComparison.Ordinal)) continue;
             if (allowModelAhead && checkpointEpoch is { } epoch && IsModelAhead(manifestPath, epoch)) continue;
-            throw new ModelFormatException(path,
-                $"records model fingerprint {recorded}, but {manifestPath} and its weights have fingerprint {current}: the model folder is not the one this run wrote (swapped or copied from another run?); put the run's own model folder back, or train again");
+            throw NotThisRunsModel(path, recorded, $"{manifestPath} and its weights have", current);
         }
         if (unrecorded.Count > 0 && current is not null)
             notice?.Invoke($"{string.Join(" and ", unrecorded)} {(unrecorded.Count == 1 ? "was" : "were")} written before model fingerprints were recorded, so whether {ModelDirectory} is the model of this run is not checked");
     }
+
+    /// <summary>
+    /// Checks that <c>metrics.json</c>, when it records a model fingerprint, records <paramref name="fingerprint"/>: the
+    /// check of <see cref="VerifyModelFingerprint"/> for a model kind this class does not load (a recommender, whose
+    /// loader gives its fingerprint).
+    /// </summary>
+    /// <param name="fingerprint">The fingerprint of the model in <see cref="ModelDirectory"/>.</param>
+    /// <exception cref="ModelFormatException">metrics.json is not valid JSON, or records another fingerprint (both named).</exception>
+    public void VerifyMetricsFingerprint(string fingerprint)
+    {
+        Guard.NotNull(fingerprint, nameof(fingerprint));
+        var (path, recorded, _, _) = RecordedFingerprint(MetricsPath, false);
+        if (recorded is not null && !string.Equals(recorded, fingerprint, StringComparison.Ordinal))
+            throw NotThisRunsModel(path, recorded, $"{ModelDirectory} has", fingerprint);
+    }
+
+    /// <summary>The refusal of a run file that records another model; <paramref name="modelHas"/> names the model folder ("… has").</summary>
+    private static ModelFormatException NotThisRunsModel(string path, string recorded, string modelHas, string current) =>
+        new(path, $"records model fingerprint {recorded}, but {modelHas} fingerprint {current}: the model folder is not the one this run wrote (swapped or copied from another run?); put the run's own model folder back, or train again");
 
     /// <summary>The fingerprint a run file records; whether it should record one (a model had been saved); the checkpoint's completed epochs.</summary>
     private static (string Path, string? Fingerprint, bool ExpectsModel, int? Epoch) RecordedFingerprint(string path, bool isCheckpoint)
