@@ -200,7 +200,7 @@ public sealed class CmlTrainer
         return new BatchDraws(negatives, keepPositives, keepNegatives);
     }
 
-    /// <summary>The negatives of one batch (k per pair, row-major), uniform or by popularity; the only draws of a batch.</summary>
+    /// <summary>The negatives of one batch (k per pair, row-major), uniform or by popularity: the first draws of a batch (<see cref="DrawBatch"/>).</summary>
     private long[] DrawNegatives(Random random, List<(int User, int Item)> pairs, int[] order, int start, int b, HashSet<int>[] positiveSets, int itemCount, double[]? popularity)
     {
         int k = _options.NegativesPerPositive;
