@@ -40,9 +40,9 @@ internal static class VerificationMath
     public static (double[] Fpr, double[] Tpr, double[] Thresholds) Roc(double[] scores, bool[] same, int[] order)
     {
         long pos = same.LongCount(s => s), neg = same.Length - pos;
-        var fpr = new List<double> { 0 };
-        var tpr = new List<double> { 0 };
-        var thr = new List<double> { double.PositiveInfinity };
+        var fpr = new List<double>(order.Length + 1) { 0 };
+        var tpr = new List<double>(order.Length + 1) { 0 };
+        var thr = new List<double>(order.Length + 1) { double.PositiveInfinity };
         long tp = 0, fp = 0;
         for (int i = 0; i < order.Length;)
         {
@@ -159,12 +159,60 @@ internal static class VerificationMath
         return (xs, ys);
     }
 
-    /// <summary>Indices of <paramref name="scores"/> from the largest score to the smallest (tied scores in no set order).</summary>
+    /// <summary>Indices of <paramref name="scores"/> from the largest score to the smallest (tied scores in index order).</summary>
+    /// <remarks>
+    /// A stable least-significant-digit radix sort of the scores' bits (11 bits a pass; passes in which every key has
+    /// the same digit are skipped): a million pair scores sort in a few passes over memory instead of a comparison sort.
+    /// NaN scores fall back to the comparison sort, which puts them first.
+    /// </remarks>
     public static int[] SortedDescending(double[] scores)
+    {
+        int n = scores.Length;
+        var order = new int[n];
+        var keys = new ulong[n];
+        for (int i = 0; i < n; i++)
+        {
+            if (double.IsNaN(scores[i])) return ComparisonSortedDescending(scores);
+            // The bits with the sign flipped (negatives: all bits flipped) ascend with the double; the complement
+            // descends. -0 and +0 get neighbouring keys, so equal scores stay together.
+            ulong b = (ulong)BitConverter.DoubleToInt64Bits(scores[i]);
+            keys[i] = ~((b >> 63) != 0 ? ~b : b ^ 0x8000_0000_0000_0000UL);
+            order[i] = i;
+        }
+        return RadixSort(keys, order);
+    }
+
+    private static int[] ComparisonSortedDescending(double[] scores)
     {
         var order = Enumerable.Range(0, scores.Length).ToArray();
         var keys = scores.Select(s => -s).ToArray();
         Array.Sort(keys, order);
         return order;
+    }
+
+    /// <summary>The <paramref name="items"/> in the ascending, stable order of their <paramref name="keys"/> (both arrays are reused).</summary>
+    private static int[] RadixSort(ulong[] keys, int[] items)
+    {
+        const int bits = 11, buckets = 1 << bits;
+        int n = keys.Length;
+        var keys2 = new ulong[n];
+        var items2 = new int[n];
+        var count = new int[buckets];
+        for (int shift = 0; shift < 64 && n > 1; shift += bits)
+        {
+            Array.Clear(count);
+            foreach (var k in keys) count[(int)(k >> shift) & (buckets - 1)]++;
+            if (count[(int)(keys[0] >> shift) & (buckets - 1)] == n) continue; // one digit for all: nothing moves
+            for (int d = 0, sum = 0; d < buckets; d++) (count[d], sum) = (sum, sum + count[d]);
+            for (int i = 0; i < n; i++)
+            {
+                int pos = count[(int)(keys[i] >> shift) & (buckets - 1)]++;
+                keys2[pos] = keys[i];
+                items2[pos] = items[i];
+            }
+            (keys, keys2) = (keys2, keys);
+            (items, items2) = (items2, items);
+        }
+        return items;
     }
 }

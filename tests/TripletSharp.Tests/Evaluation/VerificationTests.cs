@@ -180,7 +180,7 @@ public class VerificationTests
     [InlineData("dot")]
     public void AllPairs_GiveTheSameValuesAsTheSamePairsGivenExplicitly(string measure)
     {
-        // All pairs are measured row against the following rows (broadcast); explicit pairs through gathered rows.
+        // All pairs and explicit pairs (gathered rows) go through the same per-pair pass.
         // Same values, hence the same curve, AUC, TAR and threshold, to the bit.
         var rng = new Random(11);
         int n = 70;
@@ -210,5 +210,55 @@ public class VerificationTests
         Assert.Equal(given.Threshold, all.Threshold);
         Assert.Equal(given.FalsePositiveRates, all.FalsePositiveRates);
         Assert.Equal(given.TruePositiveRates, all.TruePositiveRates);
+    }
+
+    [Fact]
+    public void PairValues_MatchADoubleLoopPerPair_AndDoNotDependOnThreads()
+    {
+        // 131 columns: the four-lane body and a tail; a duplicated row (distance exactly 0); normalised and raw inputs.
+        var rng = new Random(4);
+        int n = 23, d = 131;
+        var rows = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, d).Select(_ => rng.NextDouble() * 4 - 2).ToArray()).ToArray();
+        rows[7] = (double[])rows[6].Clone();
+        var first = new List<long>();
+        var second = new List<long>();
+        for (long i = 0; i < n; i++)
+            for (long j = 0; j < n; j++) { first.Add(i); second.Add(j); }
+        foreach (BaseDistance distance in new BaseDistance[] { new EuclideanDistance(), new SquaredEuclideanDistance(), new CosineDistance(), new DotProductSimilarity(), new EuclideanDistance(normalizeEmbeddings: true) })
+        {
+            using var scope = NewDisposeScope();
+            var x = distance.Prepare(tensor(rows.SelectMany(r => r).ToArray()).reshape(n, d));
+            var flat = x.contiguous().data<double>().ToArray();
+            var one = TripletSharp.Engine.HostPairValues.Compute(distance.Kind, flat, flat, d, first.ToArray(), second.ToArray(), threads: 1);
+            var three = TripletSharp.Engine.HostPairValues.Compute(distance.Kind, flat, flat, d, first.ToArray(), second.ToArray(), threads: 3);
+            Assert.Equal(one, three);
+            for (int p = 0; p < one.Length; p++)
+            {
+                double expected = BruteForce.Measure(distance, rows[first[p]], rows[second[p]]);
+                Assert.True(Math.Abs(one[p] - expected) <= 1e-12 * Math.Max(1, Math.Abs(expected)), $"{distance.Name} pair ({first[p]}, {second[p]}): {one[p]} vs {expected}");
+            }
+            if (distance is EuclideanDistance or SquaredEuclideanDistance)
+                Assert.Equal(0.0, one[6 * n + 7]);
+        }
+    }
+
+    [Fact]
+    public void SortedDescending_OrdersEveryKindOfDoubleAndKeepsTiesInIndexOrder()
+    {
+        var rng = new Random(9);
+        var special = new[] { 0.0, -0.0, double.PositiveInfinity, double.NegativeInfinity, double.Epsilon, -double.Epsilon, double.MaxValue, -double.MaxValue, 1e-300, -1e-300 };
+        var scores = Enumerable.Range(0, 5000).Select(i => i % 7 == 0 ? special[rng.Next(special.Length)]
+            : i % 3 == 0 ? Math.Round(rng.NextDouble() * 8 - 4) // many ties
+            : (rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-20, 20))).ToArray();
+        var order = VerificationMath.SortedDescending(scores);
+        Assert.Equal(Enumerable.Range(0, scores.Length), order.OrderBy(i => i));
+        for (int k = 0; k + 1 < order.Length; k++)
+        {
+            Assert.True(scores[order[k]] >= scores[order[k + 1]], $"position {k}: {scores[order[k]]} before {scores[order[k + 1]]}");
+            if (scores[order[k]] == scores[order[k + 1]] && BitConverter.DoubleToInt64Bits(scores[order[k]]) == BitConverter.DoubleToInt64Bits(scores[order[k + 1]]))
+                Assert.True(order[k] < order[k + 1], $"tie at {k} out of index order");
+        }
+        // NaN falls back to the comparison sort, which puts it first.
+        Assert.Equal(1, VerificationMath.SortedDescending([0.5, double.NaN, 2.0])[0]);
     }
 }
