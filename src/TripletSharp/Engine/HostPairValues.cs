@@ -49,39 +49,45 @@ internal static class HostPairValues
     }
 
     /// <summary>Σ (a_k − b_k)².</summary>
+    internal static double SquaredDifference(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => Sum<Difference>(a, b);
+
+    /// <summary>Σ a_k b_k.</summary>
+    internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => Sum<Product>(a, b);
+
+    /// <summary>Σ term(a_k, b_k): four lanes, then the lanes pairwise, then the tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static double SquaredDifference(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    private static double Sum<TTerm>(ReadOnlySpan<double> a, ReadOnlySpan<double> b) where TTerm : struct, ITerm
     {
         ref double ra = ref MemoryMarshal.GetReference(a);
         ref double rb = ref MemoryMarshal.GetReference(b);
         var acc = Vector256<double>.Zero;
         int k = 0;
         for (; k + 4 <= a.Length; k += 4)
-        {
-            var d = Vector256.LoadUnsafe(ref ra, (nuint)k) - Vector256.LoadUnsafe(ref rb, (nuint)k);
-            acc += d * d;
-        }
+            acc += TTerm.Of(Vector256.LoadUnsafe(ref ra, (nuint)k), Vector256.LoadUnsafe(ref rb, (nuint)k));
         double s = (acc.GetElement(0) + acc.GetElement(1)) + (acc.GetElement(2) + acc.GetElement(3));
-        for (; k < a.Length; k++)
-        {
-            double d = Unsafe.Add(ref ra, k) - Unsafe.Add(ref rb, k);
-            s += d * d;
-        }
+        for (; k < a.Length; k++) s += TTerm.Of(Unsafe.Add(ref ra, k), Unsafe.Add(ref rb, k));
         return s;
     }
 
-    /// <summary>Σ a_k b_k.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    /// <summary>One term of a sum over coordinates; a struct type argument, so each sum compiles to its own loop.</summary>
+    private interface ITerm
     {
-        ref double ra = ref MemoryMarshal.GetReference(a);
-        ref double rb = ref MemoryMarshal.GetReference(b);
-        var acc = Vector256<double>.Zero;
-        int k = 0;
-        for (; k + 4 <= a.Length; k += 4)
-            acc += Vector256.LoadUnsafe(ref ra, (nuint)k) * Vector256.LoadUnsafe(ref rb, (nuint)k);
-        double s = (acc.GetElement(0) + acc.GetElement(1)) + (acc.GetElement(2) + acc.GetElement(3));
-        for (; k < a.Length; k++) s += Unsafe.Add(ref ra, k) * Unsafe.Add(ref rb, k);
-        return s;
+        static abstract Vector256<double> Of(Vector256<double> a, Vector256<double> b);
+
+        static abstract double Of(double a, double b);
+    }
+
+    private readonly struct Difference : ITerm
+    {
+        public static Vector256<double> Of(Vector256<double> a, Vector256<double> b) { var d = a - b; return d * d; }
+
+        public static double Of(double a, double b) { double d = a - b; return d * d; }
+    }
+
+    private readonly struct Product : ITerm
+    {
+        public static Vector256<double> Of(Vector256<double> a, Vector256<double> b) => a * b;
+
+        public static double Of(double a, double b) => a * b;
     }
 }
