@@ -48,7 +48,7 @@ internal static class BandMath
         }
         using var scope = torch.NewDisposeScope();
         grad?.Weights.zero_();
-        return EvaluateTorch(inverted ? m.neg() : m, t, band, margin, grad?.Weights);
+        return EvaluateTorch(inverted ? m.neg() : m, t.WithTensors(), band, margin, grad?.Weights);
     }
 
     /// <summary>

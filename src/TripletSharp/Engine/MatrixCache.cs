@@ -24,6 +24,15 @@ internal sealed class MatrixCache : IDisposable
 
     public Tensor Fingerprint { get; }
 
+    /// <summary>
+    /// The miner's pair table of the batch, when it built one: a loss on the same labels reuses its host arrays
+    /// (<see cref="PairTable.ReuseFor"/>) instead of building it again. Its own tensors belong to the miner's scope.
+    /// </summary>
+    public PairTable? Table { get; init; }
+
+    /// <summary>The host-only pair table of <paramref name="labels"/>: the miner's, reused when the labels are the same, or a new one.</summary>
+    public static PairTable TableFor(MatrixCache? cache, Tensor labels) => cache?.Table?.ReuseFor(labels) ?? PairTable.BuildHost(labels);
+
     /// <summary>Fingerprint of a batch (2·D float64 values); created in the caller's scope.</summary>
     public static Tensor Of(Tensor embeddings)
     {

@@ -147,7 +147,7 @@ internal static class TripletLossKernels
     /// </summary>
     public static (Tensor Sum, long Count, long NonZero) BandSum(TripletLossSpec loss, Tensor embeddings, Tensor labels, DeltaBand band, IMeasure selector, MatrixCache? cache, Action<BandTotals, int>? onMinerBand)
     {
-        var table = PairTable.Build(labels);
+        var table = MatrixCache.TableFor(cache, labels);
         if (!table.HasTriplets) return EmptySum(embeddings);
 
         var dist = loss.Measure;
@@ -175,7 +175,7 @@ internal static class TripletLossKernels
             {
                 grad.Weights.zero_();
                 var selection = sameMeasure ? m : cache?.For(selector, embeddings) ?? selector.Matrix(embeddings.detach());
-                (value, count, active) = Chunked(loss, dist.ToDistanceLike(m), selector.ToDistanceLike(selection), table, band, grad.Weights);
+                (value, count, active) = Chunked(loss, dist.ToDistanceLike(m), selector.ToDistanceLike(selection), table.WithTensors(), band, grad.Weights);
             }
         }
         return (Attach(dist, embeddings, prepared, m, grad, value), count, active);

@@ -20,6 +20,9 @@ public abstract class BaseMiner
     /// <summary>Short name used in configs and the CLI (for example <c>semihard</c>).</summary>
     public abstract string Name { get; }
 
+    /// <summary>The pair table <see cref="Band"/> built during the current <see cref="Mine(Tensor, Tensor)"/>, for the loss to reuse.</summary>
+    private PairTable? _bandTable;
+
     /// <summary>Embedding dimension of the batch being mined (valid inside <see cref="MineCore"/>).</summary>
     private protected long EmbeddingDimension { get; private set; }
 
@@ -33,9 +36,11 @@ public abstract class BaseMiner
         var l = Guard.LabelsOrMatches(labels, embeddings.shape[0]).to(embeddings.device);
         EmbeddingDimension = embeddings.shape[1];
         var matrix = Distance.Matrix(embeddings.detach());
+        _bandTable = null;
         var result = MineCore(matrix, l);
         result.Indices?.MoveToOuterDisposeScope();
-        result.Cache = new MatrixCache(Distance, matrix.MoveToOuterDisposeScope(), MatrixCache.Of(embeddings).MoveToOuterDisposeScope());
+        result.Cache = new MatrixCache(Distance, matrix.MoveToOuterDisposeScope(), MatrixCache.Of(embeddings).MoveToOuterDisposeScope()) { Table = _bandTable };
+        _bandTable = null;
         return result;
     }
 
@@ -126,11 +131,12 @@ public abstract class BaseMiner
     /// </summary>
     private protected MiningResult Band(Tensor distances, Tensor labels, NegativeBand band)
     {
-        var table = PairTable.Build(labels);
+        var table = PairTable.BuildHost(labels);
+        _bandTable = table;
         bool inverted = Distance.IsInverted;
         if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
         {
-            // Only host data is captured: the table's tensors belong to Mine's dispose scope.
+            // Only host data is captured (the table is host-only; the loss reuses it through the matrix cache).
             long batch = table.Batch;
             return MiningResult.FromBandLazy(band, Distance, () =>
             {
