@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -89,8 +90,7 @@ internal static class BandKernel
                 var x = totals[i];
                 count += x.Count; active += x.Active; anchors += x.Anchors; sumAp += x.SumAp; sumAn += x.SumAn;
                 bandAp += x.BandAp; bandAn += x.BandAn;
-                if (blockCols is not null)
-                    for (int j = 0; j < b; j++) colSums![j] += double.CreateTruncating(blockCols[i * b + j]);
+                if (blockCols is not null) AddWidened(colSums!, blockCols.AsSpan(i * b, b));
             }
         }
         finally
@@ -99,6 +99,24 @@ internal static class BandKernel
         }
         // In stats mode the band is the selection; with a margin the band sums come from the second difference array.
         return new BandTotals(count, active, anchors, sumAp, sumAn, p.Separate ? (bandAp, bandAn) : (sumAp, sumAn));
+    }
+
+    /// <summary>sums[j] += (double)values[j] for every j, four lanes at a time (each element's own sum, so the order is unchanged).</summary>
+    private static void AddWidened<T>(double[] sums, ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var dst = sums.AsSpan();
+            for (; j + 4 <= values.Length; j += 4)
+            {
+                var v = typeof(T) == typeof(float)
+                    ? Vector256.WidenLower(Vector128.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(values.Slice(j, 4))).ToVector256Unsafe())
+                    : Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(values.Slice(j, 4)));
+                (Vector256.Create(dst.Slice(j, 4)) + v).CopyTo(dst.Slice(j, 4));
+            }
+        }
+        for (; j < values.Length; j++) sums[j] += double.CreateTruncating(values[j]);
     }
 
     /// <summary>Statistics of every valid triplet of a row, in closed form: npos·nneg triplets, each positive used nneg times.</summary>

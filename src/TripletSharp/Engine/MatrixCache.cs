@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,10 +38,49 @@ internal sealed class MatrixCache : IDisposable
     public static Tensor Of(Tensor embeddings)
     {
         using var noGrad = torch.no_grad();
-        var x = embeddings.detach().to(ScalarType.Float64);
+        var e = embeddings.detach();
+        if (HostTensor.IsKernelReady(e) && e.dim() == 2)
+            return e.dtype == ScalarType.Float32 ? OfHost<float>(e) : OfHost<double>(e);
+        var x = e.to(ScalarType.Float64);
         using var stop = Scalars.Make(x.shape[0] + 1);
         var w = arange(Scalars.I1, stop, Scalars.I1, ScalarType.Float64, x.device).unsqueeze(1);
         return cat(new[] { x.sum(new long[] { 0 }), (x * w).sum(new long[] { 0 }) }, 0);
+    }
+
+    /// <summary>
+    /// The same fingerprint read in one serial pass over the host memory (no B×D float64 copy, no torch calls); columns in
+    /// groups of four float64 lanes, each column's sums accumulated in row order.
+    /// </summary>
+    private static Tensor OfHost<T>(Tensor x) where T : unmanaged, System.Numerics.INumberBase<T>
+    {
+        int rows = (int)x.shape[0], dim = (int)x.shape[1];
+        var values = HostTensor.Span<T>(x);
+        var result = new double[2 * dim];
+        var sums = result.AsSpan(0, dim);
+        var weighted = result.AsSpan(dim, dim);
+        int vectorEnd = Vector256.IsHardwareAccelerated ? dim / 4 * 4 : 0;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = values.Slice(r * dim, dim);
+            double w = r + 1;
+            var wv = Vector256.Create(w);
+            int j = 0;
+            for (; j < vectorEnd; j += 4)
+            {
+                var v = typeof(T) == typeof(float)
+                    ? Vector256.WidenLower(Vector128.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(row.Slice(j, 4))).ToVector256Unsafe())
+                    : Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(row.Slice(j, 4)));
+                (Vector256.Create(sums.Slice(j, 4)) + v).CopyTo(sums.Slice(j, 4));
+                (Vector256.Create(weighted.Slice(j, 4)) + v * wv).CopyTo(weighted.Slice(j, 4));
+            }
+            for (; j < dim; j++)
+            {
+                double v = double.CreateTruncating(row[j]);
+                sums[j] += v;
+                weighted[j] += v * w;
+            }
+        }
+        return tensor(result, dtype: ScalarType.Float64, device: x.device);
     }
 
     /// <summary>

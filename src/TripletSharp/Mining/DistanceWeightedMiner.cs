@@ -45,7 +45,7 @@ public sealed class DistanceWeightedMiner : BaseMiner
     /// <inheritdoc />
     protected override MiningResult MineCore(Tensor distances, Tensor labels)
     {
-        var table = PairTable.Build(labels);
+        var table = PairTable.BuildHost(labels);
         if (table.ValidAnchorCount == 0) return Empty(distances);
         double n = EmbeddingDimension;
         if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
@@ -53,6 +53,7 @@ public sealed class DistanceWeightedMiner : BaseMiner
             var drawn = HostTriplets.FromSlots(table, DistanceWeightedKernel.Draw(distances, table, n, Cutoff, NonzeroLossCutoff, Uniform(table.Batch * (long)table.Width)));
             return Explicit(distances, drawn);
         }
+        table = table.WithTensors();
         // In place where possible: this runs on B×B matrices.
         var d = distances.clamp_min(Scalars.Of(Cutoff));
         var logW = d.log().mul_(Scalars.Of(2.0 - n));

@@ -24,12 +24,13 @@ public sealed class FaceNetSemiHardMiner : BaseMiner
     /// <inheritdoc />
     protected override MiningResult MineCore(Tensor distances, Tensor labels)
     {
-        var table = PairTable.Build(labels);
+        var table = PairTable.BuildHost(labels);
         if (table.ValidAnchorCount == 0) return Empty(distances);
         if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
         {
             return Explicit(distances, HostTriplets.FromSlots(table, FaceNetKernel.Select(distances, Distance.IsInverted, table)));
         }
+        table = table.WithTensors();
         var e = Distance.ToDistanceLike(distances);
         var key = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), Scalars.PositiveInfinity);
         var (sorted, order) = key.sort(1, stable: true);
