@@ -8,7 +8,8 @@ namespace TripletSharp.Benchmarks;
 /// Suite <c>kernels</c>: the parts of a band loss step timed on their own, interleaved with the floor of the loss suite
 /// (one distance matrix forward and backward), so that each part's share of the loss suite's ratio can be seen under
 /// load: the no-grad matrix, the band kernel per miner's band (with the gradient weights the Euclidean closed form
-/// needs), FaceNet's selection, and the closed-form embedding gradient's products.
+/// needs), FaceNet's selection, the closed-form embedding gradient's products, and the whole semi-hard step (the default
+/// training path) in three nested pieces, so that what lies between the kernels shows as the difference.
 /// </summary>
 internal sealed class KernelSuite
 {
@@ -27,7 +28,7 @@ internal sealed class KernelSuite
         var plan = _options.Quick ? new TimingPlan(Warmup: 1, MinReps: 3, MaxReps: 15, BudgetSeconds: 2.0)
                                   : new TimingPlan(Warmup: 1, MinReps: 5, MaxReps: 40, BudgetSeconds: 8.0);
         _reporter.BeginTable($"kernels: parts of a band loss step / floor, D={LossSuite.Dim}, {LossSuite.Classes} classes, margin {LossSuite.Margin}",
-            new Column("part", "part", Width: 22, Left: true),
+            new Column("part", "part", Width: 26, Left: true),
             new Column("batch", "B", "0"),
             new Column("ms", "ms", "0.00"),
             new Column("floor_ms", "floor ms", "0.00"),
@@ -80,6 +81,7 @@ internal sealed class KernelSuite
             using var scope = NewDisposeScope();
             PairTable.Build(labels);
         }));
+        variants.Add(new Variant("pair table (host)", () => PairTable.BuildHost(labels)));
         variants.Add(new Variant("matrix fingerprint", () =>
         {
             using var scope = NewDisposeScope();
@@ -104,6 +106,28 @@ internal sealed class KernelSuite
         {
             using var scope = NewDisposeScope();
             ExplicitKernel.Evaluate(spec, m, fa, fp, fn, x);
+        }));
+        // The semi-hard step (the default training path) in three nested pieces: mining, + the loss's forward, + backward.
+        var semihard = new TripletSharp.Mining.SemiHardMiner(margin: LossSuite.Margin);
+        variants.Add(new Variant("step semihard: mine", () =>
+        {
+            using var scope = NewDisposeScope();
+            var xi = x.detach().requires_grad_(true);
+            using var mined = semihard.Mine(xi, labels);
+        }));
+        variants.Add(new Variant("step semihard: +loss", () =>
+        {
+            using var scope = NewDisposeScope();
+            var xi = x.detach().requires_grad_(true);
+            using var mined = semihard.Mine(xi, labels);
+            loss.Compute(xi, labels, mined);
+        }));
+        variants.Add(new Variant("step semihard: +backward", () =>
+        {
+            using var scope = NewDisposeScope();
+            var xi = x.detach().requires_grad_(true);
+            using var mined = semihard.Mine(xi, labels);
+            loss.Compute(xi, labels, mined).backward();
         }));
         Interleaved.Run(variants, plan);
         var floor = variants[0];
