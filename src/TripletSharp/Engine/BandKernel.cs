@@ -110,10 +110,7 @@ internal static class BandKernel
             var dst = sums.AsSpan();
             for (; j + 4 <= values.Length; j += 4)
             {
-                var v = typeof(T) == typeof(float)
-                    ? Vector256.WidenLower(Vector128.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(values.Slice(j, 4))).ToVector256Unsafe())
-                    : Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(values.Slice(j, 4)));
-                (Vector256.Create(dst.Slice(j, 4)) + v).CopyTo(dst.Slice(j, 4));
+                (Vector256.Create(dst.Slice(j, 4)) + HostTensor.Widen4(values.Slice(j, 4))).CopyTo(dst.Slice(j, 4));
             }
         }
         for (; j < values.Length; j++) sums[j] += double.CreateTruncating(values[j]);

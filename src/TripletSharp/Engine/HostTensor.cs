@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Engine;
@@ -15,6 +16,12 @@ internal static class HostTensor
 
     /// <summary>Rows per block so that one block of a B-column matrix stays well under the 2 GiB span limit.</summary>
     public static long RowsPerSpan(long columns, int elementSize) => Math.Max(1, (1L << 28) / Math.Max(1, columns * elementSize));
+
+    /// <summary>The first four of <paramref name="values"/> (float or double) as float64 lanes, exactly (widening is exact).</summary>
+    public static Vector256<double> Widen4<T>(ReadOnlySpan<T> values) where T : unmanaged =>
+        typeof(T) == typeof(float)
+            ? Vector256.WidenLower(Vector128.Create(MemoryMarshal.Cast<T, float>(values)).ToVector256Unsafe())
+            : Vector256.Create(MemoryMarshal.Cast<T, double>(values));
 
     /// <summary>The degree of parallelism TorchSharp is configured with (callers set it with torch.set_num_threads).</summary>
     public static int Threads => Math.Max(1, TorchSharp.torch.get_num_threads());

@@ -67,9 +67,7 @@ internal sealed class MatrixCache : IDisposable
             int j = 0;
             for (; j < vectorEnd; j += 4)
             {
-                var v = typeof(T) == typeof(float)
-                    ? Vector256.WidenLower(Vector128.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(row.Slice(j, 4))).ToVector256Unsafe())
-                    : Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(row.Slice(j, 4)));
+                var v = HostTensor.Widen4<T>(row.Slice(j, 4));
                 (Vector256.Create(sums.Slice(j, 4)) + v).CopyTo(sums.Slice(j, 4));
                 (Vector256.Create(weighted.Slice(j, 4)) + v * wv).CopyTo(weighted.Slice(j, 4));
             }
