@@ -261,5 +261,94 @@ internal sealed class TrainSuite
                        $"data = sampler + index_select of the batch from the in-memory tensor, as a share of step ms. " +
                        $"RSS trace (step:MiB): {row.Get("rss_trace_mib")}; settled = after GC + malloc_trim; live managed heap {row.GetDouble("managed_heap_mib_early"):0.0} → {row.GetDouble("managed_heap_mib_end"):0.0} MiB, " +
                        $"GC committed (free regions the GC keeps for reuse, part of raw RSS) {row.GetDouble("gc_committed_mib_early"):0.0} → {row.GetDouble("gc_committed_mib_end"):0.0} MiB.");
+
+        // Per-phase breakdown of the full step (issue 14 §2), fp32 and bf16-mixed interleaved A B B A in this process.
+        if (status == "ok")
+            WritePhases(reps, warmup, floor,
+                (Assemble, (x, y) => PhasedStep(model, optimizer, parameters, miner, loss, x, y)),
+                (Assemble, (x, y) => PhasedStep(bf16Model, bf16Optimizer, bf16Parameters, miner, loss, x, y)),
+                bf16Native);
+    }
+
+    /// <summary>The phases of the trainer's step, in the order they run.</summary>
+    private static readonly string[] PhaseNames = ["data", "forward", "miner_loss", "backward", "optimizer"];
+
+    /// <summary>
+    /// One full step, as <c>Trainer.Fit</c> does it, timed per phase: forward; miner + loss (mining, the loss, and
+    /// reading the loss back for the finiteness check); backward (zero_grad, backward, the gradient-norm check); the
+    /// Adam step. CPU tensors are computed when the call returns, so each stopwatch reading is that phase's work.
+    /// </summary>
+    private static double[] PhasedStep(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, TorchSharp.Modules.Parameter[] parameters,
+        BaseMiner miner, TripletMarginLoss loss, Tensor x, Tensor y)
+    {
+        var t = new double[PhaseNames.Length];
+        var sw = Stopwatch.StartNew();
+        var emb = model.forward(x);
+        t[1] = sw.Elapsed.TotalMilliseconds;
+        sw.Restart();
+        using var mined = miner.Mine(emb, y);
+        var output = loss.ComputeDetailed(emb, y, mined);
+        double value = output.Loss.item<float>();
+        if (!double.IsFinite(value)) throw new InvalidOperationException($"non-finite loss {value}");
+        t[2] = sw.Elapsed.TotalMilliseconds;
+        sw.Restart();
+        optimizer.zero_grad();
+        output.Loss.backward();
+        double g = GradSquaredNorm(parameters);
+        if (!double.IsFinite(g)) throw new InvalidOperationException($"non-finite gradient norm {g}");
+        t[3] = sw.Elapsed.TotalMilliseconds;
+        sw.Restart();
+        optimizer.step();
+        t[4] = sw.Elapsed.TotalMilliseconds;
+        return t;
+    }
+
+    /// <summary>
+    /// Table <c>train_phases</c>: the median milliseconds of each phase for fp32 and bf16-mixed, measured interleaved
+    /// A B B A, and bf16 / fp32 per phase; the fp32 floor of the main measurement is printed beside the totals.
+    /// </summary>
+    private void WritePhases(int reps, int warmup, double floorMs,
+        (Func<(Tensor X, Tensor Y)> Data, Func<Tensor, Tensor, double[]> Step) fp32,
+        (Func<(Tensor X, Tensor Y)> Data, Func<Tensor, Tensor, double[]> Step) bf16, bool bf16Native)
+    {
+        var samples = new[] { new List<double[]>(), new List<double[]>() };
+        var arms = new[] { fp32, bf16 };
+        Reporter.Progress($"train: per-phase breakdown, {warmup} warm-up + {reps} rounds of fp32 / bf16-mixed (A B B A)");
+        for (int i = 0; i < warmup + reps; i++)
+        {
+            foreach (int a in i % 2 == 0 ? new[] { 0, 1 } : new[] { 1, 0 })
+            {
+                using var scope = NewDisposeScope();
+                var sw = Stopwatch.StartNew();
+                var (x, y) = arms[a].Data();
+                double data = sw.Elapsed.TotalMilliseconds;
+                var t = arms[a].Step(x, y);
+                t[0] = data;
+                if (i >= warmup) samples[a].Add(t);
+            }
+        }
+        var medians = samples.Select(s => Enumerable.Range(0, PhaseNames.Length).Select(p => Stats.Median(s.Select(t => t[p]).ToList())).ToArray()).ToArray();
+        _reporter.BeginTable($"train phases: median ms per phase of the full step, fp32 and bf16-mixed interleaved (A B B A), {reps} rounds",
+            new Column("precision", "precision", Width: 10, Left: true),
+            new Column("data_ms", "data", "0.00"),
+            new Column("forward_ms", "forward", "0.00"),
+            new Column("miner_loss_ms", "miner+loss", "0.00"),
+            new Column("backward_ms", "backward", "0.00"),
+            new Column("optimizer_ms", "optimiser", "0.00"),
+            new Column("total_ms", "sum", "0.00"),
+            new Column("of_fp32_floor", "÷ fp32 floor", "0.000"));
+        string[] names = ["fp32", bf16Native ? "bf16-mixed" : "bf16-mixed (fell back to fp32)"];
+        for (int a = 0; a < 2; a++)
+        {
+            var r = new Row("train_phases").Set("precision", names[a]).Set("reps", samples[a].Count).Set("fp32_floor_ms", floorMs);
+            for (int p = 0; p < PhaseNames.Length; p++) r.Set(PhaseNames[p] + "_ms", medians[a][p]);
+            double total = medians[a].Sum();
+            _reporter.Write(r.Set("total_ms", total).Set("of_fp32_floor", Stats.Ratio(total, floorMs)).Set("load_avg_1m", MachineInfo.LoadAverage()));
+        }
+        var ratio = new Row("train_phases").Set("precision", "bf16 / fp32");
+        for (int p = 0; p < PhaseNames.Length; p++) ratio.Set(PhaseNames[p] + "_ms", Stats.Ratio(medians[1][p], medians[0][p]));
+        _reporter.Write(ratio.Set("total_ms", Stats.Ratio(medians[1].Sum(), medians[0].Sum())));
+        _reporter.Note("sum = the medians of the phases added (the step's own median differs slightly); ÷ fp32 floor = sum / the fp32 floor step's median " +
+                       "from the table above (forward + output.sum() + backward + Adam). The last row divides bf16-mixed by fp32 per phase.");
     }
 }
