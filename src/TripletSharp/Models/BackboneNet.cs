@@ -7,7 +7,8 @@ namespace TripletSharp.Models;
 /// <summary>
 /// Embedding network on a pretrained-style backbone: a TorchVision ResNet or MobileNet without its classifier
 /// (global-average-pooled features), then an embedding head: Linear(features → embedding dim), optionally
-/// BatchNorm1d, optionally L2 normalisation.
+/// BatchNorm1d, optionally L2 normalisation. ResNet-18 and ResNet-34 can train in bfloat16 with float32 master
+/// weights (<see cref="TrainingComputeType"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -20,8 +21,10 @@ namespace TripletSharp.Models;
 /// the network, which equals summing the first convolution's weights over the colour channels.
 /// </para>
 /// </remarks>
-public sealed class BackboneNet : nn.Module<Tensor, Tensor>
+public sealed class BackboneNet : nn.Module<Tensor, Tensor>, IReducedPrecisionTraining
 {
+    private ScalarType trainingComputeType = ScalarType.Float32;
+
     /// <summary>Prefix of the backbone's parameter and buffer names in this module's state dictionary.</summary>
     public const string BackbonePrefix = "backbone.";
 
@@ -94,6 +97,16 @@ public sealed class BackboneNet : nn.Module<Tensor, Tensor>
     public IEnumerable<Parameter> HeadParameters() =>
         embedding_bn is null ? embedding.parameters() : embedding.parameters().Concat(embedding_bn.parameters());
 
+    /// <inheritdoc/>
+    public ScalarType TrainingComputeType
+    {
+        get => trainingComputeType;
+        set => trainingComputeType = ReducedPrecision.Validate(value, SupportsReducedPrecision, ModelKinds.Name(Kind));
+    }
+
+    /// <inheritdoc/>
+    public bool SupportsReducedPrecision => backbone.HasReducedPath;
+
     /// <summary>Embeds an N×C×H×W batch into N×<see cref="EmbeddingDim"/>.</summary>
     public override Tensor forward(Tensor input)
     {
@@ -102,7 +115,11 @@ public sealed class BackboneNet : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"{Kind} expects N×{Channels}×H×W input, got [{string.Join(", ", input.shape)}].", nameof(input));
         using var scope = torch.NewDisposeScope();
         var x = Channels == 1 ? input.expand(-1, 3, -1, -1) : input;
-        var e = embedding.forward(backbone.forward(x));
+        // Reduced precision: the backbone and the head's Linear in that type (weights cast in the graph), then float32.
+        var e = training && trainingComputeType != ScalarType.Float32
+            ? nn.functional.linear(backbone.ForwardReduced(x, trainingComputeType), embedding.weight!.to(trainingComputeType),
+                ReducedPrecision.Cast(embedding.bias, trainingComputeType)).to(ScalarType.Float32)
+            : embedding.forward(backbone.forward(x));
         if (embedding_bn is not null) e = embedding_bn.forward(e);
         if (Normalize) e = nn.functional.normalize(e, p: 2, dim: 1);
         return e.MoveToOuterDisposeScope();

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace TripletSharp.Models;
@@ -28,6 +29,9 @@ internal sealed class BackboneTrunk : nn.Module<Tensor, Tensor>
     /// <summary>The architecture.</summary>
     public ModelKind Kind { get; }
 
+    /// <summary>Whether <see cref="ForwardReduced"/> computes this architecture: the ResNets of basic blocks (18 and 34).</summary>
+    public bool HasReducedPath => Kind is ModelKind.ResNet18 or ModelKind.ResNet34;
+
     /// <summary>Width of the pooled feature vector (the input of the classifier that was removed).</summary>
     public static long FeatureDim(ModelKind kind) => kind switch
     {
@@ -49,6 +53,48 @@ internal sealed class BackboneTrunk : nn.Module<Tensor, Tensor>
         var x = input;
         foreach (var stage in stages) x = stage.call(x);
         return nn.functional.adaptive_avg_pool2d(x, 1).flatten(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The same function as <see cref="forward"/>, for the ResNets of basic blocks (<see cref="HasReducedPath"/>),
+    /// computed in <paramref name="type"/>: TorchVision's ResNet written out with the functional operations, every
+    /// convolution weight cast to <paramref name="type"/> inside the graph (the float32 parameters receive float32
+    /// gradients) and channels-last (<see cref="MemoryLayout"/>). BatchNorm takes the <paramref name="type"/>
+    /// activations with its float32 affine parameters and running statistics, follows its module's training/eval mode,
+    /// and in training mode updates the statistics and <c>num_batches_tracked</c> as the module would. Returns the
+    /// pooled features in <paramref name="type"/>.
+    /// </summary>
+    public Tensor ForwardReduced(Tensor input, ScalarType type)
+    {
+        if (!HasReducedPath) throw new InvalidOperationException($"{Kind} has no reduced-precision path.");
+        using var scope = torch.NewDisposeScope();
+        var modules = named_modules().ToDictionary(m => m.name, m => m.module);
+        Tensor Conv(string name, Tensor x, long stride, long padding) =>
+            nn.functional.conv2d(x, MemoryLayout.ChannelsLast(((Conv2d)modules[name]).weight!.to(type)), null,
+                strides: [stride, stride], padding: [padding, padding]);
+        Tensor Norm(string name, Tensor x)
+        {
+            var bn = (BatchNorm2d)modules[name];
+            if (bn.training)
+                using (torch.no_grad()) bn.num_batches_tracked?.add_(Scalars.I1);
+            return nn.functional.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.training, bn.momentum ?? 0.1, bn.eps);
+        }
+        var h = nn.functional.relu(Norm("bn1", Conv("conv1", MemoryLayout.ChannelsLast(input.to(type)), 2, 3)));
+        h = nn.functional.max_pool2d(h, 3, 2, 1);
+        for (int layer = 1; layer <= 4; layer++)
+        {
+            for (int block = 0; modules.ContainsKey($"layer{layer}.{block}"); block++)
+            {
+                string b = $"layer{layer}.{block}.";
+                bool down = modules.ContainsKey(b + "downsample");
+                long stride = layer > 1 && block == 0 ? 2 : 1;
+                var o = nn.functional.relu(Norm(b + "bn1", Conv(b + "conv1", h, stride, 1)));
+                o = Norm(b + "bn2", Conv(b + "conv2", o, 1, 1));
+                var identity = down ? Norm(b + "downsample.1", Conv(b + "downsample.0", h, stride, 0)) : h;
+                h = nn.functional.relu(o.add_(identity));
+            }
+        }
+        return nn.functional.adaptive_avg_pool2d(h, 1).flatten(1).MoveToOuterDisposeScope();
     }
 
     private static (nn.Module Full, string[] Stages) Build(ModelKind kind)

@@ -11,5 +11,12 @@ namespace TripletSharp.Models;
 public interface IReducedPrecisionTraining
 {
     /// <summary>The type a training-mode forward computes in: <see cref="ScalarType.Float32"/> (the default) or <see cref="ScalarType.BFloat16"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to another type, or to bfloat16 when <see cref="SupportsReducedPrecision"/> is false.</exception>
     ScalarType TrainingComputeType { get; set; }
+
+    /// <summary>
+    /// Whether this instance has the reduced-precision path (a <see cref="BackboneNet"/> has it for ResNet-18 and
+    /// ResNet-34 only); when false, <see cref="TrainingComputeType"/> stays float32.
+    /// </summary>
+    bool SupportsReducedPrecision { get; }
 }

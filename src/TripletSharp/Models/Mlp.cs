@@ -6,10 +6,13 @@ namespace TripletSharp.Models;
 
 /// <summary>
 /// Embedding network for feature vectors: Linear+ReLU for every hidden size, then Linear(→embedding dim), optionally
-/// L2-normalised. Inputs with more than two dimensions are flattened after the batch dimension.
+/// L2-normalised. Inputs with more than two dimensions are flattened after the batch dimension. Training can run in
+/// bfloat16 with float32 master weights (<see cref="TrainingComputeType"/>).
 /// </summary>
-public sealed class Mlp : nn.Module<Tensor, Tensor>
+public sealed class Mlp : nn.Module<Tensor, Tensor>, IReducedPrecisionTraining
 {
+    private ScalarType trainingComputeType = ScalarType.Float32;
+
     private readonly ModuleList<Linear> layers;
 
     /// <summary>Creates the network.</summary>
@@ -51,6 +54,16 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     /// <summary>Whether outputs are L2-normalised.</summary>
     public bool Normalize { get; }
 
+    /// <inheritdoc/>
+    public ScalarType TrainingComputeType
+    {
+        get => trainingComputeType;
+        set => trainingComputeType = ReducedPrecision.Validate(value, supported: true, nameof(Mlp));
+    }
+
+    /// <inheritdoc/>
+    public bool SupportsReducedPrecision => true;
+
     /// <summary>Embeds an N×F (or N×… flattened to F) batch into N×<see cref="EmbeddingDim"/>.</summary>
     public override Tensor forward(Tensor input)
     {
@@ -61,11 +74,17 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         var h = input.dim() == 2 ? input : input.flatten(1);
         if (h.shape[1] != InputDim)
             throw new ArgumentException($"Mlp expects N×{InputDim} input, got [{string.Join(", ", input.shape)}].", nameof(input));
+        // Reduced precision: input and every Linear's weight and bias cast inside the graph, the output back to float32.
+        var type = training ? trainingComputeType : ScalarType.Float32;
+        if (type != ScalarType.Float32) h = h.to(type);
         for (int i = 0; i < layers.Count; i++)
         {
-            h = layers[i].forward(h);
+            h = type == ScalarType.Float32
+                ? layers[i].forward(h)
+                : nn.functional.linear(h, layers[i].weight!.to(type), ReducedPrecision.Cast(layers[i].bias, type));
             if (i < layers.Count - 1) h = nn.functional.relu(h);
         }
+        if (type != ScalarType.Float32) h = h.to(ScalarType.Float32);
         if (Normalize) h = nn.functional.normalize(h, p: 2, dim: 1);
         return h.MoveToOuterDisposeScope();
     }
