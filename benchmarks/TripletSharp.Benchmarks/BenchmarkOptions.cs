@@ -11,7 +11,7 @@ internal sealed class BenchmarkOptions
 
         Usage: dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks -- [options]
 
-          --suite loss|kernels|train|knn|export|search|serve|backbones|report|all
+          --suite loss|kernels|train|knn|export|search|serve|backbones|backbone-train|report|all
                                suite to run (default all)
           --quick                      smaller sizes and fewer repetitions (whole run < 3 min)
           --json                       one JSON object per line on stdout (progress goes to stderr)
@@ -95,8 +95,8 @@ internal sealed class BenchmarkOptions
             {
                 case "--suite":
                     o.Suite = Value().ToLowerInvariant();
-                    if (o.Suite is not ("loss" or "kernels" or "train" or "knn" or "export" or "search" or "serve" or "backbones" or "report" or "all"))
-                        throw new ArgumentException($"--suite must be loss, kernels, train, knn, export, search, serve, backbones, report or all, got '{o.Suite}'.");
+                    if (o.Suite is not ("loss" or "kernels" or "train" or "knn" or "export" or "search" or "serve" or "backbones" or "backbone-train" or "report" or "all"))
+                        throw new ArgumentException($"--suite must be loss, kernels, train, knn, export, search, serve, backbones, backbone-train, report or all, got '{o.Suite}'.");
                     break;
                 case "--quick": o.Quick = true; break;
                 case "--json": o.Json = true; break;

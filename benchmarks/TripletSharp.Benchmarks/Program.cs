@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace TripletSharp.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks -- [--suite loss|train|knn|export|search|serve|backbones|report|all] [--quick] [--json] [--threads N]</c>.</summary>
+/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/TripletSharp.Benchmarks -- [--suite loss|train|knn|export|search|serve|backbones|backbone-train|report|all] [--quick] [--json] [--threads N]</c>.</summary>
 internal static class Program
 {
     public static int Main(string[] args)
@@ -65,6 +65,7 @@ internal static class Program
         if (options.Runs("search")) new SearchSuite(options, reporter).Run();
         if (options.Runs("serve")) new ServeSuite(options, reporter).Run();
         if (options.Runs("backbones")) new BackboneSuite(options, reporter).Run();
+        if (options.Suite == "backbone-train") new BackboneSuite(options, reporter).RunTrainingPrecision();
         if (options.Runs("report")) new ReportSuite(options, reporter).Run();
 
         Targets.Report(reporter, options);
