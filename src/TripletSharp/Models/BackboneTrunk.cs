@@ -76,7 +76,7 @@ internal sealed class BackboneTrunk : nn.Module<Tensor, Tensor>
         {
             var bn = (BatchNorm2d)modules[name];
             if (bn.training)
-                using (torch.no_grad()) bn.num_batches_tracked?.add_(Scalars.I1);
+                using (torch.no_grad()) bn.num_batches_tracked?.add_(Scalars.I1, Scalars.I1);
             return nn.functional.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.training, bn.momentum ?? 0.1, bn.eps);
         }
         var h = nn.functional.relu(Norm("bn1", Conv("conv1", MemoryLayout.ChannelsLast(input.to(type)), 2, 3)));
@@ -91,7 +91,7 @@ internal sealed class BackboneTrunk : nn.Module<Tensor, Tensor>
                 var o = nn.functional.relu(Norm(b + "bn1", Conv(b + "conv1", h, stride, 1)));
                 o = Norm(b + "bn2", Conv(b + "conv2", o, 1, 1));
                 var identity = down ? Norm(b + "downsample.1", Conv(b + "downsample.0", h, stride, 0)) : h;
-                h = nn.functional.relu(o.add_(identity));
+                h = nn.functional.relu(o.add_(identity, Scalars.One));
             }
         }
         return nn.functional.adaptive_avg_pool2d(h, 1).flatten(1).MoveToOuterDisposeScope();
