@@ -264,9 +264,10 @@ internal sealed class TrainSuite
 
         // Per-phase breakdown of the full step (issue 14 §2), fp32 and bf16-mixed interleaved A B B A in this process.
         if (status == "ok")
-            WritePhases(reps, warmup, floor,
-                (Assemble, (x, y) => PhasedStep(model, optimizer, parameters, miner, loss, x, y)),
-                (Assemble, (x, y) => PhasedStep(bf16Model, bf16Optimizer, bf16Parameters, miner, loss, x, y)),
+            WritePhases(reps, warmup, Assemble,
+                (x, y) => PhasedStep(model, optimizer, parameters, miner, loss, x, y),
+                (x, y) => PhasedStep(bf16Model, bf16Optimizer, bf16Parameters, miner, loss, x, y),
+                (x, _) => { var sw = Stopwatch.StartNew(); FloorStep(x); return [0, sw.Elapsed.TotalMilliseconds, 0, 0, 0]; },
                 bf16Native);
     }
 
@@ -304,31 +305,32 @@ internal sealed class TrainSuite
     }
 
     /// <summary>
-    /// Table <c>train_phases</c>: the median milliseconds of each phase for fp32 and bf16-mixed, measured interleaved
-    /// A B B A, and bf16 / fp32 per phase; the fp32 floor of the main measurement is printed beside the totals.
+    /// Table <c>train_phases</c>: the median milliseconds of each phase for fp32 and bf16-mixed and the fp32 floor step,
+    /// measured in rounds fp32, bf16, floor / floor, bf16, fp32 (so load changes hit all three alike), bf16 / fp32 per
+    /// phase, and each step's phases summed as a multiple of the floor of the same rounds.
     /// </summary>
-    private void WritePhases(int reps, int warmup, double floorMs,
-        (Func<(Tensor X, Tensor Y)> Data, Func<Tensor, Tensor, double[]> Step) fp32,
-        (Func<(Tensor X, Tensor Y)> Data, Func<Tensor, Tensor, double[]> Step) bf16, bool bf16Native)
+    private void WritePhases(int reps, int warmup, Func<(Tensor X, Tensor Y)> data,
+        Func<Tensor, Tensor, double[]> fp32, Func<Tensor, Tensor, double[]> bf16, Func<Tensor, Tensor, double[]> floorStep, bool bf16Native)
     {
-        var samples = new[] { new List<double[]>(), new List<double[]>() };
-        var arms = new[] { fp32, bf16 };
-        Reporter.Progress($"train: per-phase breakdown, {warmup} warm-up + {reps} rounds of fp32 / bf16-mixed (A B B A)");
+        var samples = new[] { new List<double[]>(), new List<double[]>(), new List<double[]>() };
+        var arms = new[] { fp32, bf16, floorStep };
+        Reporter.Progress($"train: per-phase breakdown, {warmup} warm-up + {reps} rounds of fp32 / bf16-mixed / floor (A B C C B A)");
         for (int i = 0; i < warmup + reps; i++)
         {
-            foreach (int a in i % 2 == 0 ? new[] { 0, 1 } : new[] { 1, 0 })
+            foreach (int a in i % 2 == 0 ? new[] { 0, 1, 2 } : new[] { 2, 1, 0 })
             {
                 using var scope = NewDisposeScope();
                 var sw = Stopwatch.StartNew();
-                var (x, y) = arms[a].Data();
-                double data = sw.Elapsed.TotalMilliseconds;
-                var t = arms[a].Step(x, y);
-                t[0] = data;
+                var (x, y) = data();
+                double d = sw.Elapsed.TotalMilliseconds;
+                var t = arms[a](x, y);
+                t[0] = d;
                 if (i >= warmup) samples[a].Add(t);
             }
         }
         var medians = samples.Select(s => Enumerable.Range(0, PhaseNames.Length).Select(p => Stats.Median(s.Select(t => t[p]).ToList())).ToArray()).ToArray();
-        _reporter.BeginTable($"train phases: median ms per phase of the full step, fp32 and bf16-mixed interleaved (A B B A), {reps} rounds",
+        double floorMs = Stats.Median(samples[2].Select(t => t[1]).ToList());
+        _reporter.BeginTable($"train phases: median ms per phase of the full step, fp32, bf16-mixed and the fp32 floor interleaved (A B C C B A), {reps} rounds",
             new Column("precision", "precision", Width: 10, Left: true),
             new Column("data_ms", "data", "0.00"),
             new Column("forward_ms", "forward", "0.00"),
@@ -348,7 +350,7 @@ internal sealed class TrainSuite
         var ratio = new Row("train_phases").Set("precision", "bf16 / fp32");
         for (int p = 0; p < PhaseNames.Length; p++) ratio.Set(PhaseNames[p] + "_ms", Stats.Ratio(medians[1][p], medians[0][p]));
         _reporter.Write(ratio.Set("total_ms", Stats.Ratio(medians[1].Sum(), medians[0].Sum())));
-        _reporter.Note("sum = the medians of the phases added (the step's own median differs slightly); ÷ fp32 floor = sum / the fp32 floor step's median " +
-                       "from the table above (forward + output.sum() + backward + Adam). The last row divides bf16-mixed by fp32 per phase.");
+        _reporter.Note($"sum = the medians of the phases added (the step's own median differs slightly); ÷ fp32 floor = sum / the median fp32 floor step " +
+                       $"(forward + output.sum() + backward + Adam) of the same rounds, {floorMs:0.00} ms. The last row divides bf16-mixed by fp32 per phase.");
     }
 }

@@ -12,7 +12,7 @@ public enum TrainingPrecision
     /// <summary>
     /// Convolutions and matrix products in bfloat16 from a bfloat16 copy of the weights made inside the graph; master
     /// weights, gradients, optimiser state, loss, miner and distances stay float32. Needs a model with a bfloat16 path
-    /// (the ConvNet) and hardware with native bfloat16 (on CPU: AVX-512 BF16 or AMX); otherwise training falls back
+    /// (the ConvNet, the MLP, ResNet-18 and ResNet-34) and hardware with native bfloat16 (on CPU: AVX-512 BF16 or AMX); otherwise training falls back
     /// to float32 with a one-line notice.
     /// </summary>
     [JsonStringEnumMemberName("bf16-mixed")]
