@@ -34,7 +34,6 @@ internal static class MixedPrecision
             if (reduced is not null) reduced.TrainingComputeType = ScalarType.Float32;
             return TrainingPrecision.Fp32;
         }
-        if (reduced is not null && !reduced.SupportsReducedPrecision) reduced.TrainingComputeType = ScalarType.Float32;
         if (reduced is null || !reduced.SupportsReducedPrecision)
         {
             say($"Precision {TrainingPrecisions.Name(asked)}: the {(model is BackboneNet b ? ModelKinds.Name(b.Kind) : model.GetName())} model has no bfloat16 path; training in fp32.");
