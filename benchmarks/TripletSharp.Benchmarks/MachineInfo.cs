@@ -6,6 +6,9 @@ namespace TripletSharp.Benchmarks;
 /// <summary>What the numbers were measured on.</summary>
 internal static class MachineInfo
 {
+    /// <summary>What libgomp's workers were told about spinning (set by <see cref="Program.Main"/> before libtorch loads).</summary>
+    public static string OpenMpSpin { get; set; } = "libgomp default";
+
     public static Row Describe(string command)
     {
         var row = new Row("machine")
@@ -13,6 +16,7 @@ internal static class MachineInfo
             .Set("logical_cpus", Environment.ProcessorCount)
             .Set("torch_threads", get_num_threads())
             .Set("torch_interop_threads", get_num_interop_threads())
+            .Set("openmp_spin", OpenMpSpin)
             .Set("memory_gib", Math.Round(MemTotalBytes() / 1073741824.0, 1))
             .Set("load_avg_1m", LoadAverage())
             .Set("os", RuntimeInformation.OSDescription)

@@ -8,6 +8,12 @@ internal static class Program
 {
     public static int Main(string[] args)
     {
+        // As the triplet tool does, before libtorch loads; the machine block says which setting was in effect.
+        MachineInfo.OpenMpSpin = OpenMpWaiting.ShortenSpin()
+            ? $"GOMP_SPINCOUNT={OpenMpWaiting.DefaultSpinCount} (OpenMpWaiting.ShortenSpin)"
+            : Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { } policy ? $"OMP_WAIT_POLICY={policy} (environment)"
+            : Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is { } spin ? $"GOMP_SPINCOUNT={spin} (environment)"
+            : "libgomp default";
         BenchmarkOptions options;
         try { options = BenchmarkOptions.Parse(args); }
         catch (ArgumentException e)
