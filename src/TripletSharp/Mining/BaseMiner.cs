@@ -20,9 +20,6 @@ public abstract class BaseMiner
     /// <summary>Short name used in configs and the CLI (for example <c>semihard</c>).</summary>
     public abstract string Name { get; }
 
-    /// <summary>The pair table <see cref="Band"/> built during the current <see cref="Mine(Tensor, Tensor)"/>, for the loss to reuse.</summary>
-    private PairTable? _bandTable;
-
     /// <summary>Embedding dimension of the batch being mined (valid inside <see cref="MineCore"/>).</summary>
     private protected long EmbeddingDimension { get; private set; }
 
@@ -36,11 +33,9 @@ public abstract class BaseMiner
         var l = Guard.LabelsOrMatches(labels, embeddings.shape[0]).to(embeddings.device);
         EmbeddingDimension = embeddings.shape[1];
         var matrix = Distance.Matrix(embeddings.detach());
-        _bandTable = null;
         var result = MineCore(matrix, l);
         result.Indices?.MoveToOuterDisposeScope();
-        result.Cache = new MatrixCache(Distance, matrix.MoveToOuterDisposeScope(), MatrixCache.Of(embeddings).MoveToOuterDisposeScope()) { Table = _bandTable };
-        _bandTable = null;
+        result.Cache = new MatrixCache(Distance, matrix.MoveToOuterDisposeScope(), MatrixCache.Of(embeddings).MoveToOuterDisposeScope()) { Table = result.BandTable };
         return result;
     }
 
@@ -132,21 +127,24 @@ public abstract class BaseMiner
     private protected MiningResult Band(Tensor distances, Tensor labels, NegativeBand band)
     {
         var table = PairTable.BuildHost(labels);
-        _bandTable = table;
         bool inverted = Distance.IsInverted;
         if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
         {
             // Only host data is captured (the table is host-only; the loss reuses it through the matrix cache).
             long batch = table.Batch;
-            return MiningResult.FromBandLazy(band, Distance, () =>
+            var lazy = MiningResult.FromBandLazy(band, Distance, () =>
             {
                 using var noGrad = torch.no_grad();
                 var m = distances;
                 return table.HasTriplets ? MiningStats.FromBand(BandKernel.Evaluate(m, inverted, table, band.ToEngine(), null, null), batch, inverted) : MiningStats.Empty;
             });
+            lazy.BandTable = table;
+            return lazy;
         }
         var totals = BandMath.Evaluate(distances, inverted, table, band.ToEngine(), null, null);
-        return MiningResult.FromBand(band, Distance, MiningStats.FromBand(totals, table.Batch, inverted));
+        var result = MiningResult.FromBand(band, Distance, MiningStats.FromBand(totals, table.Batch, inverted));
+        result.BandTable = table;
+        return result;
     }
 
     /// <summary>A result with no triplet.</summary>

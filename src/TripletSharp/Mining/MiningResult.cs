@@ -80,6 +80,9 @@ public sealed class MiningResult : IDisposable
     /// <summary>The miner's distance matrix, reused by a loss on the same embeddings (null when not kept).</summary>
     internal MatrixCache? Cache { get; set; }
 
+    /// <summary>The label pair table a band result was mined with (host arrays), handed to the matrix cache for the loss to reuse.</summary>
+    internal PairTable? BandTable { get; set; }
+
     /// <summary>The cached matrix of <paramref name="distance"/> on exactly these embeddings, if the miner kept one.</summary>
     internal Tensor? CachedMatrix(BaseDistance distance, Tensor embeddings) => Cache?.For(distance, embeddings);
 
