@@ -393,7 +393,7 @@ public sealed record RunFolder(string Directory)
             var file = JsonSerializer.Deserialize<DistancesFile>(File.ReadAllBytes(path));
             return file is { Epoch: { } e, AnchorPositive: { } ap, AnchorNegative: { } an } ? new EpochDistances(e, ap, an) : null;
         }
-        catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException)
+        catch (JsonException)
         {
             return null;
         }
