@@ -66,7 +66,7 @@ internal static class ResourceCheck
     }
 
     /// <summary>The batch the tool embeds data in (<see cref="TripletSharp.Models.EmbeddingSet"/>'s default).</summary>
-    private const int EmbeddingBatch = 1024;
+    private const int EmbeddingBatch = TripletSharp.Models.ModelBundle.DefaultEmbedBatchSize;
 
     /// <summary>Whether the image size is set by --image-size (an image folder, not IDX files of a fixed size).</summary>
     private static bool IsImageFolder(DataOptions data)

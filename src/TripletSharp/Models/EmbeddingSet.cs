@@ -57,7 +57,7 @@ public sealed class EmbeddingSet : IDisposable
     public string ItemName(int row) => ItemNames?[row] ?? $"{Splits[row]}#{row}";
 
     /// <summary>Embeds the chosen items of <paramref name="data"/> with <paramref name="model"/> (checked for compatibility first).</summary>
-    public static EmbeddingSet Create(ModelBundle model, DatasetSplit data, SplitSelection which = SplitSelection.All, int batchSize = 1024)
+    public static EmbeddingSet Create(ModelBundle model, DatasetSplit data, SplitSelection which = SplitSelection.All, int batchSize = ModelBundle.DefaultEmbedBatchSize)
     {
         Guard.NotNull(model, nameof(model));
         Guard.NotNull(data, nameof(data));
@@ -82,7 +82,7 @@ public sealed class EmbeddingSet : IDisposable
     }
 
     /// <summary>Embeds every item of one <paramref name="data"/> set, tagging each row with <paramref name="split"/>.</summary>
-    public static EmbeddingSet Create(ModelBundle model, Dataset data, string split = "all", string? dataSource = null, int batchSize = 1024)
+    public static EmbeddingSet Create(ModelBundle model, Dataset data, string split = "all", string? dataSource = null, int batchSize = ModelBundle.DefaultEmbedBatchSize)
     {
         Guard.NotNull(model, nameof(model));
         Guard.NotNull(data, nameof(data));

@@ -19,7 +19,7 @@ public sealed partial class ModelBundle
     /// <returns>N×<see cref="EmbeddingDim"/> float32 embeddings, one row per file.</returns>
     /// <exception cref="ModelInputMismatchException">The model was not trained on square grey or RGB images.</exception>
     /// <exception cref="DataFormatException">A file is missing, unreadable, corrupt or not an image; the message names it.</exception>
-    public Tensor Embed(IEnumerable<string> files, int batchSize = 1024)
+    public Tensor Embed(IEnumerable<string> files, int batchSize = DefaultEmbedBatchSize)
     {
         Guard.NotNull(files, nameof(files));
         Guard.Positive(batchSize, nameof(batchSize));

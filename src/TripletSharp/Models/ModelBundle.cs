@@ -109,11 +109,18 @@ public sealed partial class ModelBundle : IDisposable
         CheckCompatible(data.Kind, data.ItemShape, dataSource);
     }
 
+    /// <summary>
+    /// Items per forward pass when embedding, unless a caller says otherwise. Small batches keep a layer's
+    /// activations in cache: the ConvNet embeds 2,000 Fashion-MNIST images in 0.29 s at 64–128 items per pass and in
+    /// 2.6 s at 1,024 (2 threads; 100 MB per activation at 1,024), with the same bits.
+    /// </summary>
+    public const int DefaultEmbedBatchSize = 128;
+
     /// <summary>Embeds raw items (as a <see cref="Dataset"/> holds them), in inference mode and batches of <paramref name="batchSize"/>.</summary>
     /// <param name="features">N×C×H×W images in [0, 1] or N×F vectors.</param>
     /// <param name="batchSize">Items per forward pass.</param>
     /// <returns>N×<see cref="EmbeddingDim"/> float32 embeddings on the device of <paramref name="features"/>.</returns>
-    public Tensor Embed(Tensor features, int batchSize = 1024)
+    public Tensor Embed(Tensor features, int batchSize = DefaultEmbedBatchSize)
     {
         Guard.NotNull(features, nameof(features));
         Guard.Positive(batchSize, nameof(batchSize));
@@ -122,7 +129,7 @@ public sealed partial class ModelBundle : IDisposable
     }
 
     /// <summary>Embeds every item of <paramref name="data"/> after checking that it fits the model.</summary>
-    public Tensor Embed(Dataset data, int batchSize = 1024, string? dataSource = null)
+    public Tensor Embed(Dataset data, int batchSize = DefaultEmbedBatchSize, string? dataSource = null)
     {
         Guard.NotNull(data, nameof(data));
         CheckCompatible(data, dataSource);

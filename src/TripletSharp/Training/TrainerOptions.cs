@@ -141,7 +141,7 @@ public sealed record TrainerOptions
     public bool ComputeNmi { get; init; } = true;
 
     /// <summary>Items per forward pass when embedding the test split.</summary>
-    public int EvalBatchSize { get; init; } = 1024;
+    public int EvalBatchSize { get; init; } = Models.ModelBundle.DefaultEmbedBatchSize;
 
     /// <summary>
     /// Run folder (see <see cref="Training.RunFolder"/>); when null, training happens in memory and writes nothing

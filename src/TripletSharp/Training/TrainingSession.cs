@@ -659,7 +659,7 @@ internal sealed class TrainingSession : IDisposable
     private static void CheckSameOptions(TrainerOptions saved, TrainerOptions now, string configPath)
     {
         static JsonObject Normalise(TrainerOptions t) => (JsonObject)JsonSerializer.SerializeToNode(
-            t with { Threads = null, Resume = false, OutputDirectory = null, MeasureFloor = false, CheckpointEveryBatches = 0, EvalBatchSize = 1024 },
+            t with { Threads = null, Resume = false, OutputDirectory = null, MeasureFloor = false, CheckpointEveryBatches = 0, EvalBatchSize = ModelBundle.DefaultEmbedBatchSize },
             JsonDefaults.Options)!;
         var a = Normalise(saved);
         var b = Normalise(now);
