@@ -120,6 +120,19 @@ public class BarnesHutTsneTests
     }
 
     [Fact]
+    public void SpatialOrderIsAPermutationAlongTheZCurve()
+    {
+        // Four corners given out of order, then the Z curve's order: lower left, lower right, upper left, upper right.
+        double[] corners = [1, 1, 0, 0, 0, 1, 1, 0];
+        Assert.Equal([1, 3, 2, 0], BarnesHutTsne.SpatialOrder(corners, 4));
+        // All points at one position (no spread to scale by) and a random cloud: every index exactly once.
+        Assert.Equal([0, 1, 2], BarnesHutTsne.SpatialOrder([2, 2, 2, 2, 2, 2], 3).Order());
+        var rng = new Random(3);
+        var y = Enumerable.Range(0, 2 * 500).Select(_ => rng.NextDouble() * 100 - 50).ToArray();
+        Assert.Equal(Enumerable.Range(0, 500), BarnesHutTsne.SpatialOrder(y, 500).Order());
+    }
+
+    [Fact]
     public void KlDivergenceMatchesTheDoubleLoop()
     {
         var x = Points(30, 3, 3);
