@@ -42,9 +42,47 @@ internal static class NativeLibraries
                     "TorchSharp's native libraries could not be loaded. " + (OperatingSystem.IsLinux() ? DescribeLinux() : "") +
                     $"Check that the application references a TorchSharp native package (TorchSharp-cpu or a CUDA one). TorchSharp said: {FirstLine(Innermost(e).Message)}", e);
             }
+            if (OperatingSystem.IsLinux()) TurnOffNnpack();
             Volatile.Write(ref loaded, true);
         }
     }
+
+    /// <summary>
+    /// Turns off libtorch's NNPACK convolutions, as PyTorch's <c>torch.backends.nnpack.set_flags(False)</c> does (TorchSharp
+    /// has no such switch). libtorch tries NNPACK only for float32 convolutions that oneDNN declines (one small item, as a
+    /// service embeds), and on a CPU NNPACK does not know (AMD Zen 5 here) each such call printed "Could not initialize
+    /// NNPACK! Reason: Unsupported hardware." to stderr. Off, those calls take libtorch's own kernel on every CPU, so a
+    /// result no longer depends on whether NNPACK knows the CPU. Nothing happens when the library or a symbol is not found.
+    /// </summary>
+    private static void TurnOffNnpack()
+    {
+        if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var library)) return;
+        if (!NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
+            || !NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setEnabled))
+            return;
+        var context = Marshal.GetDelegateForFunctionPointer<GlobalContext>(globalContext)();
+        Marshal.GetDelegateForFunctionPointer<SetFlag>(setEnabled)(context, false);
+    }
+
+    /// <summary>libtorch's NNPACK switch as it stands (null when it cannot be read: not Linux, or a symbol is missing).</summary>
+    internal static bool? NnpackEnabled()
+    {
+        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var library)) return null;
+        if (!NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
+            || !NativeLibrary.TryGetExport(library, "_ZNK2at7Context17userEnabledNNPACKEv", out var enabled))
+            return null;
+        return Marshal.GetDelegateForFunctionPointer<GetFlag>(enabled)(Marshal.GetDelegateForFunctionPointer<GlobalContext>(globalContext)());
+    }
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate IntPtr GlobalContext();
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private delegate bool GetFlag(IntPtr context);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void SetFlag(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
 
     /// <summary>Before TorchSharp tries (and falls back to copying libtorch into the application folder): is the shim loadable?</summary>
     private static void CheckLinuxShim()

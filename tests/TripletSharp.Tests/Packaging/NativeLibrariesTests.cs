@@ -68,4 +68,30 @@ public class NativeLibrariesTests
         using var t = TorchSharp.torch.ones(3);
         Assert.Equal(3f, t.sum().item<float>());
     }
+
+    [Fact]
+    public void LoadingTurnsNnpackOff_AndConvolutionsStillAgreeWithADoubleLoop()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        NativeLibraries.EnsureLoaded();
+        Assert.False(NativeLibraries.NnpackEnabled());
+        // One 1×4×4 item through a 2×1×3×3 convolution (the small float32 call that NNPACK used to be asked for).
+        var x = Enumerable.Range(0, 16).Select(i => (float)Math.Sin(i)).ToArray();
+        var w = Enumerable.Range(0, 18).Select(i => (float)Math.Cos(i * 0.7)).ToArray();
+        using var y = TorchSharp.torch.nn.functional.conv2d(TorchSharp.torch.tensor(x, [1, 1, 4, 4]), TorchSharp.torch.tensor(w, [2, 1, 3, 3]), null, padding: [1, 1]);
+        var got = y.data<float>().ToArray();
+        for (int o = 0; o < 2; o++)
+            for (int r = 0; r < 4; r++)
+                for (int c = 0; c < 4; c++)
+                {
+                    double want = 0;
+                    for (int i = 0; i < 3; i++)
+                        for (int j = 0; j < 3; j++)
+                        {
+                            int rr = r + i - 1, cc = c + j - 1;
+                            if (rr >= 0 && rr < 4 && cc >= 0 && cc < 4) want += (double)x[rr * 4 + cc] * w[o * 9 + i * 3 + j];
+                        }
+                    Assert.Equal(want, got[o * 16 + r * 4 + c], 5);
+                }
+    }
 }
