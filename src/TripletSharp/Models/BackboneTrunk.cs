@@ -59,7 +59,7 @@ internal sealed class BackboneTrunk : nn.Module<Tensor, Tensor>
     /// The same function as <see cref="forward"/>, for the ResNets of basic blocks (<see cref="HasReducedPath"/>),
     /// computed in <paramref name="type"/>: TorchVision's ResNet written out with the functional operations, every
     /// convolution weight cast to <paramref name="type"/> inside the graph (the float32 parameters receive float32
-    /// gradients) and channels-last (<see cref="MemoryLayout"/>). BatchNorm takes the <paramref name="type"/>
+    /// gradients) and, in a reduced type, channels-last (<see cref="MemoryLayout"/>). BatchNorm takes the <paramref name="type"/>
     /// activations with its float32 affine parameters and running statistics, follows its module's training/eval mode,
     /// and in training mode updates the statistics and <c>num_batches_tracked</c> as the module would. Returns the
     /// pooled features in <paramref name="type"/>.
@@ -69,8 +69,11 @@ internal sealed class BackboneTrunk : nn.Module<Tensor, Tensor>
         if (!HasReducedPath) throw new InvalidOperationException($"{Kind} has no reduced-precision path.");
         using var scope = torch.NewDisposeScope();
         var modules = named_modules().ToDictionary(m => m.name, m => m.module);
+        // Channels-last only in a reduced type, where it was measured to pay. In float32 it gains nothing and libtorch
+        // 2.10's oneDNN computes 1×1 stride-2 convolutions of 256 → 512 channels wrongly on AMD Zen 5 (~50 % off).
+        Tensor Layout(Tensor t) => type == ScalarType.Float32 ? t : MemoryLayout.ChannelsLast(t);
         Tensor Conv(string name, Tensor x, long stride, long padding) =>
-            nn.functional.conv2d(x, MemoryLayout.ChannelsLast(((Conv2d)modules[name]).weight!.to(type)), null,
+            nn.functional.conv2d(x, Layout(((Conv2d)modules[name]).weight!.to(type)), null,
                 strides: [stride, stride], padding: [padding, padding]);
         Tensor Norm(string name, Tensor x)
         {
@@ -79,7 +82,7 @@ internal sealed class BackboneTrunk : nn.Module<Tensor, Tensor>
                 using (torch.no_grad()) bn.num_batches_tracked?.add_(Scalars.I1, Scalars.I1);
             return nn.functional.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.training, bn.momentum ?? 0.1, bn.eps);
         }
-        var h = nn.functional.relu(Norm("bn1", Conv("conv1", MemoryLayout.ChannelsLast(input.to(type)), 2, 3)));
+        var h = nn.functional.relu(Norm("bn1", Conv("conv1", Layout(input.to(type)), 2, 3)));
         h = nn.functional.max_pool2d(h, 3, 2, 1);
         for (int layer = 1; layer <= 4; layer++)
         {

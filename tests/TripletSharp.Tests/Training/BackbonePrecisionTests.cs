@@ -113,7 +113,8 @@ public class BackbonePrecisionTests
         var module = Run(trunk.forward);
         var functional = Run(t => trunk.ForwardReduced(t, ScalarType.Float32));
         Assert.Equal(512, module.Out.Length / 4);
-        Assert.True(module.Out.Zip(functional.Out, (a, b) => Math.Abs(a - b) / Math.Max(1f, Math.Abs(a))).Max() < 1e-4f);
+        float outError = module.Out.Zip(functional.Out, (a, b) => Math.Abs(a - b) / Math.Max(1f, Math.Abs(a))).Max();
+        Assert.True(outError < 1e-4f, $"output differs by {outError}");
         Assert.True(module.Grad.Zip(functional.Grad, (a, b) => Math.Abs(a - b)).Max() < 1e-4f * Math.Max(1f, module.Grad.Max(Math.Abs)));
         foreach (var (name, values) in module.Stats)
             Assert.True(values.Zip(functional.Stats[name], (a, b) => Math.Abs(a - b)).Max() < 1e-4f, name);
