@@ -29,6 +29,15 @@ internal static class CpuClock
         return Now() - start;
     }
 
+    /// <summary>
+    /// The chosen clock now, in milliseconds from an arbitrary origin: differences time a stretch of code that is not a
+    /// single call (the phases of one training step).
+    /// </summary>
+    public static double NowMs() => Enabled ? Now() : Stopwatch.GetTimestamp() * 1e3 / Stopwatch.Frequency;
+
+    /// <summary>The chosen clock's name, for the tables' notes.</summary>
+    public static string Name => Enabled ? "process CPU time" : "wall clock";
+
     private static double Now()
     {
         if (clock_gettime(ProcessCpuTime, out var ts) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed.");

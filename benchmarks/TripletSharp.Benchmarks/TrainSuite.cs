@@ -147,7 +147,7 @@ internal sealed class TrainSuite
         var row = new Row("train").Set("model", DefaultModel.Description).Set("batch", Batch).Set("p", P).Set("k", K)
             .Set("miner", miner.Name).Set("loss", "TripletMarginLoss(margin 0.2)").Set("optimizer", $"Adam(lr {LearningRate})")
             .Set("floor", "same model: forward + output.sum() + backward + the same Adam step")
-            .Set("sampler", batches.Description).Set("threads", get_num_threads());
+            .Set("sampler", batches.Description).Set("threads", get_num_threads()).Set("clock", CpuClock.Enabled ? "cpu" : "wall");
 
         // Interleaved: full step, floor step, full step, …; data assembly timed apart from the step.
         string status = "ok";
@@ -161,29 +161,28 @@ internal sealed class TrainSuite
             if (status == "ok")
             {
                 using var scope = NewDisposeScope();
-                var sw = Stopwatch.StartNew();
+                double t0 = CpuClock.NowMs();
                 var (x, y) = Assemble();
-                double d = sw.Elapsed.TotalMilliseconds;
-                sw.Restart();
+                double t1 = CpuClock.NowMs();
                 try { FullStep(x, y); }
                 catch (Exception e) when (Failures.IsExpected(e)) { status = Failures.Describe(e); }
-                double s = sw.Elapsed.TotalMilliseconds;
+                double d = t1 - t0, s = CpuClock.NowMs() - t1;
                 if (i >= warmup && status == "ok") { dataMs.Add(d); stepMs.Add(s); }
             }
             using (var scope = NewDisposeScope())
             {
                 var (x, _) = Assemble();
-                var sw = Stopwatch.StartNew();
+                double t0 = CpuClock.NowMs();
                 FloorStep(x);
-                if (i >= warmup) floorMs.Add(sw.Elapsed.TotalMilliseconds);
+                if (i >= warmup) floorMs.Add(CpuClock.NowMs() - t0);
             }
             if (status == "ok")
             {
                 using var scope = NewDisposeScope();
                 var (x, y) = Assemble();
-                var sw = Stopwatch.StartNew();
+                double t0 = CpuClock.NowMs();
                 Step(bf16Model, bf16Optimizer, bf16Parameters, x, y);
-                if (i >= warmup) bf16Ms.Add(sw.Elapsed.TotalMilliseconds);
+                if (i >= warmup) bf16Ms.Add(CpuClock.NowMs() - t0);
             }
         }
 
@@ -258,7 +257,7 @@ internal sealed class TrainSuite
             .Set("throughput_ratio", Stats.Ratio(floor, bf16)).Set("data_ms", data).Set("data_share_pct", 100 * Stats.Ratio(data, bf16))
             .Set("reps", bf16Ms.Count).Set("load_avg_1m", MachineInfo.LoadAverage()));
         _reporter.Note($"model: {DefaultModel.Description}; sampler: {batches.Description}. ratio = floor ms / step ms (= full-step throughput / floor throughput). " +
-                       $"data = sampler + index_select of the batch from the in-memory tensor, as a share of step ms. " +
+                       $"data = sampler + index_select of the batch from the in-memory tensor, as a share of step ms. Step, floor and data clock: {CpuClock.Name}. " +
                        $"RSS trace (step:MiB): {row.Get("rss_trace_mib")}; settled = after GC + malloc_trim; live managed heap {row.GetDouble("managed_heap_mib_early"):0.0} → {row.GetDouble("managed_heap_mib_end"):0.0} MiB, " +
                        $"GC committed (free regions the GC keeps for reuse, part of raw RSS) {row.GetDouble("gc_committed_mib_early"):0.0} → {row.GetDouble("gc_committed_mib_end"):0.0} MiB.");
 
@@ -267,7 +266,7 @@ internal sealed class TrainSuite
             WritePhases(reps, warmup, Assemble,
                 (x, y) => PhasedStep(model, optimizer, parameters, miner, loss, x, y),
                 (x, y) => PhasedStep(bf16Model, bf16Optimizer, bf16Parameters, miner, loss, x, y),
-                (x, _) => { var sw = Stopwatch.StartNew(); FloorStep(x); return [0, sw.Elapsed.TotalMilliseconds, 0, 0, 0]; },
+                (x, _) => { double t0 = CpuClock.NowMs(); FloorStep(x); return [0, CpuClock.NowMs() - t0, 0, 0, 0]; },
                 bf16Native);
     }
 
@@ -277,30 +276,34 @@ internal sealed class TrainSuite
     /// <summary>
     /// One full step, as <c>Trainer.Fit</c> does it, timed per phase: forward; miner + loss (mining, the loss, and
     /// reading the loss back for the finiteness check); backward (zero_grad, backward, the gradient-norm check); the
-    /// Adam step. CPU tensors are computed when the call returns, so each stopwatch reading is that phase's work.
+    /// Adam step. CPU tensors are computed when the call returns, so each clock reading is that phase's work
+    /// (<see cref="CpuClock"/>: wall clock, or with <c>--clock cpu</c> the process's CPU time).
     /// </summary>
     private static double[] PhasedStep(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, TorchSharp.Modules.Parameter[] parameters,
         BaseMiner miner, TripletMarginLoss loss, Tensor x, Tensor y)
     {
         var t = new double[PhaseNames.Length];
-        var sw = Stopwatch.StartNew();
+        double start = CpuClock.NowMs();
         var emb = model.forward(x);
-        t[1] = sw.Elapsed.TotalMilliseconds;
-        sw.Restart();
+        double now = CpuClock.NowMs();
+        t[1] = now - start;
+        start = now;
         using var mined = miner.Mine(emb, y);
         var output = loss.ComputeDetailed(emb, y, mined);
         double value = output.Loss.item<float>();
         if (!double.IsFinite(value)) throw new InvalidOperationException($"non-finite loss {value}");
-        t[2] = sw.Elapsed.TotalMilliseconds;
-        sw.Restart();
+        now = CpuClock.NowMs();
+        t[2] = now - start;
+        start = now;
         optimizer.zero_grad();
         output.Loss.backward();
         double g = GradSquaredNorm(parameters);
         if (!double.IsFinite(g)) throw new InvalidOperationException($"non-finite gradient norm {g}");
-        t[3] = sw.Elapsed.TotalMilliseconds;
-        sw.Restart();
+        now = CpuClock.NowMs();
+        t[3] = now - start;
+        start = now;
         optimizer.step();
-        t[4] = sw.Elapsed.TotalMilliseconds;
+        t[4] = CpuClock.NowMs() - start;
         return t;
     }
 
@@ -320,9 +323,9 @@ internal sealed class TrainSuite
             foreach (int a in i % 2 == 0 ? new[] { 0, 1, 2 } : new[] { 2, 1, 0 })
             {
                 using var scope = NewDisposeScope();
-                var sw = Stopwatch.StartNew();
+                double t0 = CpuClock.NowMs();
                 var (x, y) = data();
-                double d = sw.Elapsed.TotalMilliseconds;
+                double d = CpuClock.NowMs() - t0;
                 var t = arms[a](x, y);
                 t[0] = d;
                 if (i >= warmup) samples[a].Add(t);
@@ -342,7 +345,8 @@ internal sealed class TrainSuite
         string[] names = ["fp32", bf16Native ? "bf16-mixed" : "bf16-mixed (fell back to fp32)"];
         for (int a = 0; a < 2; a++)
         {
-            var r = new Row("train_phases").Set("precision", names[a]).Set("reps", samples[a].Count).Set("fp32_floor_ms", floorMs);
+            var r = new Row("train_phases").Set("precision", names[a]).Set("reps", samples[a].Count).Set("fp32_floor_ms", floorMs)
+                .Set("clock", CpuClock.Enabled ? "cpu" : "wall");
             for (int p = 0; p < PhaseNames.Length; p++) r.Set(PhaseNames[p] + "_ms", medians[a][p]);
             double total = medians[a].Sum();
             _reporter.Write(r.Set("total_ms", total).Set("of_fp32_floor", Stats.Ratio(total, floorMs)).Set("load_avg_1m", MachineInfo.LoadAverage()));
@@ -351,6 +355,6 @@ internal sealed class TrainSuite
         for (int p = 0; p < PhaseNames.Length; p++) ratio.Set(PhaseNames[p] + "_ms", Stats.Ratio(medians[1][p], medians[0][p]));
         _reporter.Write(ratio.Set("total_ms", Stats.Ratio(medians[1].Sum(), medians[0].Sum())));
         _reporter.Note($"sum = the medians of the phases added (the step's own median differs slightly); ÷ fp32 floor = sum / the median fp32 floor step " +
-                       $"(forward + output.sum() + backward + Adam) of the same rounds, {floorMs:0.00} ms. The last row divides bf16-mixed by fp32 per phase.");
+                       $"(forward + output.sum() + backward + Adam) of the same rounds, {floorMs:0.00} ms. The last row divides bf16-mixed by fp32 per phase. Clock: {CpuClock.Name}.");
     }
 }

@@ -11,5 +11,15 @@ namespace TripletSharp.Models;
 internal static class MemoryLayout
 {
     /// <summary><paramref name="t"/> (N×C×H×W) with channels-last strides; the same values and shape.</summary>
-    public static Tensor ChannelsLast(Tensor t) => t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+    public static Tensor ChannelsLast(Tensor t)
+    {
+        var nhwc = t.permute(0, 2, 3, 1).contiguous();
+        // With one channel, N×H×W×1 is already contiguous, so the permutation back gives N×C×H×W strides, which libtorch
+        // reads as N×C×H×W (its tie-break): a grey input and its first convolution's weight then make the convolution
+        // write N×C×H×W, and the max-pooling after it runs about 10× slower (issue 14 §2). The channels-last strides
+        // are set explicitly instead (the same memory: the channel index is always 0).
+        if (t.shape[1] == 1)
+            return nhwc.as_strided(t.shape, [t.shape[2] * t.shape[3], 1, t.shape[3], 1], nhwc.storage_offset());
+        return nhwc.permute(0, 3, 1, 2);
+    }
 }

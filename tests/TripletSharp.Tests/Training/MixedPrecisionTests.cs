@@ -106,6 +106,34 @@ public class MixedPrecisionTests
         Assert.Throws<ArgumentOutOfRangeException>(() => { net.TrainingComputeType = ScalarType.Float64; });
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ConvNet_Bf16TrainingBackward_GivesFloat32GradientsCloseToFloat32s(int channels)
+    {
+        // One channel takes the explicit channels-last strides (MemoryLayout), three the permuted copy.
+        torch.manual_seed(2);
+        using var net = new ConvNet(channels, 12, 12, 8);
+        using var x = torch.rand(8, channels, 12, 12, generator: new Generator(3));
+        using var target = torch.randn(8, 8, generator: new Generator(4));
+        net.train();
+        float[] Gradients(ScalarType type)
+        {
+            using var scope = torch.NewDisposeScope();
+            net.zero_grad();
+            net.TrainingComputeType = type;
+            net.forward(x).mul(target).sum().backward();
+            Assert.All(net.parameters(), p => Assert.Equal(ScalarType.Float32, p.grad!.dtype));
+            return net.parameters().SelectMany(p => p.grad!.data<float>().ToArray()).ToArray();
+        }
+        var full = Gradients(ScalarType.Float32);
+        var reduced = Gradients(ScalarType.BFloat16);
+        double ab = 0, aa = 0, bb = 0;
+        for (int i = 0; i < full.Length; i++) { ab += (double)full[i] * reduced[i]; aa += (double)full[i] * full[i]; bb += (double)reduced[i] * reduced[i]; }
+        // bfloat16 keeps 8 significant bits; four layers deep the gradient still points the float32 way.
+        Assert.True(ab / Math.Sqrt(aa * bb) > 0.99, $"gradient cosine {ab / Math.Sqrt(aa * bb)}");
+    }
+
     [Fact]
     public void WithoutHardwareOrModelSupport_FallsBackToFp32_WithOneNotice()
     {
