@@ -16,19 +16,20 @@ internal static class DistanceWeightedKernel
     /// d^(2−n)·(1 − d²/4)^(−(n−3)/2), d clamped to ≥ <paramref name="cutoff"/>; negatives at <paramref name="nonzeroLossCutoff"/>
     /// or farther have weight 0, and anchors with no other negative are skipped. <paramref name="uniform"/> holds one
     /// uniform [0, 1) draw per (anchor, positive slot), row-major B×<see cref="PairTable.Width"/>.
-    /// Returns the negative of every (anchor, positive slot), −1 where none (<see cref="HostTriplets.FromSlots"/>).
+    /// Writes the negative of every (anchor, positive slot) into <paramref name="chosen"/>[0..<see cref="SlotTriplets.Count"/>),
+    /// −1 where none (<see cref="SlotTriplets"/>).
     /// </summary>
-    public static long[] Draw(Tensor m, PairTable t, double dim, double cutoff, double nonzeroLossCutoff, double[] uniform) =>
-        m.dtype == ScalarType.Float32
-            ? Run<float>(m, t, dim, cutoff, nonzeroLossCutoff, uniform)
-            : Run<double>(m, t, dim, cutoff, nonzeroLossCutoff, uniform);
+    public static void Draw(Tensor m, PairTable t, double dim, double cutoff, double nonzeroLossCutoff, double[] uniform, int[] chosen)
+    {
+        if (m.dtype == ScalarType.Float32) Run<float>(m, t, dim, cutoff, nonzeroLossCutoff, uniform, chosen);
+        else Run<double>(m, t, dim, cutoff, nonzeroLossCutoff, uniform, chosen);
+    }
 
-    private static long[] Run<T>(Tensor m, PairTable t, double dim, double cutoff, double nonzeroLossCutoff, double[] uniform)
+    private static void Run<T>(Tensor m, PairTable t, double dim, double cutoff, double nonzeroLossCutoff, double[] uniform, int[] chosen)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int b = t.Batch, width = t.Width;
-        var chosen = new long[(long)b * width];
-        Array.Fill(chosen, -1L);
+        Array.Fill(chosen, -1, 0, SlotTriplets.Count(t));
         int threads = HostTensor.Threads;
         using var blocks = new RowBlocks(m, RowBlocks.Size(b, b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), 4L * threads));
         var p = new Params(2.0 - dim, (dim - 3.0) / 2.0, cutoff, nonzeroLossCutoff);
@@ -48,11 +49,10 @@ internal static class DistanceWeightedKernel
                 return cdf;
             },
             _ => { });
-        return chosen;
     }
 
     /// <summary>Draws the negatives of anchor <paramref name="a"/>'s positive slots into <paramref name="chosen"/> (none when no negative can be drawn).</summary>
-    private static void Row<T, TNeg>(int a, Span<T> row, PairTable t, in Params p, double[] cdf, double[] uniform, long[] chosen, TNeg negatives)
+    private static void Row<T, TNeg>(int a, Span<T> row, PairTable t, in Params p, double[] cdf, double[] uniform, int[] chosen, TNeg negatives)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TNeg : struct, INegativeRow
     {
