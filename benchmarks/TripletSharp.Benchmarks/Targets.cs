@@ -37,7 +37,7 @@ internal static class Targets
                 foreach (var (m, limit) in Issue14Limits)
                 {
                     var v = At(m, b)?.GetDouble("ratio_to_floor");
-                    T($"loss B={b} {m}: ours / floor (issue 14)", v, $"≤ {limit}", v is null ? null : v <= limit, v is null ? Why(At(m, b)) : null);
+                    T($"#14 loss B={b} {m}: ours / floor", v, $"≤ {limit:0.0}", v is null ? null : v <= limit, v is null ? Why(At(m, b)) : null);
                 }
             }
             foreach (var m in NaiveMiners)
