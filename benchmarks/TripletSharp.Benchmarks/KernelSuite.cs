@@ -8,8 +8,9 @@ namespace TripletSharp.Benchmarks;
 /// Suite <c>kernels</c>: the parts of a band loss step timed on their own, interleaved with the floor of the loss suite
 /// (one distance matrix forward and backward), so that each part's share of the loss suite's ratio can be seen under
 /// load: the no-grad matrix, the band kernel per miner's band (with the gradient weights the Euclidean closed form
-/// needs), FaceNet's selection, the closed-form embedding gradient's products, and the whole semi-hard step (the default
-/// training path) in three nested pieces, so that what lies between the kernels shows as the difference.
+/// needs), FaceNet's selection, distance-weighted sampling's draw, the closed-form embedding gradient's products, and the
+/// whole steps of semi-hard (the default training path), FaceNet semi-hard and distance-weighted in three nested pieces,
+/// so that what lies between the kernels shows as the difference.
 /// </summary>
 internal sealed class KernelSuite
 {
@@ -90,16 +91,17 @@ internal sealed class KernelSuite
         foreach (var (name, band) in bands)
             variants.Add(new Variant(name, () =>
                 BandKernel.Evaluate(m, measure.IsInverted, table, band, LossSuite.Margin, new GradientWeights(weights, divide, true))));
-        variants.Add(new Variant("facenet select", () => FaceNetKernel.Select(m, measure.IsInverted, table)));
-        var uniform = new double[(long)table.Batch * table.Width];
+        var chosen = new int[SlotTriplets.Count(table)];
+        variants.Add(new Variant("facenet select", () => FaceNetKernel.Select(m, measure.IsInverted, table, chosen)));
+        var uniform = new double[chosen.Length];
         for (int i = 0; i < uniform.Length; i++) uniform[i] = (i * 0.6180339887498949) % 1.0;
-        variants.Add(new Variant("distance-weighted draw", () => DistanceWeightedKernel.Draw(m, table, LossSuite.Dim, 0.5, 1.4, uniform)));
+        variants.Add(new Variant("distance-weighted draw", () => DistanceWeightedKernel.Draw(m, table, LossSuite.Dim, 0.5, 1.4, uniform, chosen)));
         // FaceNet's B·K explicit triplets: the loss value and its embedding gradient straight from the matrix.
-        var chosen = FaceNetKernel.Select(m, measure.IsInverted, table);
-        var slots = Enumerable.Range(0, chosen.Length).Where(i => chosen[i] >= 0).ToArray();
-        using var fa = tensor(slots.Select(i => (long)(i / table.Width)).ToArray());
-        using var fp = tensor(slots.Select(i => table.HostPosIdx[i]).ToArray());
-        using var fn = tensor(slots.Select(i => chosen[i]).ToArray());
+        FaceNetKernel.Select(m, measure.IsInverted, table, chosen);
+        var (fa, fp, fn) = SlotTriplets.ToTensors(table, chosen);
+        using var faScope = fa;
+        using var fpScope = fp;
+        using var fnScope = fn;
         var spec = new TripletLossSpec(LossSuite.Margin, false, false, measure);
         variants.Add(new Variant("explicit value (facenet)", () => ExplicitKernel.Evaluate(spec, m, fa, fp, fn, null)));
         variants.Add(new Variant("explicit loss (facenet)", () =>
@@ -107,33 +109,40 @@ internal sealed class KernelSuite
             using var scope = NewDisposeScope();
             ExplicitKernel.Evaluate(spec, m, fa, fp, fn, x);
         }));
-        // The semi-hard step (the default training path) in three nested pieces: mining, + the loss's forward, + backward.
-        var semihard = new TripletSharp.Mining.SemiHardMiner(margin: LossSuite.Margin);
-        variants.Add(new Variant("step semihard: mine", () =>
-        {
-            using var scope = NewDisposeScope();
-            var xi = x.detach().requires_grad_(true);
-            using var mined = semihard.Mine(xi, labels);
-        }));
-        variants.Add(new Variant("step semihard: +loss", () =>
-        {
-            using var scope = NewDisposeScope();
-            var xi = x.detach().requires_grad_(true);
-            using var mined = semihard.Mine(xi, labels);
-            loss.Compute(xi, labels, mined);
-        }));
-        variants.Add(new Variant("step semihard: +backward", () =>
-        {
-            using var scope = NewDisposeScope();
-            var xi = x.detach().requires_grad_(true);
-            using var mined = semihard.Mine(xi, labels);
-            loss.Compute(xi, labels, mined).backward();
-        }));
+        // The semi-hard step (the default training path) and the two explicit-triplet miners' steps, each in three nested
+        // pieces: mining, + the loss's forward, + backward.
+        AddStep(variants, "semihard", new TripletSharp.Mining.SemiHardMiner(margin: LossSuite.Margin), loss, x, labels);
+        AddStep(variants, "facenet", new TripletSharp.Mining.FaceNetSemiHardMiner(), loss, x, labels);
+        AddStep(variants, "dw", new TripletSharp.Mining.DistanceWeightedMiner(seed: 0), loss, x, labels);
         Interleaved.Run(variants, plan);
         var floor = variants[0];
         foreach (var v in variants.Skip(1))
             _reporter.Write(new Row("kernels").Set("part", v.Name).Set("batch", batch).Set("ms", v.MedianMs)
                 .Set("floor_ms", floor.MedianMs).Set("ratio_to_floor", Stats.Ratio(v.MedianMs, floor.MedianMs))
                 .Set("reps", v.Samples.Count));
+    }
+    /// <summary>A miner's loss step in three nested pieces: mining, + the loss's forward, + backward.</summary>
+    private static void AddStep(List<Variant> variants, string name, TripletSharp.Mining.BaseMiner miner, TripletMarginLoss loss, Tensor x, Tensor labels)
+    {
+        variants.Add(new Variant($"step {name}: mine", () =>
+        {
+            using var scope = NewDisposeScope();
+            var xi = x.detach().requires_grad_(true);
+            using var mined = miner.Mine(xi, labels);
+        }));
+        variants.Add(new Variant($"step {name}: +loss", () =>
+        {
+            using var scope = NewDisposeScope();
+            var xi = x.detach().requires_grad_(true);
+            using var mined = miner.Mine(xi, labels);
+            loss.Compute(xi, labels, mined);
+        }));
+        variants.Add(new Variant($"step {name}: +backward", () =>
+        {
+            using var scope = NewDisposeScope();
+            var xi = x.detach().requires_grad_(true);
+            using var mined = miner.Mine(xi, labels);
+            loss.Compute(xi, labels, mined).backward();
+        }));
     }
 }

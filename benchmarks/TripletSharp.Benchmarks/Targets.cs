@@ -6,6 +6,10 @@ internal static class Targets
     private static readonly string[] RatioMiners = { "batch-all", "batch-hard", "semihard", "facenet-semihard", "hard" };
     private static readonly string[] NaiveMiners = { "batch-all", "semihard" };
 
+    /// <summary>Issue 14's ratio limits (ours / floor), checked at B = 1,024 and 4,096 beside issue 4's ≤ 3.</summary>
+    private static readonly (string Miner, double Limit)[] Issue14Limits =
+        { ("batch-all", 2.0), ("semihard", 2.0), ("facenet-semihard", 2.0), ("hard", 2.0), ("distance-weighted", 2.5) };
+
     public static void Report(Reporter reporter, BenchmarkOptions options)
     {
         var rows = reporter.Rows;
@@ -25,6 +29,16 @@ internal static class Targets
             {
                 var v = At(m, 1024)?.GetDouble("ratio_to_floor");
                 T($"loss B=1024 {m}: ours / floor", v, "≤ 3", v is null ? null : v <= 3, v is null ? Why(At(m, 1024)) : null);
+            }
+            // Issue 14: the band kernels within 2x of the floor (distance-weighted 2.5x), at every B of this run among 1,024 and 4,096.
+            foreach (int b in new[] { 1024, 4096 })
+            {
+                if (!loss.Any(r => r.Get("batch") is int n && n == b)) continue;
+                foreach (var (m, limit) in Issue14Limits)
+                {
+                    var v = At(m, b)?.GetDouble("ratio_to_floor");
+                    T($"#14 loss B={b} {m}: ours / floor", v, $"≤ {limit:0.0}", v is null ? null : v <= limit, v is null ? Why(At(m, b)) : null);
+                }
             }
             foreach (var m in NaiveMiners)
             {

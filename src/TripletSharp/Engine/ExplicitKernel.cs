@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -100,9 +101,11 @@ internal static class ExplicitKernel
         var rule = loss.Measure.GradientRule!;
         bool wantGrad = x is not null;
         // Entry e of triplet i is at i·perTriplet + slot; a zero weight marks an entry with no gradient.
-        var rows = wantGrad ? new int[t * perTriplet] : null;
-        var cols = wantGrad ? new int[t * perTriplet] : null;
-        var vals = wantGrad ? new T[t * perTriplet] : null;
+        // Pooled: these run on every training step, and fresh arrays of this size cost page faults on first touch.
+        int entries = t * perTriplet;
+        var rows = wantGrad ? ArrayPool<int>.Shared.Rent(entries) : null;
+        var cols = wantGrad ? ArrayPool<int>.Shared.Rent(entries) : null;
+        var vals = wantGrad ? ArrayPool<T>.Shared.Rent(entries) : null;
         int blocks = (t + TripletsPerBlock - 1) / TripletsPerBlock;
         var values = new double[blocks];
         var nonZero = new long[blocks];
@@ -164,7 +167,16 @@ internal static class ExplicitKernel
             count += nonZero[i];
         }
         if (!wantGrad) return (total, count, null);
-        return (total, count, Gradient(x!, b, rule, rows!, cols!, vals!));
+        try
+        {
+            return (total, count, Gradient(x!, b, rule, rows!, cols!, vals!, entries));
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rows!);
+            ArrayPool<int>.Shared.Return(cols!);
+            ArrayPool<T>.Shared.Return(vals!);
+        }
     }
 
     /// <summary>dL/dE divided by the matrix entry (0 where the entry is 0), as <see cref="SelfGradientRule.DivideByValue"/> asks.</summary>
@@ -176,23 +188,38 @@ internal static class ExplicitKernel
     /// s_i = Σ_j V_ij + Σ_j V_ji and y_i = Σ_j V_ij·x_j + Σ_j V_ji·x_j, Scale·(s_i·x_i − y_i) for Laplacian measures and
     /// Scale·y_i for inner products (<see cref="SelfGradientRule"/>).
     /// </summary>
-    private static Tensor Gradient<T>(Tensor x, int b, SelfGradientRule rule, int[] rows, int[] cols, T[] vals)
+    private static Tensor Gradient<T>(Tensor x, int b, SelfGradientRule rule, int[] rows, int[] cols, T[] vals, int entries)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // A stable counting sort of the non-zero entries by the row they contribute to (both ends of each): every output
         // row gets its (other index, value) list in entry order.
         var start = new int[b + 1];
-        for (int e = 0; e < rows.Length; e++)
+        for (int e = 0; e < entries; e++)
         {
             if (vals[e] == T.Zero) continue;
             start[rows[e] + 1]++;
             start[cols[e] + 1]++;
         }
         for (int i = 0; i < b; i++) start[i + 1] += start[i];
-        var other = new int[start[b]];
-        var weight = new T[start[b]];
+        var other = ArrayPool<int>.Shared.Rent(start[b]);
+        var weight = ArrayPool<T>.Shared.Rent(start[b]);
+        try
+        {
+            return Gather(x, b, rule, rows, cols, vals, entries, start, other, weight);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(other);
+            ArrayPool<T>.Shared.Return(weight);
+        }
+    }
+
+    /// <summary><see cref="Gradient"/> with the (pooled) lists to fill: the counting sort's second pass, then the rows.</summary>
+    private static Tensor Gather<T>(Tensor x, int b, SelfGradientRule rule, int[] rows, int[] cols, T[] vals, int entries, int[] start, int[] other, T[] weight)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var fill = start.AsSpan(0, b).ToArray();
-        for (int e = 0; e < rows.Length; e++)
+        for (int e = 0; e < entries; e++)
         {
             T v = vals[e];
             if (v == T.Zero) continue;

@@ -12,17 +12,20 @@ namespace TripletSharp.Engine;
 internal static class FaceNetKernel
 {
     /// <summary>
-    /// Negatives (B×max(K,1), host, indexed like <see cref="PairTable.HostPosIdx"/>) chosen for every (anchor, positive
-    /// slot); −1 where the slot is padding or the anchor has no negative.
+    /// Writes into <paramref name="result"/>[0..<see cref="SlotTriplets.Count"/>) the negative chosen for every (anchor,
+    /// positive slot), B×max(K,1) indexed like <see cref="PairTable.HostPosIdx"/>; −1 where the slot is padding or the
+    /// anchor has no negative.
     /// </summary>
-    public static long[] Select(Tensor m, bool negate, PairTable t) =>
-        m.dtype == ScalarType.Float32 ? Run<float>(m, negate, t) : Run<double>(m, negate, t);
+    public static void Select(Tensor m, bool negate, PairTable t, int[] result)
+    {
+        if (m.dtype == ScalarType.Float32) Run<float>(m, negate, t, result);
+        else Run<double>(m, negate, t, result);
+    }
 
-    private static long[] Run<T>(Tensor m, bool negate, PairTable t) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Run<T>(Tensor m, bool negate, PairTable t, int[] result) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int b = t.Batch, width = t.Width;
-        var result = new long[(long)b * width];
-        Array.Fill(result, -1L);
+        Array.Fill(result, -1, 0, SlotTriplets.Count(t));
         int threads = HostTensor.Threads;
         using var blocks = new RowBlocks(m, RowBlocks.Size(b, b, System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), 4L * threads));
         Parallel.For(0, blocks.Count, new ParallelOptions { MaxDegreeOfParallelism = threads },
@@ -40,10 +43,9 @@ internal static class FaceNetKernel
                 return s;
             },
             _ => { });
-        return result;
     }
 
-    private static void Row<T, TNeg>(int a, Span<T> row, bool negate, PairTable t, Scratch<T> s, long[] result, TNeg negatives)
+    private static void Row<T, TNeg>(int a, Span<T> row, bool negate, PairTable t, Scratch<T> s, int[] result, TNeg negatives)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TNeg : struct, INegativeRow
     {

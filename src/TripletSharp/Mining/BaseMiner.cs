@@ -115,10 +115,12 @@ public abstract class BaseMiner
         return MiningResult.FromIndices(indices, Distance, MiningStats.FromIndices(distances, indices));
     }
 
-    /// <summary>A result with the explicit triplets a CPU kernel chose.</summary>
-    private protected MiningResult Explicit(Tensor distances, HostTriplets triplets) =>
-        Explicit(distances, tensor(triplets.Anchors, device: distances.device), tensor(triplets.Positives, device: distances.device),
-            tensor(triplets.Negatives, device: distances.device));
+    /// <summary>A result with the explicit triplets a CPU kernel chose (<see cref="SlotTriplets"/>; the matrix is on the CPU).</summary>
+    private protected MiningResult Explicit(Tensor distances, PairTable table, int[] chosen)
+    {
+        var (anchors, positives, negatives) = SlotTriplets.ToTensors(table, chosen);
+        return Explicit(distances, anchors, positives, negatives);
+    }
 
     /// <summary>
     /// A band result. Its statistics cost one O(B²) pass; on CPU that pass is deferred (see <see cref="MiningResult.Stats"/>)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using TorchSharp;
 using TripletSharp.Distances;
 using TripletSharp.Engine;
@@ -50,8 +51,20 @@ public sealed class DistanceWeightedMiner : BaseMiner
         double n = EmbeddingDimension;
         if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
         {
-            var drawn = HostTriplets.FromSlots(table, DistanceWeightedKernel.Draw(distances, table, n, Cutoff, NonzeroLossCutoff, Uniform(table.Batch * (long)table.Width)));
-            return Explicit(distances, drawn);
+            int slots = SlotTriplets.Count(table);
+            var uniform = ArrayPool<double>.Shared.Rent(slots);
+            var chosen = ArrayPool<int>.Shared.Rent(slots);
+            try
+            {
+                Uniform(uniform.AsSpan(0, slots));
+                DistanceWeightedKernel.Draw(distances, table, n, Cutoff, NonzeroLossCutoff, uniform, chosen);
+                return Explicit(distances, table, chosen);
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(chosen);
+                ArrayPool<double>.Shared.Return(uniform);
+            }
         }
         table = table.WithTensors();
         // In place where possible: this runs on B×B matrices.
@@ -69,7 +82,9 @@ public sealed class DistanceWeightedMiner : BaseMiner
         var total = cdf.narrow(1, cdf.shape[1] - 1, 1);
 
         int b = table.Batch, k = Math.Max(table.K, 1);
-        var draw = tensor(Uniform(b * (long)k), new long[] { b, k }, dtype: distances.dtype, device: distances.device).mul_(total);
+        var u = new double[b * (long)k];
+        Uniform(u);
+        var draw = tensor(u, new long[] { b, k }, dtype: distances.dtype, device: distances.device).mul_(total);
         using var last = Scalars.Make(b - 1L);
         var choice = torch.searchsorted(cdf, draw, right: true).clamp_max_(last);
         var valid = table.PosValid.logical_and(hasAny.unsqueeze(1));
@@ -77,11 +92,9 @@ public sealed class DistanceWeightedMiner : BaseMiner
         return Explicit(distances, anchors, table.PosIdx.masked_select(valid), choice.masked_select(valid));
     }
 
-    /// <summary>One uniform draw per (anchor, positive slot), row-major, from the seeded generator.</summary>
-    private double[] Uniform(long count)
+    /// <summary>Fills <paramref name="u"/> with one uniform draw per (anchor, positive slot), row-major, from the seeded generator.</summary>
+    private void Uniform(Span<double> u)
     {
-        var u = new double[count];
-        for (long i = 0; i < count; i++) u[i] = _random.NextDouble();
-        return u;
+        for (int i = 0; i < u.Length; i++) u[i] = _random.NextDouble();
     }
 }

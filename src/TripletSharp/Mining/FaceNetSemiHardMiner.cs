@@ -1,3 +1,4 @@
+using System.Buffers;
 using TorchSharp;
 using TripletSharp.Distances;
 using TripletSharp.Engine;
@@ -28,7 +29,16 @@ public sealed class FaceNetSemiHardMiner : BaseMiner
         if (table.ValidAnchorCount == 0) return Empty(distances);
         if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
         {
-            return Explicit(distances, HostTriplets.FromSlots(table, FaceNetKernel.Select(distances, Distance.IsInverted, table)));
+            var chosen = ArrayPool<int>.Shared.Rent(SlotTriplets.Count(table));
+            try
+            {
+                FaceNetKernel.Select(distances, Distance.IsInverted, table, chosen);
+                return Explicit(distances, table, chosen);
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(chosen);
+            }
         }
         table = table.WithTensors();
         var e = Distance.ToDistanceLike(distances);

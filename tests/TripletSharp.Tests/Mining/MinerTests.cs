@@ -24,6 +24,33 @@ public class MinerTests
         Assert.Same(NegativeBand.All, new BatchAllMiner().Selection);
     }
 
+    /// <summary>
+    /// The CPU draw's vectorised mask for single labels (four columns at a time, a scalar tail) gives the same draws as
+    /// the scalar mask of the match-matrix path on the same batch: same uniforms per slot, same positives in the same order.
+    /// </summary>
+    [Theory]
+    [InlineData(203, ScalarType.Float32)]
+    [InlineData(130, ScalarType.Float64)]
+    public void DistanceWeightedDrawsTheSameWithLabelsAsWithTheirMatchMatrix(int batch, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var gen = new Generator(21);
+        var x = randn([batch, 6], generator: gen).to(dtype);
+        var labels = randint(0, 9, [batch], generator: gen);
+        var matches = labels.unsqueeze(1).eq(labels.unsqueeze(0));
+        for (int seed = 0; seed < 3; seed++)
+        {
+            using var byLabel = new DistanceWeightedMiner(cutoff: 0.3, nonzeroLossCutoff: 1.3, seed: seed).Mine(x, labels);
+            using var byMatch = new DistanceWeightedMiner(cutoff: 0.3, nonzeroLossCutoff: 1.3, seed: seed).Mine(x, matches);
+            var a = byLabel.Indices!;
+            var b = byMatch.Indices!;
+            Assert.True(a.Count > 0);
+            Assert.Equal(a.Anchors.data<long>().ToArray(), b.Anchors.data<long>().ToArray());
+            Assert.Equal(a.Positives.data<long>().ToArray(), b.Positives.data<long>().ToArray());
+            Assert.Equal(a.Negatives.data<long>().ToArray(), b.Negatives.data<long>().ToArray());
+        }
+    }
+
     [Fact]
     public void DistanceWeightedDrawsValidNegativesInsideTheCutoffWithTheRightFrequencies()
     {
