@@ -56,22 +56,27 @@ internal static class NativeLibraries
     /// </summary>
     private static void TurnOffNnpack()
     {
-        if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var library)) return;
-        if (!NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
-            || !NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setEnabled))
-            return;
-        var context = Marshal.GetDelegateForFunctionPointer<GlobalContext>(globalContext)();
-        Marshal.GetDelegateForFunctionPointer<SetFlag>(setEnabled)(context, false);
+        if (ContextMember("_ZN2at7Context20setUserEnabledNNPACKEb") is var (context, setEnabled))
+            Marshal.GetDelegateForFunctionPointer<SetFlag>(setEnabled)(context, false);
     }
 
     /// <summary>libtorch's NNPACK switch as it stands (null when it cannot be read: not Linux, or a symbol is missing).</summary>
-    internal static bool? NnpackEnabled()
+    internal static bool? NnpackEnabled() =>
+        ContextMember("_ZNK2at7Context17userEnabledNNPACKEv") is var (context, enabled)
+            ? Marshal.GetDelegateForFunctionPointer<GetFlag>(enabled)(context)
+            : null;
+
+    /// <summary>
+    /// libtorch's global <c>at::Context</c> and the member function exported as <paramref name="mangledName"/> (Linux,
+    /// Itanium mangling; null when the library or a symbol is not found).
+    /// </summary>
+    private static (IntPtr Context, IntPtr Function)? ContextMember(string mangledName)
     {
         if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var library)) return null;
         if (!NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext)
-            || !NativeLibrary.TryGetExport(library, "_ZNK2at7Context17userEnabledNNPACKEv", out var enabled))
+            || !NativeLibrary.TryGetExport(library, mangledName, out var function))
             return null;
-        return Marshal.GetDelegateForFunctionPointer<GetFlag>(enabled)(Marshal.GetDelegateForFunctionPointer<GlobalContext>(globalContext)());
+        return (Marshal.GetDelegateForFunctionPointer<GlobalContext>(globalContext)(), function);
     }
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
