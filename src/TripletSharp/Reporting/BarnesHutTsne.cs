@@ -31,12 +31,14 @@ internal static class BarnesHutTsne
         int k = NeighborCount(perplexity, n);
         int dim = (int)x.shape[1];
         double[] xd;
-        long[] nbr;
+        var nbr = new long[n * k];
         using (var scope = torch.NewDisposeScope())
         {
             var x32 = x.detach().to_type(ScalarType.Float32).cpu().contiguous();
-            using var knn = ExactKnn.Search(x32, x32, k, new SquaredEuclideanDistance(), excludeSelf: true);
-            nbr = knn.Indices.cpu().data<long>().ToArray();
+            // The neighbours only; their distances are recomputed in double below, so the exact re-measuring that
+            // ExactKnn.Search adds for its callers (~0.8 s for 2,000 × 91 neighbours) is skipped.
+            ExactKnn.SearchBlocks(x32, x32, k, block => block.Indices.data<long>().CopyTo(nbr.AsSpan((int)(block.Start * k))),
+                new SquaredEuclideanDistance(), excludeSelf: true);
             xd = x.detach().to_type(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
         }
 

@@ -41,13 +41,14 @@ internal sealed class Tsne
         if (x.shape[0] < 2) throw new ArgumentException($"'{nameof(x)}' needs at least 2 rows for t-SNE, got {x.shape[0]}.", nameof(x));
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        using var oneThread = x.device.type == DeviceType.CPU ? new SingleIntraOpThread() : null;
         long n = x.shape[0];
         double perplexity = EffectivePerplexity(Options.Perplexity, n);
         double earlyLr = LearningRate(n, early: true), lateLr = LearningRate(n, early: false);
-        if (Options.Method != TsneMethod.Exact)
+        // The sparse P's k-NN search is one large pass and uses every thread; the iterations are many small ones.
+        var sparse = Options.Method != TsneMethod.Exact ? BarnesHutTsne.JointProbabilities(x, perplexity) : null;
+        using var oneThread = x.device.type == DeviceType.CPU ? new SingleIntraOpThread() : null;
+        if (sparse is not null)
         {
-            var sparse = BarnesHutTsne.JointProbabilities(x, perplexity);
             using var init = Initialise(x, pca);
             var coords = init.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
             BarnesHutTsne.Optimise(sparse, coords, Options, earlyLr, lateLr);
