@@ -39,7 +39,7 @@ internal sealed class BenchmarkOptions
                                        from the class Gaussians of M's embeddings of D's training split
                                        (queries: D's first test items)
           --report-n 2000,10000        report suite: test points (default 2000,10000, quick 2000)
-          --report-variants bh,auto    report suite: variants, interleaved A B … B A (bh, fft, auto, sklearn, bh-exact)
+          --report-variants bh,auto    report suite: variants, interleaved A B … B A (bh, fft, direct, auto, sklearn, bh-exact)
           -h, --help                   this text
         """;
 

@@ -20,7 +20,7 @@ namespace TripletSharp.Benchmarks;
 internal sealed class ReportSuite
 {
     private const int Classes = 10;
-    private static readonly string[] Variants = ["bh", "fft", "auto", "sklearn", "bh-exact"];
+    private static readonly string[] Variants = ["bh", "fft", "direct", "auto", "sklearn", "bh-exact"];
     private static readonly string[] Parts = ["roc", "pca", "tsne", "knn", "histograms", "thumbnails", "json", "html"];
 
     private readonly BenchmarkOptions _options;
@@ -99,6 +99,7 @@ internal sealed class ReportSuite
             // θ = 0: the sparse-P gradient with the exact O(N²) repulsion, the yardstick of both approximations.
             "bh-exact" => new TsneOptions { Method = TsneMethod.BarnesHut, Theta = 0 },
             "fft" => new TsneOptions { Method = TsneMethod.Fft },
+            "direct" => new TsneOptions { Method = TsneMethod.Direct },
             "auto" => new TsneOptions(),
             // One step size for both phases (scikit-learn's "auto") over 1,000 iterations.
             _ => new TsneOptions { Method = TsneMethod.BarnesHut, Iterations = 1000, ExaggerationIterations = 250, LearningRate = Math.Max(n / 12.0 / 4.0, 50) },

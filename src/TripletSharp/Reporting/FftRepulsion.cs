@@ -20,7 +20,7 @@ namespace TripletSharp.Reporting;
 /// the fields gathered per point, and the FFT runs on the caller's torch threads, so a result is the same for the same
 /// input, thread count and machine.
 /// </remarks>
-internal sealed class FftRepulsion : IDisposable
+internal sealed class FftRepulsion : IRepulsion, IDisposable
 {
     /// <summary>
     /// Interpolation nodes per interval and axis by default: 4, both ends included (3 node spacings per map unit, as
@@ -62,10 +62,7 @@ internal sealed class FftRepulsion : IDisposable
     /// <summary>Intervals per axis of the last evaluation (for tests and measurements).</summary>
     public int LastIntervals { get; private set; }
 
-    /// <summary>
-    /// Writes Σ_{j≠i} num_ij² (y_i − y_j) for every point i to <paramref name="repel"/> (x0, y0, x1, y1, …) and returns
-    /// Z = Σ_{i≠j} num_ij (num = (1 + ‖y_i − y_j‖²)⁻¹), for the first <paramref name="n"/> points of <paramref name="y"/>.
-    /// </summary>
+    /// <inheritdoc />
     public double Compute(double[] y, int n, double[] repel)
     {
         double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;

@@ -13,10 +13,38 @@ internal sealed class QuadTree
     private int nodes;
     private PackedNode[] packed = [];
 
-    private QuadTree() { }
+    /// <summary>An empty tree, to be filled by <see cref="Rebuild"/>.</summary>
+    internal QuadTree() { }
 
     /// <summary>Builds the tree of the first <paramref name="n"/> points of <paramref name="y"/> (x0, y0, x1, y1, …).</summary>
     public static QuadTree Build(double[] y, int n)
+    {
+        var t = new QuadTree();
+        t.Rebuild(y, n);
+        return t;
+    }
+
+    /// <summary>Smallest and largest coordinates of the points the tree was last built over.</summary>
+    public (double MinX, double MinY, double MaxX, double MaxY) Bounds { get; private set; }
+
+    /// <summary>
+    /// Builds the tree again over the first <paramref name="n"/> points of <paramref name="y"/>, in the arrays of the
+    /// last build (t-SNE rebuilds it every iteration; fresh arrays each time were most of its garbage).
+    /// </summary>
+    public void Rebuild(double[] y, int n)
+    {
+        Bounds = BoundsOf(y, n);
+        var (minX, minY, maxX, maxY) = Bounds;
+        nodes = 0;
+        // A little slack so points on the upper edges fall strictly inside.
+        double h = Math.Max(Math.Max(maxX - minX, maxY - minY) / 2 * (1 + 1e-6), 1e-12);
+        NewNode((minX + maxX) / 2, (minY + maxY) / 2, h);
+        for (int i = 0; i < n; i++) Insert(y[2 * i], y[2 * i + 1]);
+        Freeze();
+    }
+
+    /// <summary>Smallest and largest coordinates of the first <paramref name="n"/> points of <paramref name="y"/>.</summary>
+    public static (double MinX, double MinY, double MaxX, double MaxY) BoundsOf(double[] y, int n)
     {
         double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
         for (int i = 0; i < n; i++)
@@ -24,13 +52,7 @@ internal sealed class QuadTree
             minX = Math.Min(minX, y[2 * i]); maxX = Math.Max(maxX, y[2 * i]);
             minY = Math.Min(minY, y[2 * i + 1]); maxY = Math.Max(maxY, y[2 * i + 1]);
         }
-        var t = new QuadTree();
-        // A little slack so points on the upper edges fall strictly inside.
-        double h = Math.Max(Math.Max(maxX - minX, maxY - minY) / 2 * (1 + 1e-6), 1e-12);
-        t.NewNode((minX + maxX) / 2, (minY + maxY) / 2, h);
-        for (int i = 0; i < n; i++) t.Insert(y[2 * i], y[2 * i + 1]);
-        t.Freeze();
-        return t;
+        return (minX, minY, maxX, maxY);
     }
 
     private int NewNode(double x, double y, double h)
@@ -83,11 +105,12 @@ internal sealed class QuadTree
 
     /// <summary>
     /// Copies what <see cref="Repulsion"/> reads into one record per node (centre of mass, cell centre and half-width,
-    /// count, first child), so that a visit touches one cache line instead of seven arrays. Called once after building.
+    /// count, first child), so that a visit touches one cache line instead of seven arrays. Called once after building;
+    /// records past the last node are left from earlier builds and never reached.
     /// </summary>
     private void Freeze()
     {
-        packed = new PackedNode[nodes];
+        if (packed.Length < nodes) packed = new PackedNode[count.Length];
         for (int i = 0; i < nodes; i++)
         {
             bool leaf = firstChild[i] < 0;

@@ -160,7 +160,7 @@ public class BarnesHutTsneTests
         var (x, labels) = ReportTestData.Blobs(60, 5, 11, spread: 0.5);
         using var scope = NewDisposeScope();
         var t = ReportTestData.ToTensor(x);
-        var options = new TsneOptions { Perplexity = 15, Iterations = 400, ExaggerationIterations = 100 };
+        var options = new TsneOptions { Method = TsneMethod.BarnesHut, Perplexity = 15, Iterations = 400, ExaggerationIterations = 100 };
         var (bh, klBh) = new Tsne(options).FitWithDivergence(t);
         var (exact, _) = new Tsne(options with { Method = TsneMethod.Exact }).FitWithDivergence(t);
 

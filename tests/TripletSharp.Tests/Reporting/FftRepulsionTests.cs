@@ -10,7 +10,7 @@ namespace TripletSharp.Tests.Reporting;
 public class FftRepulsionTests
 {
     /// <summary>Exact Σ_{j≠i} num² (y_i − y_j) and Z = Σ_{i≠j} num, double loop.</summary>
-    private static (double[] Repel, double Z) ExactRepulsion(double[] y)
+    internal static (double[] Repel, double Z) ExactRepulsion(double[] y)
     {
         int n = y.Length / 2;
         var repel = new double[2 * n];
@@ -27,7 +27,7 @@ public class FftRepulsionTests
     }
 
     /// <summary>A map-like point set: Gaussian clusters of different sizes spread over about <paramref name="extent"/> units, plus two coincident points.</summary>
-    private static double[] MapPoints(int n, double extent, int seed)
+    internal static double[] MapPoints(int n, double extent, int seed)
     {
         var rng = new Random(seed);
         var y = new double[2 * n];
@@ -125,7 +125,7 @@ public class FftRepulsionTests
     [Fact]
     public void AutoSwitchesToFftAtTheThreshold()
     {
-        var o = new TsneOptions { FftMinPoints = 100 };
+        var o = new TsneOptions { FftMinPoints = 100, DirectMaxPoints = 0 };
         Assert.False(o.UsesFft(99));
         Assert.True(o.UsesFft(100));
         Assert.False((o with { Method = TsneMethod.BarnesHut }).UsesFft(100_000));

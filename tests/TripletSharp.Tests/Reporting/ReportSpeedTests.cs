@@ -78,6 +78,7 @@ public class ReportSpeedTests
     [InlineData(TsneMethod.BarnesHut)]
     [InlineData(TsneMethod.Exact)]
     [InlineData(TsneMethod.Fft)]
+    [InlineData(TsneMethod.Direct)]
     public void GivenPca_GivesTheSameMapAsComputingIt(TsneMethod method)
     {
         var (x, _) = ReportTestData.Blobs(15, 3, 4);
