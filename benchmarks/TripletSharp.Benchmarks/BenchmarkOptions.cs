@@ -73,7 +73,7 @@ internal sealed class BenchmarkOptions
     /// <summary>Report suite: numbers of test points.</summary>
     public int[]? ReportN { get; private set; }
 
-    /// <summary>Report suite: variants compared (bh, fft, auto, sklearn, bh-exact).</summary>
+    /// <summary>Report suite: variants compared (bh, fft, direct, auto, sklearn, bh-exact).</summary>
     public string[]? ReportVariants { get; private set; }
     public bool Help { get; private set; }
 
