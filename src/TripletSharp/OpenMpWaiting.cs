@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace TripletSharp;
 
@@ -35,11 +34,8 @@ public static class OpenMpWaiting
         if (Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null || Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null)
             return false;
         if (RuntimeLoaded()) return false;
-        var value = spinCount.ToString(CultureInfo.InvariantCulture);
-        // The native environment is what libgomp reads when it loads; .NET's own copy is kept in step for child processes.
-        if (SetEnv("GOMP_SPINCOUNT", value, 0) != 0) return false;
-        Environment.SetEnvironmentVariable("GOMP_SPINCOUNT", value);
-        return true;
+        // The native environment is what libgomp reads when it loads.
+        return NativeEnvironment.SetDefault("GOMP_SPINCOUNT", spinCount.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>Whether an OpenMP runtime (libgomp) is mapped into this process already.</summary>
@@ -54,7 +50,4 @@ public static class OpenMpWaiting
             return false;
         }
     }
-
-    [DllImport("libc", EntryPoint = "setenv", CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-    private static extern int SetEnv(string name, string value, int overwrite);
 }

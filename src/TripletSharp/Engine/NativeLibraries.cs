@@ -32,6 +32,7 @@ internal static class NativeLibraries
         {
             if (loaded) return;
             if (OperatingSystem.IsLinux()) CheckLinuxShim();
+            RequestReproducibleBlas();
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
@@ -46,6 +47,17 @@ internal static class NativeLibraries
             Volatile.Write(ref loaded, true);
         }
     }
+
+    /// <summary>
+    /// Asks MKL, libtorch's BLAS on x86, for its strict reproducible mode (<c>MKL_CBWR=AUTO,STRICT</c>: the CPU's fastest
+    /// code path, and matrix products whose bits do not depend on the thread count), unless the environment sets
+    /// <c>MKL_CBWR</c>. Otherwise MKL may split a product's inner sum across threads: on an Intel Xeon (2026-12-01) the
+    /// band losses' closed-form gradient V·x differed in the last bits between 1 and 4 threads. No cost was measurable
+    /// (the default training run and the loss benchmark, alternating). MKL reads the variable at its first call, so this
+    /// runs before libtorch loads; an application that makes tensors before any TripletSharp entry point loads the
+    /// libraries can set the variable itself.
+    /// </summary>
+    private static void RequestReproducibleBlas() => NativeEnvironment.SetDefault("MKL_CBWR", "AUTO,STRICT");
 
     /// <summary>
     /// Turns off libtorch's NNPACK convolutions, as PyTorch's <c>torch.backends.nnpack.set_flags(False)</c> does (TorchSharp

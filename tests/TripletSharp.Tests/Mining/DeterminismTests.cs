@@ -60,6 +60,34 @@ public class DeterminismTests
     }
 
     /// <summary>
+    /// The closed-form gradient's product V·x (a B×B matrix times B×D embeddings) through libtorch: MKL may split the inner
+    /// sum across threads, and on an Intel Xeon it did (the semi-hard loss step below differed between 1 and 4 threads)
+    /// until <see cref="NativeLibraries.EnsureLoaded"/> asked MKL for its strict reproducible mode (<c>MKL_CBWR</c>).
+    /// </summary>
+    [Fact]
+    public void MatrixProduct_IsBitIdentical_WhateverTheThreads()
+    {
+        int before = get_num_threads();
+        try
+        {
+            Assert.NotNull(Environment.GetEnvironmentVariable("MKL_CBWR"));
+            using var scope = NewDisposeScope();
+            var gen = new Generator(3);
+            var v = randn([1500, 1500], generator: gen);
+            var x = randn([1500, 16], generator: gen);
+            set_num_threads(1);
+            var one = v.mm(x).add_(v.t().mm(x)).data<float>().ToArray();
+            set_num_threads(4);
+            for (int i = 0; i < 3; i++)
+                Assert.True(one.AsSpan().SequenceEqual(v.mm(x).add_(v.t().mm(x)).data<float>().ToArray()), "products differ");
+        }
+        finally
+        {
+            set_num_threads(before);
+        }
+    }
+
+    /// <summary>
     /// The whole loss step on CPU kernels (FaceNet's and distance-weighted's explicit triplets through the sparse
     /// closed-form gradient, semi-hard's band): value and embedding gradient are
     /// bit-identical with 1 and with 4 threads.
