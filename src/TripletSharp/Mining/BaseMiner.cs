@@ -1,3 +1,4 @@
+using System.Buffers;
 using TorchSharp;
 using TripletSharp.Distances;
 using TripletSharp.Engine;
@@ -115,11 +116,24 @@ public abstract class BaseMiner
         return MiningResult.FromIndices(indices, Distance, MiningStats.FromIndices(distances, indices));
     }
 
-    /// <summary>A result with the explicit triplets a CPU kernel chose (<see cref="SlotTriplets"/>; the matrix is on the CPU).</summary>
-    private protected MiningResult Explicit(Tensor distances, PairTable table, int[] chosen)
+    /// <summary>
+    /// A result with the explicit triplets a CPU kernel chose (<see cref="SlotTriplets"/>; the matrix is on the CPU):
+    /// <paramref name="choose"/> writes each (anchor, positive slot)'s negative or −1 into a pooled array of
+    /// <see cref="SlotTriplets.Count"/> entries (this runs on every training step; fresh arrays cost page faults).
+    /// </summary>
+    private protected MiningResult Explicit(Tensor distances, PairTable table, Action<int[]> choose)
     {
-        var (anchors, positives, negatives) = SlotTriplets.ToTensors(table, chosen);
-        return Explicit(distances, anchors, positives, negatives);
+        var chosen = ArrayPool<int>.Shared.Rent(SlotTriplets.Count(table));
+        try
+        {
+            choose(chosen);
+            var (anchors, positives, negatives) = SlotTriplets.ToTensors(table, chosen);
+            return Explicit(distances, anchors, positives, negatives);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(chosen);
+        }
     }
 
     /// <summary>

@@ -53,16 +53,13 @@ public sealed class DistanceWeightedMiner : BaseMiner
         {
             int slots = SlotTriplets.Count(table);
             var uniform = ArrayPool<double>.Shared.Rent(slots);
-            var chosen = ArrayPool<int>.Shared.Rent(slots);
             try
             {
                 Uniform(uniform.AsSpan(0, slots));
-                DistanceWeightedKernel.Draw(distances, table, n, Cutoff, NonzeroLossCutoff, uniform, chosen);
-                return Explicit(distances, table, chosen);
+                return Explicit(distances, table, chosen => DistanceWeightedKernel.Draw(distances, table, n, Cutoff, NonzeroLossCutoff, uniform, chosen));
             }
             finally
             {
-                ArrayPool<int>.Shared.Return(chosen);
                 ArrayPool<double>.Shared.Return(uniform);
             }
         }

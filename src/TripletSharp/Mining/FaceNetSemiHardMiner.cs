@@ -1,4 +1,3 @@
-using System.Buffers;
 using TorchSharp;
 using TripletSharp.Distances;
 using TripletSharp.Engine;
@@ -28,18 +27,7 @@ public sealed class FaceNetSemiHardMiner : BaseMiner
         var table = PairTable.BuildHost(labels);
         if (table.ValidAnchorCount == 0) return Empty(distances);
         if (!EngineSwitches.TorchOnly && HostTensor.IsKernelReady(distances))
-        {
-            var chosen = ArrayPool<int>.Shared.Rent(SlotTriplets.Count(table));
-            try
-            {
-                FaceNetKernel.Select(distances, Distance.IsInverted, table, chosen);
-                return Explicit(distances, table, chosen);
-            }
-            finally
-            {
-                ArrayPool<int>.Shared.Return(chosen);
-            }
-        }
+            return Explicit(distances, table, chosen => FaceNetKernel.Select(distances, Distance.IsInverted, table, chosen));
         table = table.WithTensors();
         var e = Distance.ToDistanceLike(distances);
         var key = e.masked_fill(table.NegativeMask(0, table.Batch).logical_not(), Scalars.PositiveInfinity);
